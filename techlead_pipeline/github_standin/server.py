@@ -188,7 +188,8 @@ class GitHubStandin:
         return self
 
     def serve_forever(self) -> None:
-        self.start()
+        if self._httpd is None:
+            self.start()
         assert self._thread
         try:
             while self._thread.is_alive():
@@ -273,6 +274,7 @@ class GitHubStandin:
         r("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)/reviews", self.h_pull_reviews)
         r("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)/reviews", self.h_create_review)
         r("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/contents/(?P<path>.+)", self.h_contents)
+        r("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/commits/(?P<ref>[^/]+)", self.h_commit)
         r("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/comments", self.h_repo_issue_comments)
         r("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/(?P<n>\d+)", self.h_issue)
         r("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/(?P<n>\d+)/comments", self.h_issue_comments)
@@ -637,6 +639,25 @@ class GitHubStandin:
         if len(data) > MAX_CONTENT_BYTES:  # GitHub: files over 1 MB come without content
             body.update({"content": "", "encoding": "none", "size": len(data)})
         return Response(body=body)
+
+    def h_commit(self, req: Request, o: str, r: str, ref: str) -> Response:
+        repo = self._repo_or_404(o, r, req)
+        fmt = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
+        try:
+            raw = git_text(["log", "-1", f"--format={fmt}", f"{ref}^{{commit}}", "--"], repo.git_dir)
+        except GitError:
+            raise HttpError(422, f"No commit found for SHA: {ref}") from None
+        sha, parents, an, ae, ad, cn, ce, cd, message = raw.split("\x00", 8)
+        full = repo.full_name
+        return Response(body={
+            "sha": sha, "node_id": f"C_{sha}", "url": f"{self.urls.repo_api(full)}/commits/{sha}",
+            "html_url": f"{self.urls.repo_web(full)}/commit/{sha}",
+            "commit": {"message": message.strip(), "author": {"name": an, "email": ae, "date": ad},
+                       "committer": {"name": cn, "email": ce, "date": cd},
+                       "url": f"{self.urls.repo_api(full)}/git/commits/{sha}"},
+            "parents": [{"sha": p, "url": f"{self.urls.repo_api(full)}/commits/{p}"} for p in parents.split()],
+            "author": None, "committer": None,
+        })
 
     # ------------------------------------------------------------------ handlers: issues
     def _issue_comment_objs(self, repo: RepoState, comments: list[dict]) -> list[dict]:

@@ -1,0 +1,1 @@
+"""Dagster assets: thin wiring over the library functions of each stage."""

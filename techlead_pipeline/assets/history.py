@@ -1,0 +1,80 @@
+"""Assets of stage 1: the reviewer's comment history and the code around each comment."""
+# No `from __future__ import annotations` in asset modules: Dagster reads the context annotation.
+
+
+import time
+
+import dagster as dg
+
+from ..history.checkpoint import CollectionCheckpoint
+from ..history.code_context import RepoMirror, extract_contexts
+from ..history.comments import collect_review_comments
+from ..history.errors import NoReviewHistoryError
+from ..partitions import from_key, reviewer_repo_partitions
+from ..resources import PipelineSettings
+from .steps import workspace_step
+
+
+@dg.asset(
+    partitions_def=reviewer_repo_partitions,
+    group_name="history",
+    kinds={"github", "parquet"},
+    description="Every human review comment in the repository, newest first, up to the reviewer's "
+                "3,000 most recent pull requests. Run-scoped and encrypted: holds diff hunks.",
+)
+def review_comments(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
+    target = from_key(context.partition_key)
+    settings = pipeline.settings()
+    swept = pipeline.sweep_workspaces(context.instance, context.run_id)
+    with workspace_step(context, pipeline) as workspace:
+        checkpoint = CollectionCheckpoint(
+            settings.checkpoints_dir / context.partition_key, workspace.fernet,
+            {"reviewer": target.reviewer.lower(), "repo": target.repo.lower(), "max_prs": settings.max_prs},
+            settings.checkpoint_ttl_s)
+        history = collect_review_comments(
+            pipeline.github(target.repo), target, max_prs=settings.max_prs, checkpoint=checkpoint,
+            progress=lambda pages, seen: context.log.info(f"page {pages}: {seen} comments so far"))
+        if history.reviewer_comments.empty:
+            raise NoReviewHistoryError(target.reviewer, target.repo)
+        workspace.write_frame("review_comments", history.comments)
+        workspace.write_json("history", {"authored_prs": history.authored_prs,
+                                         "default_branch": history.default_branch, "stats": history.stats})
+        per_user = history.comments["user"].value_counts().head(10)
+    return dg.MaterializeResult(metadata={
+        **{k: v for k, v in history.stats.items()},
+        "reviewer": target.reviewer,
+        "repository": target.repo,
+        "reviewers_seen": dg.MetadataValue.md(per_user.to_frame("comments").to_markdown()),
+        "stale_workspaces_removed": len(swept),
+    })
+
+
+@dg.asset(
+    partitions_def=reviewer_repo_partitions,
+    group_name="history",
+    kinds={"git", "parquet"},
+    deps=[review_comments],
+    description="The ~20 lines around each review comment, read from a private git mirror that is "
+                "deleted when the step ends. Run-scoped and encrypted.",
+)
+def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
+    target = from_key(context.partition_key)
+    settings = pipeline.settings()
+    started = time.perf_counter()
+    with workspace_step(context, pipeline) as workspace:
+        comments = workspace.read_frame("review_comments")
+        top_level = comments[comments["in_reply_to_id"].isna()]
+        with RepoMirror(pipeline.github(target.repo), parent=workspace.scratch()) as mirror:
+            mirror.fetch_all()
+            contexts = extract_contexts(mirror, top_level, window=settings.context_lines,
+                                        max_bytes=settings.max_file_bytes)
+            fetches, api_reads = mirror.fetches, mirror.api_reads
+        workspace.write_frame("code_contexts", contexts)
+    statuses = contexts["status"].value_counts().to_dict()
+    return dg.MaterializeResult(metadata={
+        "contexts": len(contexts),
+        "statuses": dg.MetadataValue.json({k: int(v) for k, v in statuses.items()}),
+        "git_fetches": fetches,
+        "contents_api_reads": api_reads,
+        "seconds": round(time.perf_counter() - started, 3),
+    })

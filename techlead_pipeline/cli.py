@@ -1,0 +1,144 @@
+"""`techlead` command line: the stand-in, the sample, credentials, and each pipeline stage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+console = Console(stderr=True)
+
+
+def _cmd_standin(args: argparse.Namespace) -> int:
+    from .github_standin import GitHubStandin
+    from .sample.builder import build_sample
+
+    fixture = Path(args.fixture)
+    if args.build_sample or not (fixture / "fixture.json").exists():
+        console.print(f"building the sample fixture into {fixture} ...")
+        build_sample(fixture)
+    standin = GitHubStandin(fixture, host=args.host, port=args.port)
+    standin.start()
+    console.print(f"GitHub stand-in serving {fixture} at {standin.url} (REST API: {standin.api_url})")
+    standin.serve_forever()
+    return 0
+
+
+def _cmd_build_sample(args: argparse.Namespace) -> int:
+    from .sample.builder import SampleSpec, build_sample
+
+    out = build_sample(Path(args.out), SampleSpec(canary=args.canary))
+    console.print(f"sample fixture written to {out}")
+    return 0
+
+
+def _cmd_credentials(args: argparse.Namespace) -> int:
+    from .github_api.client import APP_ID_NAME, APP_KEY_NAME, TOKEN_NAME
+    from .github_api.token_vault import TokenVault
+    from .settings import Settings
+
+    vault = TokenVault.open(Settings().secrets_dir)
+    if args.token_env:
+        token = os.environ.get(args.token_env)
+        if not token:
+            console.print(f"[red]environment variable {args.token_env} is empty[/red]")
+            return 2
+        vault.put(TOKEN_NAME, token)
+    elif args.token_stdin:
+        vault.put(TOKEN_NAME, sys.stdin.readline().strip())
+    elif args.app_id:
+        vault.put(APP_ID_NAME, str(args.app_id))
+        vault.put(APP_KEY_NAME, Path(args.app_key_file).read_text())
+    elif args.rotate:
+        console.print(f"re-encrypted {vault.rotate()} credentials under the newest key")
+        return 0
+    console.print(f"stored (encrypted) in {vault.path}")
+    return 0
+
+
+def _common_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reviewer", required=True, help="GitHub login whose reviews to learn")
+    parser.add_argument("--repo", required=True, help="OWNER/NAME")
+    parser.add_argument("--github-url", help="REST API base URL (default: TECHLEAD_GITHUB_API_URL or api.github.com)")
+
+
+def _apply_github_url(args: argparse.Namespace) -> None:
+    from .settings import web_url_for
+
+    if getattr(args, "github_url", None):
+        os.environ["TECHLEAD_GITHUB_API_URL"] = args.github_url
+        os.environ.setdefault("TECHLEAD_GITHUB_WEB_URL", web_url_for(args.github_url))
+    if os.environ.get("TECHLEAD_GITHUB_TOKEN"):
+        # Move a token given through the environment into the encrypted vault, then forget it.
+        from .github_api.client import TOKEN_NAME
+        from .github_api.token_vault import TokenVault
+        from .settings import Settings
+
+        TokenVault.open(Settings().secrets_dir).put(TOKEN_NAME, os.environ.pop("TECHLEAD_GITHUB_TOKEN"))
+
+
+def _cmd_collect(args: argparse.Namespace) -> int:
+    from .partitions import reviewer_repo
+    from .runner import run_partition
+
+    _apply_github_url(args)
+    target = reviewer_repo(args.reviewer, args.repo)
+    result = run_partition("collect_history", target)
+    console.print_json(json.dumps(result.summary, default=str))
+    return 0 if result.success else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="techlead", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("github-standin", help="serve a fixture folder as a local GitHub")
+    p.add_argument("--fixture", default=".techlead/sample-fixture")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--build-sample", action="store_true", help="(re)build the bundled sample into --fixture first")
+    p.set_defaults(func=_cmd_standin)
+
+    p = sub.add_parser("build-sample", help="write the bundled sample fixture (deterministic)")
+    p.add_argument("--out", default=".techlead/sample-fixture")
+    p.add_argument("--canary", help="plant this string in every generated function (privacy tests)")
+    p.set_defaults(func=_cmd_build_sample)
+
+    p = sub.add_parser("credentials", help="store GitHub credentials, encrypted")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--token-env", metavar="VAR", help="read a personal token from this environment variable")
+    g.add_argument("--token-stdin", action="store_true", help="read a personal token from stdin")
+    g.add_argument("--app-id", type=int, help="GitHub App id (with --app-key-file)")
+    g.add_argument("--rotate", action="store_true", help="re-encrypt everything under the newest key")
+    p.add_argument("--app-key-file", help="GitHub App private key (PEM)")
+    p.set_defaults(func=_cmd_credentials)
+
+    p = sub.add_parser("collect", help="collect a reviewer's history (nothing is kept after the run)")
+    _common_target(p)
+    p.set_defaults(func=_cmd_collect)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .history.errors import UserFacingError
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except UserFacingError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,215 @@
+"""The code around each review comment, read from a private local mirror of the repository.
+
+One `git fetch` brings every branch and pull-request head; file text is then read locally
+(`git cat-file --batch`). Commits missing from the mirror (force-pushed away) are fetched by
+SHA once, and as a last resort read through the contents API, at most once per (sha, path).
+
+The window is found where the reviewer saw it: the file at the comment's original commit, at its
+original line (the old side of the diff for LEFT comments). When that line no longer holds the
+commented text (lines moved), the nearest line that does is used; when the file cannot be read
+(deleted, binary, too large, gone), the diff hunk itself is the context.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from github import GithubException
+
+from ..gitcmd import BlobReader, GitError, git_env, git_text, looks_binary, run_git
+from ..github_api.client import GitHubAccess
+from .languages import language_for
+
+log = logging.getLogger(__name__)
+
+CONTEXT_COLUMNS = ["comment_id", "status", "path", "language", "sha", "focus_line", "start_line", "code"]
+
+
+class RepoMirror:
+    """A bare mirror in a private temporary folder; delete it with `close()` (or `with`)."""
+
+    def __init__(self, access: GitHubAccess, parent: Path | None = None):
+        self.access = access
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix="mirror-", dir=parent))
+        self.git_dir = self.root / "repo.git"
+        self._reader: BlobReader | None = None
+        self.fetches = 0
+        self.api_reads = 0
+        self._api_cache: dict[tuple[str, str], bytes | None] = {}
+
+    def _env(self) -> dict:
+        return git_env(config=self.access.git_config())
+
+    def fetch_all(self) -> None:
+        run_git(["init", "-q", "--bare", str(self.git_dir)])
+        run_git(["fetch", "-q", "--no-tags", self.access.clone_url(),
+                 "+refs/heads/*:refs/heads/*", "+refs/pull/*/head:refs/pull/*/head"],
+                self.git_dir, env=self._env())
+        self.fetches += 1
+
+    def has_commit(self, sha: str) -> bool:
+        try:
+            run_git(["cat-file", "-e", f"{sha}^{{commit}}"], self.git_dir)
+            return True
+        except GitError:
+            return False
+
+    def fetch_commits(self, shas: set[str]) -> None:
+        """One extra fetch for commits no ref reaches any more (GitHub serves them by SHA)."""
+        missing = sorted(s for s in shas if s and not self.has_commit(s))
+        if not missing:
+            return
+        try:
+            run_git(["fetch", "-q", "--no-tags", self.access.clone_url(), *missing], self.git_dir, env=self._env())
+            self.fetches += 1
+        except GitError as exc:
+            log.warning("could not fetch %d unreachable commits: %s", len(missing), exc)
+        self._close_reader()
+
+    @property
+    def reader(self) -> BlobReader:
+        if self._reader is None:
+            self._reader = BlobReader(self.git_dir)
+        return self._reader
+
+    def read(self, sha: str, path: str) -> bytes | None:
+        found = self.reader.read(sha, path)
+        if found is not None:
+            return found[1] if found[0] == "blob" else None
+        if self.has_commit(sha):
+            return None  # the commit is here and the path is not: deleted or renamed away
+        return self._read_via_api(sha, path)
+
+    def _read_via_api(self, sha: str, path: str) -> bytes | None:
+        key = (sha, path)
+        if key not in self._api_cache:
+            self.api_reads += 1
+            try:
+                repo = self.access.client.get_repo(self.access.repo_name, lazy=True)
+                content = repo.get_contents(path, ref=sha)
+                data = base64.b64decode(content.content) if getattr(content, "content", None) else None
+            except GithubException:
+                data = None
+            self._api_cache[key] = data
+        return self._api_cache[key]
+
+    def first_parent(self, sha: str) -> str | None:
+        try:
+            return git_text(["rev-parse", f"{sha}^1"], self.git_dir).strip()
+        except GitError:
+            return None
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def close(self) -> None:
+        self._close_reader()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> "RepoMirror":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass
+class Window:
+    status: str
+    sha: str | None
+    focus_line: int | None
+    start_line: int | None
+    code: str
+
+
+def anchor_text(diff_hunk: str, side: str | None) -> str | None:
+    """The commented line's text: GitHub cuts `diff_hunk` right after it."""
+    lines = [ln for ln in (diff_hunk or "").split("\n") if ln and not ln.startswith("@@")
+             and not ln.startswith("\\")]
+    if not lines:
+        return None
+    last = lines[-1]
+    return last[1:] if last[:1] in "+- " else last
+
+
+def hunk_window(diff_hunk: str, side: str | None, window: int) -> Window:
+    """The context when the file itself is unavailable: the side's lines of the hunk."""
+    keep = "-" if side == "LEFT" else "+"
+    lines = [ln[1:] for ln in (diff_hunk or "").split("\n")[1:] if ln[:1] in (keep, " ")]
+    lines = lines[-window:]
+    return Window("hunk_only", None, None, None, "\n".join(lines))
+
+
+def _locate(lines: list[str], expected: int | None, anchor: str | None) -> tuple[int | None, str]:
+    if expected and 1 <= expected <= len(lines) and (anchor is None or lines[expected - 1].rstrip() == anchor.rstrip()):
+        return expected, "ok"
+    if anchor is None or not anchor.strip():
+        return None, "line_not_found"
+    hits = [i for i, text in enumerate(lines, 1) if text.rstrip() == anchor.rstrip()]
+    if not hits:
+        return None, "line_not_found"
+    return min(hits, key=lambda i: abs(i - (expected or 0))), "moved"
+
+
+def window_for(mirror: RepoMirror, comment: dict, window: int, max_bytes: int) -> Window:
+    side = comment.get("side") or "RIGHT"
+    hunk = comment.get("diff_hunk") or ""
+    path = comment["path"]
+    sha = comment.get("original_commit_id") or comment.get("commit_id")
+    line = comment.get("original_line")
+    if pd.isna(line):
+        line = comment.get("line")
+    line = None if pd.isna(line) else int(line)
+    if side == "LEFT" and sha:
+        sha = mirror.first_parent(sha) or sha  # the old side of the pull request's change
+    data = mirror.read(sha, path) if sha else None
+    if data is None:
+        w = hunk_window(hunk, side, window)
+        w.status = "file_missing" if hunk else "unavailable"
+        return w
+    if looks_binary(data):
+        return Window("binary", sha, None, None, "")
+    if len(data) > max_bytes:
+        w = hunk_window(hunk, side, window)
+        w.status = "too_large"
+        return w
+    text = data.decode("utf-8", "replace")
+    lines = text.split("\n")
+    if comment.get("subject_type") == "file" or line is None and not hunk:
+        return Window("file_level", sha, None, 1, "\n".join(lines[:window]))
+    focus, status = _locate(lines, line, anchor_text(hunk, side))
+    if focus is None:
+        w = hunk_window(hunk, side, window)
+        w.status = status
+        return w
+    half = window // 2
+    start = max(1, focus - half)
+    end = min(len(lines), start + window)
+    return Window(status, sha, focus, start, "\n".join(lines[start - 1:end]))
+
+
+def extract_contexts(mirror: RepoMirror, comments: pd.DataFrame, *, window: int = 20,
+                     max_bytes: int = 2_000_000) -> pd.DataFrame:
+    """One row per comment: where its window came from and the code in it."""
+    shas = set(comments["original_commit_id"].dropna()) | set(comments["commit_id"].dropna())
+    mirror.fetch_commits(shas)
+    rows = []
+    for comment in comments.to_dict("records"):
+        w = window_for(mirror, comment, window, max_bytes)
+        rows.append({"comment_id": comment["id"], "status": w.status, "path": comment["path"],
+                     "language": language_for(comment["path"]), "sha": w.sha, "focus_line": w.focus_line,
+                     "start_line": w.start_line, "code": w.code})
+    df = pd.DataFrame(rows, columns=CONTEXT_COLUMNS)
+    df["focus_line"] = df["focus_line"].astype("Int64")
+    df["start_line"] = df["start_line"].astype("Int64")
+    return df

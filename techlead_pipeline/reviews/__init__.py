@@ -1,0 +1,1 @@
+"""Stage 4: reviewing a pull request in the lead's voice and posting the review."""

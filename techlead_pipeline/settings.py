@@ -1,0 +1,76 @@
+"""Settings of a deployment, read from `TECHLEAD_*` environment variables (defaults suit local use).
+
+Everything the pipeline writes lives under `home`:
+    adapters/<partition>/     served adapter bundle per (reviewer, repo) and its candidates
+    workspaces/<run id>/      run-scoped, encrypted working data (deleted when the run ends)
+    checkpoints/<partition>/  encrypted pages of an interrupted collection (resume after a kill)
+    secrets/                  Fernet-encrypted GitHub credentials
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"TECHLEAD_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=lambda: Path(_env("HOME", ".techlead")).resolve())
+    github_api_url: str = field(default_factory=lambda: _env("GITHUB_API_URL", "https://api.github.com"))
+    github_web_url: str = field(default_factory=lambda: _env("GITHUB_WEB_URL", "https://github.com"))
+    bot_login: str = field(default_factory=lambda: _env("BOT_LOGIN", "tech-lead-bot"))
+    repositories: tuple[str, ...] = field(
+        default_factory=lambda: tuple(r for r in _env("REPOSITORIES", "").split(",") if r.strip()))
+    # Collection
+    max_prs: int = field(default_factory=lambda: int(_env("MAX_PRS", "3000")))
+    context_lines: int = field(default_factory=lambda: int(_env("CONTEXT_LINES", "20")))
+    max_file_bytes: int = field(default_factory=lambda: int(_env("MAX_FILE_BYTES", str(2_000_000))))
+    checkpoint_ttl_s: int = field(default_factory=lambda: int(_env("CHECKPOINT_TTL_S", str(24 * 3600))))
+    # GitHub client behaviour: GitHub asks integrators to pace writes (secondary limits).
+    seconds_between_requests: float = field(default_factory=lambda: float(_env("SECONDS_BETWEEN_REQUESTS", "0.0")))
+    seconds_between_writes: float = field(default_factory=lambda: float(_env("SECONDS_BETWEEN_WRITES", "1.0")))
+    retry_total: int = field(default_factory=lambda: int(_env("RETRY_TOTAL", "8")))
+    retry_backoff: float = field(default_factory=lambda: float(_env("RETRY_BACKOFF", "1.0")))
+    secondary_rate_wait: float = field(default_factory=lambda: float(_env("SECONDARY_RATE_WAIT", "60")))
+    max_rate_limit_wait: float = field(default_factory=lambda: float(_env("MAX_RATE_LIMIT_WAIT", "900")))
+    # Learning
+    min_examples: int = field(default_factory=lambda: int(_env("MIN_EXAMPLES", "20")))
+    holdout_fraction: float = field(default_factory=lambda: float(_env("HOLDOUT_FRACTION", "0.1")))
+
+    @property
+    def adapters_dir(self) -> Path:
+        return self.home / "adapters"
+
+    @property
+    def workspaces_dir(self) -> Path:
+        return self.home / "workspaces"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.home / "checkpoints"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.home / "secrets"
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+def settings_fields() -> list[str]:
+    return [f.name for f in fields(Settings)]
+
+
+def web_url_for(api_url: str) -> str:
+    """The web (and git) address that goes with a REST API address."""
+    api_url = api_url.rstrip("/")
+    if api_url == "https://api.github.com":
+        return "https://github.com"
+    if api_url.endswith("/api/v3"):  # GitHub Enterprise Server, and the stand-in
+        return api_url[: -len("/api/v3")]
+    return api_url

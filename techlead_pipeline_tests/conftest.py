@@ -1,0 +1,79 @@
+"""Shared fixtures: the bundled sample built once per session, a fresh stand-in per test, and
+settings that point the pipeline at it with an isolated home folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from techlead_pipeline.github_api.client import TOKEN_NAME, GitHubAccess, GitHubCredentials
+from techlead_pipeline.github_api.token_vault import Secret, TokenVault
+from techlead_pipeline.github_standin import GitHubStandin
+from techlead_pipeline.partitions import ReviewerRepo, reviewer_repo
+from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample
+from techlead_pipeline.settings import Settings
+
+SAMPLE_REPO = f"{OWNER}/{REPO}"
+
+
+@pytest.fixture(scope="session")
+def sample_fixture(tmp_path_factory) -> Path:
+    return build_sample(tmp_path_factory.mktemp("sample") / "fixture")
+
+
+@pytest.fixture
+def standin(sample_fixture):
+    with GitHubStandin(sample_fixture) as server:
+        yield server
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """An isolated TECHLEAD_HOME (and DAGSTER_HOME) for one test."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("TECHLEAD_HOME", str(path))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    (tmp_path / "dagster").mkdir()
+    monkeypatch.delenv("TECHLEAD_FERNET_KEYS", raising=False)
+    return path
+
+
+@pytest.fixture
+def settings(standin, home, monkeypatch) -> Settings:
+    """Settings aimed at the stand-in, with retry waits short enough for tests."""
+    env = {
+        "TECHLEAD_GITHUB_API_URL": standin.api_url,
+        "TECHLEAD_GITHUB_WEB_URL": standin.url,
+        "TECHLEAD_SECONDS_BETWEEN_WRITES": "0",
+        "TECHLEAD_RETRY_BACKOFF": "0.05",
+        "TECHLEAD_SECONDARY_RATE_WAIT": "0.2",
+        "TECHLEAD_MIN_EXAMPLES": "5",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    s = Settings()
+    TokenVault.open(s.secrets_dir).put(TOKEN_NAME, standin.token_for(BOT_LOGIN))
+    return s
+
+
+@pytest.fixture
+def bot_access(settings, standin) -> GitHubAccess:
+    return GitHubAccess(settings, GitHubCredentials(token=Secret(standin.token_for(BOT_LOGIN))), SAMPLE_REPO)
+
+
+@pytest.fixture
+def lead_target() -> ReviewerRepo:
+    return reviewer_repo(LEAD, SAMPLE_REPO)
+
+
+@pytest.fixture
+def instance(home) -> dg.DagsterInstance:
+    with dg.instance_for_test(temp_dir=os.environ["DAGSTER_HOME"]) as inst:
+        yield inst
+
+
+def files_under(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
