@@ -93,6 +93,12 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     return 0 if result.success else 1
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(args.root))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="techlead", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -122,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("collect", help="collect a reviewer's history (nothing is kept after the run)")
     _common_target(p)
     p.set_defaults(func=_cmd_collect)
+
+    p = sub.add_parser("demo", help="the end-to-end demo on the bundled sample (no network needed)")
+    p.add_argument("--root", default=".techlead/demo", help="folder for the demo's files (recreated)")
+    p.set_defaults(func=_cmd_demo)
     return parser
 
 

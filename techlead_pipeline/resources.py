@@ -47,7 +47,7 @@ class PipelineSettings(dg.ConfigurableResource):
         return GitHubAccess(settings, GitHubCredentials.from_vault(self.vault()), repo)
 
     def workspace(self, context: dg.AssetExecutionContext) -> RunWorkspace:
-        return RunWorkspace(self.settings().workspaces_dir, context.run_id, context.partition_key,
+        return RunWorkspace(self.settings().workspaces_dir, context.run.run_id, context.partition_key,
                             self.vault().fernet)
 
     def sweep_workspaces(self, instance: dg.DagsterInstance, current_run_id: str) -> list[str]:

@@ -22,8 +22,20 @@ def instance() -> dg.DagsterInstance:
         home = Settings().home / "dagster"
         home.mkdir(parents=True, exist_ok=True)
         os.environ["DAGSTER_HOME"] = str(home)
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(Path(os.environ["DAGSTER_HOME"]).resolve())  # Dagster wants it absolute
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    ensure_instance_config(home)
     return dg.DagsterInstance.get()
+
+
+def ensure_instance_config(home: Path) -> None:
+    """Gives a fresh DAGSTER_HOME the project's dagster.yaml (telemetry off, run queue limits)."""
+    target = home / "dagster.yaml"
+    if not target.exists():
+        from importlib import resources
+
+        target.write_text(resources.files("techlead_pipeline").joinpath("dagster_instance.yaml").read_text())
 
 
 @dataclass
@@ -71,8 +83,9 @@ def run_partition(job_name: str, target: ReviewerRepo, *, tags: dict | None = No
     if not inst.has_dynamic_partition(reviewer_repo_partitions.name, target.key):
         inst.add_dynamic_partitions(reviewer_repo_partitions.name, [target.key])
     job = defs.resolve_job_def(job_name)
-    if selection:
-        job = job.get_subset(asset_selection={dg.AssetKey(s) for s in selection})
-    result = job.execute_in_process(instance=inst, partition_key=target.key, tags=tags or {},
-                                    run_config=run_config or {}, raise_on_error=False)
+    config = dict(run_config or {})
+    config.setdefault("loggers", {"console": {"config": {"log_level": os.environ.get("TECHLEAD_LOG_LEVEL", "WARNING")}}})
+    result = job.execute_in_process(
+        instance=inst, partition_key=target.key, tags=tags or {}, run_config=config,
+        raise_on_error=False, asset_selection=[dg.AssetKey(s) for s in selection] if selection else None)
     return summarize(result)

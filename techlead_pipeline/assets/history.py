@@ -25,7 +25,7 @@ from .steps import workspace_step
 def review_comments(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
     target = from_key(context.partition_key)
     settings = pipeline.settings()
-    swept = pipeline.sweep_workspaces(context.instance, context.run_id)
+    swept = pipeline.sweep_workspaces(context.instance, context.run.run_id)
     with workspace_step(context, pipeline) as workspace:
         checkpoint = CollectionCheckpoint(
             settings.checkpoints_dir / context.partition_key, workspace.fernet,

@@ -56,7 +56,7 @@ def workspace_step(context: dg.AssetExecutionContext, pipeline: PipelineSettings
     except BaseException:
         workspace.purge()
         reply_to_mention(context, pipeline,
-                         f"Sorry, something went wrong on my side while preparing this review (run `{context.run_id[:8]}`). "
+                         f"Sorry, something went wrong on my side while preparing this review (run `{context.run.run_id[:8]}`). "
                          "The maintainers can see the details in Dagster; a new mention will try again.")
         raise
     else:

@@ -93,7 +93,7 @@ class RepoMirror:
         if key not in self._api_cache:
             self.api_reads += 1
             try:
-                repo = self.access.client.get_repo(self.access.repo_name, lazy=True)
+                repo = self.access.client.get_repo(self.access.repo_name)
                 content = repo.get_contents(path, ref=sha)
                 data = base64.b64decode(content.content) if getattr(content, "content", None) else None
             except GithubException:

@@ -12,7 +12,7 @@ def post_reply(access: GitHubAccess, repo: str, pull_number: int, body: str, men
 
     Returns whether a comment was posted.
     """
-    gh_repo = access.client.get_repo(repo, lazy=True)
+    gh_repo = access.client.get_repo(repo)
     pull = gh_repo.get_pull(pull_number)
     text = body
     if mention_id:

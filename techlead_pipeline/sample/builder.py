@@ -435,8 +435,8 @@ def _review(work, rng, crc, pr: _Pull, targets, extra_targets, commit) -> list[_
         return c
 
     diff = pull_diff(work.path, pr.base_sha, commit)
-    added_lines = [(path, line) for path, a in diff.anchors.items() for line in sorted(a["RIGHT"])
-                   if path.endswith(".py")]
+    added_lines = [(path, line) for path, a in diff.anchors.items() if path.endswith(".py")
+                   for line in sorted(a["RIGHT"]) if work.read_lines(path)[line - 1].strip()]
     lead_reviews = pr.author != LEAD
     for path, line, sid, ctx in targets:
         smell = SMELLS_BY_ID[sid]
