@@ -93,6 +93,53 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     return 0 if result.success else 1
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from . import run_tags
+    from .adapters.store import AdapterStore
+    from .partitions import reviewer_repo
+    from .progress import rich_progress
+    from .runner import run_partition
+    from .settings import Settings
+
+    _apply_github_url(args)
+    if args.base_model:
+        os.environ["TECHLEAD_BASE_MODEL_DIR"] = str(Path(args.base_model).resolve())
+    target = reviewer_repo(args.reviewer, args.repo)
+    current = AdapterStore(Settings().adapters_dir).current(target)
+    if current is not None and not args.force_reload:
+        console.print(f"reusing the cached adapter of {target} (version {current.version}); "
+                      "--force-reload re-collects and retrains")
+        return 0
+    with rich_progress():
+        result = run_partition("train_reviewer", target,
+                               tags={run_tags.FORCE_RELOAD: str(bool(args.force_reload)).lower()})
+    if not result.success:
+        console.print(f"[red]{result.error}[/red]")
+        return 1
+    _print_summary(result)
+    return 0
+
+
+def _print_summary(result) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"run {result.run_id[:8]}")
+    table.add_column("asset")
+    table.add_column("figures")
+    for asset, meta in result.materializations.items():
+        shown = {k: v for k, v in meta.items() if isinstance(v, (int, float, str)) and len(str(v)) < 70}
+        table.add_row(asset, ", ".join(f"{k}={v}" for k, v in shown.items()))
+    console.print(table)
+
+
+def _cmd_build_tiny_model(args: argparse.Namespace) -> int:
+    from .adapters.tiny_model import build_tiny_base_model, public_corpus
+
+    model = build_tiny_base_model(Path(args.out), public_corpus())
+    console.print(f"tiny Llama 3-architecture model written to {model.model_dir} ({model.model_id})")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -128,6 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("collect", help="collect a reviewer's history (nothing is kept after the run)")
     _common_target(p)
     p.set_defaults(func=_cmd_collect)
+
+    p = sub.add_parser("train", help="collect, build the dataset and train the adapter of one reviewer")
+    _common_target(p)
+    p.add_argument("--force-reload", action="store_true", help="re-collect and retrain even if an adapter is cached")
+    p.add_argument("--base-model", help="local HF-format Llama 3 folder (default: TECHLEAD_BASE_MODEL_DIR)")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("build-tiny-model", help="a tiny Llama 3-architecture model for CPU tests and the demo")
+    p.add_argument("--out", default=".techlead/tiny-model")
+    p.set_defaults(func=_cmd_build_tiny_model)
 
     p = sub.add_parser("demo", help="the end-to-end demo on the bundled sample (no network needed)")
     p.add_argument("--root", default=".techlead/demo", help="folder for the demo's files (recreated)")

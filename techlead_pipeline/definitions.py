@@ -3,16 +3,22 @@
 import dagster as dg
 
 from .assets.history import code_contexts, review_comments
-from .resources import PipelineSettings
+from .assets.training import reviewer_adapter, training_examples
+from .resources import AdapterTraining, PipelineSettings
 
 collect_history_job = dg.define_asset_job(
     "collect_history",
     selection=[review_comments, code_contexts],
     description="Collect a reviewer's history and the code around it (run-scoped; nothing kept).",
 )
+train_reviewer_job = dg.define_asset_job(
+    "train_reviewer",
+    selection=[review_comments, code_contexts, training_examples, reviewer_adapter],
+    description="Collect, build the dataset and train the adapter of one (reviewer, repo) partition.",
+)
 
 defs = dg.Definitions(
-    assets=[review_comments, code_contexts],
-    jobs=[collect_history_job],
-    resources={"pipeline": PipelineSettings()},
+    assets=[review_comments, code_contexts, training_examples, reviewer_adapter],
+    jobs=[collect_history_job, train_reviewer_job],
+    resources={"pipeline": PipelineSettings(), "training": AdapterTraining()},
 )

@@ -6,10 +6,16 @@ so one `Definitions` serves local use, tests and production unchanged.
 
 from __future__ import annotations
 
+import os
+from dataclasses import fields
+from pathlib import Path
 from typing import Optional
 
 import dagster as dg
 
+from .adapters.base_model import BaseModel
+from .adapters.store import AdapterStore
+from .adapters.trainer import LoraSettings
 from .github_api.client import GitHubAccess, GitHubCredentials
 from .github_api.token_vault import TokenVault
 from .run_workspace import RunWorkspace, sweep_workspaces
@@ -50,6 +56,9 @@ class PipelineSettings(dg.ConfigurableResource):
         return RunWorkspace(self.settings().workspaces_dir, context.run.run_id, context.partition_key,
                             self.vault().fernet)
 
+    def adapter_store(self) -> AdapterStore:
+        return AdapterStore(self.settings().adapters_dir)
+
     def sweep_workspaces(self, instance: dg.DagsterInstance, current_run_id: str) -> list[str]:
         """Removes the workspaces that runs killed before their cleanup left behind."""
         live = {dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
@@ -62,3 +71,55 @@ class PipelineSettings(dg.ConfigurableResource):
             return run is not None and run.status in live
 
         return sweep_workspaces(self.settings().workspaces_dir, is_active)
+
+
+class AdapterTraining(dg.ConfigurableResource):
+    """How adapters are trained. Unset fields come from `TECHLEAD_LORA_<FIELD>` or LoraSettings'
+    production defaults (Llama 3 8B, bf16, activation checkpointing on one 80 GB GPU)."""
+
+    trainer: Optional[str] = None  # "torchtune", or "none" for retrieval-only deployments
+    base_model_dir: Optional[str] = None  # TECHLEAD_BASE_MODEL_DIR: local HF-format Llama 3 folder
+    rank: Optional[int] = None
+    alpha: Optional[float] = None
+    lr: Optional[float] = None
+    epochs: Optional[int] = None
+    max_seq_len: Optional[int] = None
+    batch_size: Optional[int] = None
+    grad_accum: Optional[int] = None
+    max_steps: Optional[int] = None
+    dtype: Optional[str] = None
+    activation_checkpointing: Optional[str] = None
+
+    @property
+    def kind(self) -> str:
+        return self.trainer or os.environ.get("TECHLEAD_TRAINER", "torchtune")
+
+    def lora_settings(self) -> LoraSettings:
+        values = {}
+        for f in fields(LoraSettings):
+            mine = getattr(self, f.name, None)
+            env = os.environ.get(f"TECHLEAD_LORA_{f.name.upper()}")
+            if mine is not None:
+                values[f.name] = mine
+            elif env is not None:
+                values[f.name] = _parse_env(f.name, f.default, env)
+        return LoraSettings(**values)
+
+    def base_model(self) -> BaseModel:
+        folder = self.base_model_dir or os.environ.get("TECHLEAD_BASE_MODEL_DIR")
+        if not folder:
+            raise ValueError("no base model: set TECHLEAD_BASE_MODEL_DIR to a local Llama 3 8B Instruct folder "
+                             "(or TECHLEAD_TRAINER=none for retrieval only)")
+        return BaseModel(Path(folder))
+
+
+def _parse_env(name: str, default, raw: str):
+    if name == "attn_modules":
+        return tuple(x.strip() for x in raw.split(",") if x.strip())
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, int) or default is None:
+        return int(raw)
+    return raw

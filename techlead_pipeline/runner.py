@@ -69,9 +69,18 @@ def summarize(result) -> RunSummary:
             if event.is_step_failure:
                 data = event.step_failure_data
                 error = (data.user_failure_data.description if data.user_failure_data else None) or \
-                        (data.error.message.strip() if data.error else "step failed")
+                    _root_cause(data.error)
                 break
     return RunSummary(result.success, result.run_id, error, mats)
+
+
+def _root_cause(error) -> str:
+    """The innermost error of Dagster's wrapped step error, as `Type: message`."""
+    if error is None:
+        return "step failed"
+    while error.cause is not None:
+        error = error.cause
+    return f"{error.cls_name}: {error.message.strip().split(chr(10))[0].removeprefix(error.cls_name + ': ')}"
 
 
 def run_partition(job_name: str, target: ReviewerRepo, *, tags: dict | None = None,
@@ -84,7 +93,7 @@ def run_partition(job_name: str, target: ReviewerRepo, *, tags: dict | None = No
         inst.add_dynamic_partitions(reviewer_repo_partitions.name, [target.key])
     job = defs.resolve_job_def(job_name)
     config = dict(run_config or {})
-    config.setdefault("loggers", {"console": {"config": {"log_level": os.environ.get("TECHLEAD_LOG_LEVEL", "WARNING")}}})
+    config.setdefault("loggers", {"console": {"config": {"log_level": os.environ.get("TECHLEAD_LOG_LEVEL", "CRITICAL")}}})
     result = job.execute_in_process(
         instance=inst, partition_key=target.key, tags=tags or {}, run_config=config,
         raise_on_error=False, asset_selection=[dg.AssetKey(s) for s in selection] if selection else None)

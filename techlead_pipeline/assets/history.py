@@ -6,9 +6,11 @@ import time
 
 import dagster as dg
 
+from .. import progress
 from ..history.checkpoint import CollectionCheckpoint
 from ..history.code_context import RepoMirror, extract_contexts
 from ..history.comments import collect_review_comments
+from ..history.pull_chunks import reviewed_pull_chunks
 from ..history.errors import NoReviewHistoryError
 from ..partitions import from_key, reviewer_repo_partitions
 from ..resources import PipelineSettings
@@ -33,7 +35,7 @@ def review_comments(context: dg.AssetExecutionContext, pipeline: PipelineSetting
             settings.checkpoint_ttl_s)
         history = collect_review_comments(
             pipeline.github(target.repo), target, max_prs=settings.max_prs, checkpoint=checkpoint,
-            progress=lambda pages, seen: context.log.info(f"page {pages}: {seen} comments so far"))
+            progress=lambda pages, seen: _progress(context, pages, seen))
         if history.reviewer_comments.empty:
             raise NoReviewHistoryError(target.reviewer, target.repo)
         workspace.write_frame("review_comments", history.comments)
@@ -47,6 +49,11 @@ def review_comments(context: dg.AssetExecutionContext, pipeline: PipelineSetting
         "reviewers_seen": dg.MetadataValue.md(per_user.to_frame("comments").to_markdown()),
         "stale_workspaces_removed": len(swept),
     })
+
+
+def _progress(context, pages: int, seen: int) -> None:
+    progress.report("collecting review comments (pages)", pages, None, f"{seen} comments")
+    context.log.info(f"page {pages}: {seen} comments so far")
 
 
 @dg.asset(
@@ -63,16 +70,24 @@ def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
     started = time.perf_counter()
     with workspace_step(context, pipeline) as workspace:
         comments = workspace.read_frame("review_comments")
+        history = workspace.read_json("history")
         top_level = comments[comments["in_reply_to_id"].isna()]
+        reviewed = top_level[(top_level["user"].str.lower() == target.reviewer.lower())
+                             & ~top_level["pull_number"].isin(history["authored_prs"])]
         with RepoMirror(pipeline.github(target.repo), parent=workspace.scratch()) as mirror:
             mirror.fetch_all()
             contexts = extract_contexts(mirror, top_level, window=settings.context_lines,
                                         max_bytes=settings.max_file_bytes)
+            chunks = reviewed_pull_chunks(mirror, reviewed, history["default_branch"],
+                                          window=settings.context_lines, max_bytes=settings.max_file_bytes)
             fetches, api_reads = mirror.fetches, mirror.api_reads
         workspace.write_frame("code_contexts", contexts)
+        workspace.write_frame("pull_chunks", chunks)
     statuses = contexts["status"].value_counts().to_dict()
     return dg.MaterializeResult(metadata={
         "contexts": len(contexts),
+        "reviewed_chunks": len(chunks),
+        "reviewed_chunks_commented": int(chunks["commented"].sum()),
         "statuses": dg.MetadataValue.json({k: int(v) for k, v in statuses.items()}),
         "git_fetches": fetches,
         "contents_api_reads": api_reads,

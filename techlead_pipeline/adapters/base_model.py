@@ -1,0 +1,98 @@
+"""The base model an adapter is trained on: a local Hugging Face-format Llama folder.
+
+Production: Llama 3 8B Instruct downloaded ahead of time (config.json, model-*.safetensors,
+original/tokenizer.model). Tests and the demo: a tiny Llama with its own tokenizer, built by
+tiny_model.py, described by an optional `techlead_base.json` in the folder:
+    {"model_id": "...", "tokenizer": "original/tokenizer.model", "special_tokens": "special_tokens.json"}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+DESCRIPTOR = "techlead_base.json"
+LLAMA3_8B_INSTRUCT = "meta-llama/Meta-Llama-3-8B-Instruct"
+
+
+class BaseModelError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    model_dir: Path
+
+    @cached_property
+    def descriptor(self) -> dict:
+        path = self.model_dir / DESCRIPTOR
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    @cached_property
+    def config(self) -> dict:
+        path = self.model_dir / "config.json"
+        if not path.exists():
+            raise BaseModelError(f"{self.model_dir} is not a Hugging Face model folder (no config.json)")
+        return json.loads(path.read_text())
+
+    @property
+    def model_id(self) -> str:
+        return self.descriptor.get("model_id") or self.config.get("_name_or_path") or LLAMA3_8B_INSTRUCT
+
+    @property
+    def tokenizer_path(self) -> Path:
+        return self.model_dir / self.descriptor.get("tokenizer", "original/tokenizer.model")
+
+    @property
+    def special_tokens(self) -> dict | None:
+        name = self.descriptor.get("special_tokens")
+        return json.loads((self.model_dir / name).read_text()) if name else None  # None: Llama 3's own
+
+    @property
+    def checkpoint_files(self) -> list[str]:
+        files = sorted(p.name for p in self.model_dir.glob("*.safetensors") if not p.name.startswith("adapter"))
+        if not files:
+            raise BaseModelError(f"no *.safetensors weights in {self.model_dir}")
+        return files
+
+    @property
+    def rope_base(self) -> float:
+        return float(self.config.get("rope_theta") or (self.config.get("rope_parameters") or {}).get("rope_theta")
+                     or 500_000)
+
+    def lora_model_kwargs(self, max_seq_len: int) -> dict:
+        """Arguments for torchtune's `lora_llama3` component builder, read from config.json."""
+        c = self.config
+        return dict(
+            vocab_size=c["vocab_size"], num_layers=c["num_hidden_layers"], num_heads=c["num_attention_heads"],
+            num_kv_heads=c.get("num_key_value_heads", c["num_attention_heads"]), embed_dim=c["hidden_size"],
+            max_seq_len=max(max_seq_len, 1), intermediate_dim=c["intermediate_size"],
+            norm_eps=c.get("rms_norm_eps", 1e-5), rope_base=self.rope_base,
+        )
+
+    def tokenizer(self, max_seq_len: int | None = None):
+        from torchtune.models.llama3 import Llama3Tokenizer
+
+        if not self.tokenizer_path.exists():
+            raise BaseModelError(f"tokenizer not found at {self.tokenizer_path}")
+        return Llama3Tokenizer(str(self.tokenizer_path), special_tokens=self.special_tokens, max_seq_len=max_seq_len)
+
+    def fingerprint(self) -> str:
+        """A content hash of config, tokenizer and weights (large shards: size plus head and tail)."""
+        digest = hashlib.sha256()
+        for path in [self.model_dir / "config.json", self.tokenizer_path] + \
+                [self.model_dir / f for f in self.checkpoint_files]:
+            digest.update(path.name.encode())
+            size = path.stat().st_size
+            digest.update(str(size).encode())
+            with path.open("rb") as fh:
+                if size <= 64 << 20:
+                    digest.update(fh.read())
+                else:
+                    digest.update(fh.read(4 << 20))
+                    fh.seek(-(4 << 20), 2)
+                    digest.update(fh.read())
+        return digest.hexdigest()[:32]

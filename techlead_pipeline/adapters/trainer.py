@@ -1,0 +1,82 @@
+"""The small interface every adapter trainer implements (torchtune today; swappable later,
+since torchtune is no longer developed upstream)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class ChatExample:
+    system: str
+    user: str
+    assistant: str
+
+
+def chat_examples(frame: pd.DataFrame) -> list[ChatExample]:
+    return [ChatExample(r.system, r.prompt, r.response) for r in frame.itertuples(index=False)]
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    """Production defaults fit Llama 3 8B on one 80 GB card: bf16 weights, activation checkpointing."""
+
+    rank: int = 16
+    alpha: float = 32.0
+    dropout: float = 0.05
+    attn_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "output_proj")
+    apply_to_mlp: bool = True
+    apply_to_output: bool = False
+    lr: float = 2e-4
+    weight_decay: float = 0.01
+    epochs: int = 2
+    batch_size: int = 8
+    grad_accum: int = 2
+    max_seq_len: int = 2048
+    warmup_steps: int = 20
+    max_steps: int | None = None
+    dtype: str = "auto"  # auto: bf16 on GPU, fp32 on CPU
+    activation_checkpointing: str = "auto"  # auto: on GPU only
+    seed: int = 0
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["attn_modules"] = list(self.attn_modules)
+        return d
+
+
+@dataclass
+class TrainingReport:
+    device: str
+    dtype: str
+    steps: int
+    epochs: int
+    train_examples: int
+    skipped_too_long: int
+    tokens: int
+    trained_tokens: int
+    seconds: float
+    tokens_per_second: float
+    train_loss: list[float] = field(default_factory=list)
+    eval_loss_before: float | None = None
+    eval_loss_after: float | None = None
+    peak_memory_gb: float | None = None
+    trainable_params: int = 0
+    total_params: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+Progress = Callable[[int, int, float], None]  # (step, total steps, loss)
+
+
+class AdapterTrainer(Protocol):
+    def train(self, train: list[ChatExample], holdout: list[ChatExample], out_dir: Path,
+              progress: Progress | None = None) -> TrainingReport:
+        """Trains an adapter and writes it to `out_dir` in PEFT format (adapter_config.json,
+        adapter_model.safetensors)."""

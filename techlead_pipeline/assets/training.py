@@ -1,0 +1,102 @@
+"""Assets of stages 2 and 3: the training examples and the per-(reviewer, repo) adapter."""
+# No `from __future__ import annotations` in asset modules: Dagster reads the context annotation.
+
+import dagster as dg
+
+from .. import progress
+from ..adapters.torchtune_trainer import TorchtuneLoraTrainer
+from ..adapters.trainer import chat_examples
+from ..history.errors import NoReviewHistoryError
+from ..partitions import from_key, reviewer_repo_partitions
+from ..resources import AdapterTraining, PipelineSettings
+from ..training_data.examples import build_examples
+from .gpu_tags import H100_TRAINING
+from .history import code_contexts
+from .steps import workspace_step
+
+
+@dg.asset(
+    partitions_def=reviewer_repo_partitions,
+    group_name="training",
+    kinds={"parquet"},
+    deps=[code_contexts],
+    description="Prompt/response pairs in OpenAI chat format, the newest ~10% of pull requests held out. "
+                "Run-scoped and encrypted.",
+)
+def training_examples(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
+    target = from_key(context.partition_key)
+    settings = pipeline.settings()
+    with workspace_step(context, pipeline) as workspace:
+        history = workspace.read_json("history")
+        examples = build_examples(
+            workspace.read_frame("review_comments"), workspace.read_frame("code_contexts"),
+            workspace.read_frame("pull_chunks"), history["authored_prs"], target.reviewer, target.repo,
+            holdout_fraction=settings.holdout_fraction)
+        counts = examples.counts()
+        usable = counts["train_comments"] + int((examples.split("holdout", kind="comment")).shape[0])
+        if usable < settings.min_examples:
+            raise NoReviewHistoryError(target.reviewer, target.repo, found=usable, needed=settings.min_examples)
+        workspace.write_frame("training_examples", examples.examples)
+    return dg.MaterializeResult(metadata={
+        **counts,
+        "dropped": dg.MetadataValue.json(dict(examples.dropped)),
+        "dataset_fingerprint": examples.fingerprint(),
+    })
+
+
+@dg.asset(
+    partitions_def=reviewer_repo_partitions,
+    group_name="training",
+    kinds={"pytorch"},
+    deps=[training_examples],
+    op_tags=H100_TRAINING,
+    description="A LoRA adapter on the base model (torchtune), written in PEFT format into the adapter "
+                "cache. Kept: adapters outlive runs; the code they were trained on does not.",
+)
+def reviewer_adapter(context: dg.AssetExecutionContext, pipeline: PipelineSettings,
+                     training: AdapterTraining) -> dg.MaterializeResult:
+    target = from_key(context.partition_key)
+    store = pipeline.adapter_store()
+    with workspace_step(context, pipeline) as workspace:
+        frame = workspace.read_frame("training_examples")
+        train = frame[(frame["role"] == "target") & (frame["split"] == "train")]
+        holdout = frame[(frame["role"] == "target") & (frame["split"] == "holdout")]
+        staging = store.staging(target, context.run.run_id)
+        try:
+            manifest = {"dataset": {"fingerprint": _fingerprint(frame), "train_examples": len(train),
+                                    "holdout_examples": len(holdout)}, "trainer": training.kind}
+            if training.kind == "torchtune":
+                base = training.base_model()
+                lora = training.lora_settings()
+                trainer = TorchtuneLoraTrainer(base, lora)
+                report = trainer.train(chat_examples(train), chat_examples(holdout), staging,
+                                       progress=lambda step, total, loss: _progress(context, step, total, loss))
+                manifest.update({"base_model": {"id": base.model_id, "hash": base.fingerprint()},
+                                 "training": lora.as_dict(), "metrics": report.as_dict()})
+            bundle = store.commit(target, staging, manifest)
+        except BaseException:
+            store.discard(staging)
+            raise
+        store.promote(target, bundle)
+        workspace.write_json("candidate", {"version": bundle.version})
+    metrics = manifest.get("metrics", {})
+    return dg.MaterializeResult(metadata={
+        "version": bundle.version,
+        "path": str(bundle.path),
+        "trainer": training.kind,
+        **{k: metrics[k] for k in ("steps", "tokens", "tokens_per_second", "seconds", "eval_loss_before",
+                                   "eval_loss_after", "device", "dtype", "peak_memory_gb") if k in metrics
+           and metrics[k] is not None},
+    })
+
+
+def _progress(context, step: int, total: int, loss: float) -> None:
+    progress.report("training", step, total, f"loss {loss:.3f}")
+    if step % 10 == 0 or step == total:
+        context.log.info(f"step {step}/{total} loss {loss:.3f}")
+
+
+def _fingerprint(frame) -> str:
+    from ..training_data.examples import ExampleSet
+
+    return ExampleSet(frame).fingerprint()

@@ -1,0 +1,161 @@
+"""Builds the training examples of one (reviewer, repo) and splits them by time.
+
+Kept: the reviewer's top-level comments on other people's pull requests, with code context.
+Dropped, with the reason counted: replies, bots, empty or emoji-only bodies, comments on the
+reviewer's own pull requests, exact duplicates, and comments without readable code. Chunks of
+reviewed pull requests the reviewer left alone become NO_COMMENT examples. Other reviewers'
+comments are built the same way and marked `role = "other"`: the evaluation's contrast set.
+The newest ~10 % of pull requests are held out; nothing of theirs is trained on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .comment_text import is_empty_or_emoji, one_line
+from .prompts import NO_COMMENT, system_prompt, user_prompt
+
+EXAMPLE_COLUMNS = ["example_id", "role", "kind", "user", "pull_number", "created_at", "path", "language", "side",
+                   "focus_line", "comment_id", "system", "prompt", "response", "split"]
+
+
+@dataclass
+class ExampleSet:
+    examples: pd.DataFrame
+    dropped: Counter = field(default_factory=Counter)
+
+    @property
+    def target(self) -> pd.DataFrame:
+        return self.examples[self.examples["role"] == "target"]
+
+    def split(self, name: str, role: str = "target", kind: str | None = None) -> pd.DataFrame:
+        df = self.examples[(self.examples["split"] == name) & (self.examples["role"] == role)]
+        return df if kind is None else df[df["kind"] == kind]
+
+    def counts(self) -> dict:
+        t = self.target
+        return {
+            "train_examples": int((t["split"] == "train").sum()),
+            "holdout_examples": int((t["split"] == "holdout").sum()),
+            "train_comments": int(((t["split"] == "train") & (t["kind"] == "comment")).sum()),
+            "train_no_comment": int(((t["split"] == "train") & (t["kind"] == "no_comment")).sum()),
+            "holdout_prs": int(t[t["split"] == "holdout"]["pull_number"].nunique()),
+            "train_prs": int(t[t["split"] == "train"]["pull_number"].nunique()),
+            "other_reviewer_examples": int((self.examples["role"] == "other").sum()),
+        }
+
+    def fingerprint(self) -> str:
+        """Identifies the training data without revealing it (goes into the adapter manifest)."""
+        t = self.target.sort_values("example_id")
+        digest = hashlib.sha256()
+        for row in t[["example_id", "prompt", "response", "split"]].itertuples(index=False):
+            digest.update(json.dumps(list(row)).encode())
+        return digest.hexdigest()[:32]
+
+
+def _example_id(*parts) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
+
+
+def build_examples(comments: pd.DataFrame, contexts: pd.DataFrame, pull_chunks: pd.DataFrame | None,
+                   authored_prs: list[int], reviewer: str, repo: str, *, holdout_fraction: float = 0.1,
+                   max_no_comment_ratio: float = 0.5) -> ExampleSet:
+    dropped: Counter = Counter()
+    reviewer_l = reviewer.lower()
+    ctx = contexts.set_index("comment_id") if len(contexts) else contexts
+    rows = []
+    seen: set[tuple] = set()
+    pr_author_self = set(authored_prs)
+    for c in comments.sort_values(["created_at", "id"]).to_dict("records"):
+        role = "target" if c["user"].lower() == reviewer_l else "other"
+        reason = None
+        if not pd.isna(c["in_reply_to_id"]):
+            reason = "reply"
+        elif c.get("user_type") == "Bot" or c["user"].endswith("[bot]"):
+            reason = "bot"
+        elif is_empty_or_emoji(c["body"]) or not one_line(c["body"]):
+            reason = "empty_or_emoji"
+        elif role == "target" and c["pull_number"] in pr_author_self:
+            reason = "own_pull_request"
+        if reason is None:
+            key = (c["user"].lower(), c["body"].strip(), c["path"], c["original_line"], c["original_commit_id"])
+            if key in seen:
+                reason = "duplicate"
+            seen.add(key)
+        context = ctx.loc[c["id"]] if reason is None and c["id"] in ctx.index else None
+        if reason is None and (context is None or context["status"] == "binary" or not context["code"]):
+            reason = "no_code_context"
+        if reason:
+            if role == "target":
+                dropped[reason] += 1
+            continue
+        focus = context["focus_line"]
+        prompt = user_prompt(c["path"], context["language"], c["diff_hunk"], context["code"],
+                             None if pd.isna(context["start_line"]) else int(context["start_line"]),
+                             None if pd.isna(focus) else int(focus), c["side"] or "RIGHT")
+        rows.append({"example_id": _example_id("c", c["id"]), "role": role, "kind": "comment", "user": c["user"],
+                     "pull_number": int(c["pull_number"]), "created_at": c["created_at"], "path": c["path"],
+                     "language": context["language"], "side": c["side"] or "RIGHT",
+                     "focus_line": None if pd.isna(focus) else int(focus), "comment_id": int(c["id"]),
+                     "prompt": prompt, "response": one_line(c["body"])})
+    if pull_chunks is not None and len(pull_chunks):
+        pr_time = comments.groupby("pull_number")["created_at"].min()
+        for ch in pull_chunks[~pull_chunks["commented"]].to_dict("records"):
+            prompt = user_prompt(ch["path"], ch["language"], ch["hunk"], ch["code"],
+                                 None if pd.isna(ch["start_line"]) else int(ch["start_line"]),
+                                 int(ch["focus_line"]), ch["side"])
+            rows.append({"example_id": _example_id("n", ch["pull_number"], ch["path"], ch["focus_line"], ch["side"]),
+                         "role": "target", "kind": "no_comment", "user": reviewer,
+                         "pull_number": int(ch["pull_number"]), "created_at": pr_time.get(ch["pull_number"]),
+                         "path": ch["path"], "language": ch["language"], "side": ch["side"],
+                         "focus_line": int(ch["focus_line"]), "comment_id": None, "prompt": prompt,
+                         "response": NO_COMMENT})
+    df = pd.DataFrame(rows, columns=[c for c in EXAMPLE_COLUMNS if c not in ("system", "split")])
+    df["system"] = system_prompt(reviewer, repo)
+    df["split"] = _time_split(df, holdout_fraction)
+    df = _cap_no_comment(df, max_no_comment_ratio)
+    df["focus_line"] = df["focus_line"].astype("Int64")
+    df["comment_id"] = df["comment_id"].astype("Int64")
+    return ExampleSet(df[EXAMPLE_COLUMNS].reset_index(drop=True), dropped)
+
+
+def _time_split(df: pd.DataFrame, holdout_fraction: float) -> pd.Series:
+    """The newest `holdout_fraction` of the reviewer's pull requests (by first comment) are held out."""
+    target = df[(df["role"] == "target") & (df["kind"] == "comment")]
+    order = target.groupby("pull_number")["created_at"].min().sort_values()
+    n_hold = min(len(order) - 1, max(1, math.ceil(len(order) * holdout_fraction))) if len(order) > 1 else 0
+    held = set(order.index[len(order) - n_hold:]) if n_hold else set()
+    cutoff = order.iloc[len(order) - n_hold] if n_hold else None
+    split = pd.Series("train", index=df.index)
+    split[df["pull_number"].isin(held)] = "holdout"
+    if cutoff is not None:  # other reviewers' comments from the held-out period are held out too
+        split[(df["role"] == "other") & (df["created_at"] >= cutoff)] = "holdout"
+    return split
+
+
+def _cap_no_comment(df: pd.DataFrame, ratio: float) -> pd.DataFrame:
+    """Keeps at most `ratio` NO_COMMENT examples per comment example in training (held-out keeps all)."""
+    train = (df["split"] == "train") & (df["role"] == "target")
+    n_comments = int((train & (df["kind"] == "comment")).sum())
+    negatives = df[train & (df["kind"] == "no_comment")]
+    keep = int(n_comments * ratio)
+    if len(negatives) <= keep:
+        return df
+    drop = negatives.sort_values("example_id").index[keep:]  # deterministic choice
+    return df.drop(index=drop)
+
+
+def to_openai_jsonl(examples: pd.DataFrame) -> str:
+    """The examples as OpenAI chat fine-tuning lines: {"messages": [system, user, assistant]}."""
+    lines = []
+    for row in examples.itertuples(index=False):
+        lines.append(json.dumps({"messages": [{"role": "system", "content": row.system},
+                                              {"role": "user", "content": row.prompt},
+                                              {"role": "assistant", "content": row.response}]}))
+    return "\n".join(lines) + ("\n" if lines else "")
