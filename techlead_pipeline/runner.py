@@ -7,6 +7,7 @@ runs started from the command line show up in `dagster dev` like any other.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,9 @@ def _root_cause(error) -> str:
         return "step failed"
     while error.cause is not None:
         error = error.cause
-    return f"{error.cls_name}: {error.message.strip().split(chr(10))[0].removeprefix(error.cls_name + ': ')}"
+    first = error.message.strip().split("\n")[0]
+    first = re.sub(rf"^[\w.]*{re.escape(error.cls_name)}: ", "", first)
+    return f"{error.cls_name}: {first}"
 
 
 def run_partition(job_name: str, target: ReviewerRepo, *, tags: dict | None = None,

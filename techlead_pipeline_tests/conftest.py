@@ -24,6 +24,28 @@ def sample_fixture(tmp_path_factory) -> Path:
     return build_sample(tmp_path_factory.mktemp("sample") / "fixture")
 
 
+@pytest.fixture(scope="session")
+def tiny_base_model(tmp_path_factory):
+    """A tiny Llama 3-architecture model with its own tokenizer, built once per test session."""
+    from techlead_pipeline.adapters.tiny_model import build_tiny_base_model, public_corpus
+
+    return build_tiny_base_model(tmp_path_factory.mktemp("tiny") / "model", public_corpus(400), n_merges=300)
+
+
+# LoRA settings small enough for a 2-core CI machine; real torchtune training steps all the same.
+TEST_LORA_ENV = {"TECHLEAD_LORA_EPOCHS": "2", "TECHLEAD_LORA_RANK": "8", "TECHLEAD_LORA_ALPHA": "16",
+                 "TECHLEAD_LORA_LR": "0.003", "TECHLEAD_LORA_BATCH_SIZE": "8", "TECHLEAD_LORA_GRAD_ACCUM": "1",
+                 "TECHLEAD_LORA_MAX_SEQ_LEN": "1024", "TECHLEAD_LORA_WARMUP_STEPS": "2"}
+
+
+@pytest.fixture
+def training_env(monkeypatch, tiny_base_model):
+    for key, value in TEST_LORA_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("TECHLEAD_BASE_MODEL_DIR", str(tiny_base_model.model_dir))
+    return tiny_base_model
+
+
 @pytest.fixture
 def standin(sample_fixture):
     with GitHubStandin(sample_fixture) as server:

@@ -21,6 +21,8 @@ from .base_model import BaseModel
 from .trainer import ChatExample, LoraSettings, Progress, TrainingReport
 
 log = logging.getLogger(__name__)
+# torchao warns at import that its optional C++ kernels do not match this torch (we use none of them).
+logging.getLogger("torchao").setLevel(logging.ERROR)
 PEFT_FILES = ("adapter_config.json", "adapter_model.safetensors")
 
 
@@ -141,6 +143,7 @@ class TorchtuneLoraTrainer:
         from torchtune.modules.peft import get_adapter_state_dict, get_lora_module_names
 
         s = self.settings
+        logging.getLogger("torchtune").setLevel(logging.WARNING)  # per-file checkpoint chatter
         random.seed(s.seed)
         torch.manual_seed(s.seed)
         device, dtype, dtype_name = self._device_and_dtype()
