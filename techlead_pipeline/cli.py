@@ -132,6 +132,52 @@ def _print_summary(result) -> None:
     console.print(table)
 
 
+def _cmd_review(args: argparse.Namespace) -> int:
+    from .adapters.store import AdapterStore
+    from .diffs.patch import parse_diff
+    from .partitions import reviewer_repo
+    from .reviews.service import make_backend, review_changes, served_bundle
+    from .settings import Settings
+
+    _apply_github_url(args)
+    target = reviewer_repo(args.reviewer, args.repo)
+    settings = Settings()
+    bundle = served_bundle(AdapterStore(settings.adapters_dir), target)
+    backend = make_backend(args.backend, target, bundle, settings.adapters_dir,
+                           vllm_url=os.environ.get("TECHLEAD_VLLM_URL"),
+                           server_adapters_root=os.environ.get("TECHLEAD_VLLM_ADAPTERS_ROOT"))
+    if args.pr is not None:
+        from . import run_tags
+        from .runner import run_partition
+
+        result = run_partition("review_pull_request", target, tags={run_tags.PULL: str(args.pr)},
+                               run_config={"ops": {"pr_review": {"config": {
+                                   "pull_number": args.pr, "backend": args.backend,
+                                   "mention_id": f"cli-{os.getpid()}-{int(__import__('time').time())}"}}}})
+        if not result.success:
+            console.print(f"[red]{result.error}[/red]")
+            return 1
+        meta = result.materializations["pr_review"]
+        console.print(f"posted {meta['comments_posted']} comments on {meta['hunks']} hunks: {meta['review_url']}")
+        return 0
+    if not args.diff:
+        console.print("[red]give --diff PATCH (or - for stdin), or --pr N[/red]")
+        return 2
+    text = sys.stdin.read() if args.diff == "-" else Path(args.diff).read_text(encoding="utf-8", errors="replace")
+    root = Path(args.worktree)
+
+    def new_file_text(path: str) -> str | None:
+        candidate = (root / path).resolve()
+        if root.resolve() in candidate.parents and candidate.is_file():
+            return candidate.read_text(encoding="utf-8", errors="replace")
+        return None
+
+    drafts, _, _ = review_changes(parse_diff(text), new_file_text, backend)
+    for d in drafts:
+        print(json.dumps({"path": d.anchor.path, "line": d.anchor.line, "side": d.anchor.side, "body": d.body}))
+    return 0
+
+
 def _cmd_build_tiny_model(args: argparse.Namespace) -> int:
     from .adapters.tiny_model import build_tiny_base_model, public_corpus
 
@@ -181,6 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force-reload", action="store_true", help="re-collect and retrain even if an adapter is cached")
     p.add_argument("--base-model", help="local HF-format Llama 3 folder (default: TECHLEAD_BASE_MODEL_DIR)")
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("review", help="review a local diff (JSON lines out) or a pull request (posted)")
+    _common_target(p)
+    p.add_argument("--diff", help="unified diff file, e.g. from `git diff main` (- for stdin)")
+    p.add_argument("--worktree", default=".", help="where the diff's new files are, for context (default: .)")
+    p.add_argument("--pr", type=int, help="review and post this pull request instead")
+    p.add_argument("--backend", default="auto", choices=["auto", "retrieval", "local", "vllm"])
+    p.set_defaults(func=_cmd_review)
 
     p = sub.add_parser("build-tiny-model", help="a tiny Llama 3-architecture model for CPU tests and the demo")
     p.add_argument("--out", default=".techlead/tiny-model")

@@ -3,8 +3,9 @@
 import dagster as dg
 
 from .assets.history import code_contexts, review_comments
+from .assets.reviews import pr_review
 from .assets.training import reviewer_adapter, training_examples
-from .resources import AdapterTraining, PipelineSettings
+from .resources import AdapterTraining, PipelineSettings, ReviewerBackendResource
 
 collect_history_job = dg.define_asset_job(
     "collect_history",
@@ -17,8 +18,20 @@ train_reviewer_job = dg.define_asset_job(
     description="Collect, build the dataset and train the adapter of one (reviewer, repo) partition.",
 )
 
+review_pull_request_job = dg.define_asset_job(
+    "review_pull_request",
+    selection=[pr_review],
+    description="Review one pull request with the cached adapter of a (reviewer, repo) partition.",
+)
+train_and_review_job = dg.define_asset_job(
+    "train_and_review",
+    selection=[review_comments, code_contexts, training_examples, reviewer_adapter, pr_review],
+    description="Learn (or relearn) a reviewer, then review the pull request that asked.",
+)
+
 defs = dg.Definitions(
-    assets=[review_comments, code_contexts, training_examples, reviewer_adapter],
-    jobs=[collect_history_job, train_reviewer_job],
-    resources={"pipeline": PipelineSettings(), "training": AdapterTraining()},
+    assets=[review_comments, code_contexts, training_examples, reviewer_adapter, pr_review],
+    jobs=[collect_history_job, train_reviewer_job, review_pull_request_job, train_and_review_job],
+    resources={"pipeline": PipelineSettings(), "training": AdapterTraining(),
+               "reviewer_backend": ReviewerBackendResource()},
 )

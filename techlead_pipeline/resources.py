@@ -78,6 +78,7 @@ class AdapterTraining(dg.ConfigurableResource):
     production defaults (Llama 3 8B, bf16, activation checkpointing on one 80 GB GPU)."""
 
     trainer: Optional[str] = None  # "torchtune", or "none" for retrieval-only deployments
+    retrieval_encoder_name: Optional[str] = None  # "hashed-tfidf" (default) or "minilm"
     base_model_dir: Optional[str] = None  # TECHLEAD_BASE_MODEL_DIR: local HF-format Llama 3 folder
     rank: Optional[int] = None
     alpha: Optional[float] = None
@@ -93,6 +94,10 @@ class AdapterTraining(dg.ConfigurableResource):
     @property
     def kind(self) -> str:
         return self.trainer or os.environ.get("TECHLEAD_TRAINER", "torchtune")
+
+    @property
+    def retrieval_encoder(self) -> str:
+        return self.retrieval_encoder_name or os.environ.get("TECHLEAD_RETRIEVAL_ENCODER", "hashed-tfidf")
 
     def lora_settings(self) -> LoraSettings:
         values = {}
@@ -123,3 +128,21 @@ def _parse_env(name: str, default, raw: str):
     if isinstance(default, int) or default is None:
         return int(raw)
     return raw
+
+
+class ReviewerBackendResource(dg.ConfigurableResource):
+    """Which backend writes the comments: `auto` (what the served bundle says: its LoRA through vLLM
+    when TECHLEAD_VLLM_URL is set, else in-process; or retrieval), `retrieval`, `local`, `vllm`."""
+
+    kind: Optional[str] = None  # TECHLEAD_BACKEND
+    vllm_url: Optional[str] = None  # TECHLEAD_VLLM_URL, e.g. http://vllm.techlead.svc:8000
+    server_adapters_root: Optional[str] = None  # where the vLLM pod mounts the adapter volume
+
+    def backend(self, target, bundle, adapters_root: Path, override: Optional[str] = None):
+        from .reviews.service import make_backend
+
+        kind = override if override and override != "default" else (self.kind or os.environ.get("TECHLEAD_BACKEND", "auto"))
+        return make_backend(kind, target, bundle, adapters_root,
+                            vllm_url=self.vllm_url or os.environ.get("TECHLEAD_VLLM_URL"),
+                            server_adapters_root=self.server_adapters_root
+                            or os.environ.get("TECHLEAD_VLLM_ADAPTERS_ROOT"))

@@ -143,7 +143,8 @@ class TorchtuneLoraTrainer:
         from torchtune.modules.peft import get_adapter_state_dict, get_lora_module_names
 
         s = self.settings
-        logging.getLogger("torchtune").setLevel(logging.WARNING)  # per-file checkpoint chatter
+        for name in ("torchtune", "torchtune.utils._logging"):  # per-file checkpoint chatter
+            logging.getLogger(name).setLevel(logging.WARNING)
         random.seed(s.seed)
         torch.manual_seed(s.seed)
         device, dtype, dtype_name = self._device_and_dtype()

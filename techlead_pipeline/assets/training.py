@@ -2,12 +2,14 @@
 # No `from __future__ import annotations` in asset modules: Dagster reads the context annotation.
 
 import dagster as dg
+import pandas as pd
 
 from .. import progress
 from ..adapters.torchtune_trainer import TorchtuneLoraTrainer
 from ..adapters.trainer import chat_examples
 from ..history.errors import NoReviewHistoryError
 from ..partitions import from_key, reviewer_repo_partitions
+from ..reviews.backends.retrieval_index import RetrievalIndex
 from ..resources import AdapterTraining, PipelineSettings
 from ..training_data.examples import build_examples
 from .gpu_tags import H100_TRAINING
@@ -64,7 +66,13 @@ def reviewer_adapter(context: dg.AssetExecutionContext, pipeline: PipelineSettin
         staging = store.staging(target, context.run.run_id)
         try:
             manifest = {"dataset": {"fingerprint": _fingerprint(frame), "train_examples": len(train),
+                                    "train_comments": int((train["kind"] == "comment").sum()),
                                     "holdout_examples": len(holdout)}, "trainer": training.kind}
+            index = RetrievalIndex.build(list(train["key"]), _entries(train), encoder=training.retrieval_encoder)
+            index.save(staging / "retrieval")
+            manifest["retrieval"] = {"encoder": index.encoder.kind, "threshold": index.threshold,
+                                     "entries": len(index.entries), "comments": manifest["dataset"]["train_comments"]}
+            manifest["serving"] = "retrieval"
             if training.kind == "torchtune":
                 base = training.base_model()
                 lora = training.lora_settings()
@@ -72,7 +80,7 @@ def reviewer_adapter(context: dg.AssetExecutionContext, pipeline: PipelineSettin
                 report = trainer.train(chat_examples(train), chat_examples(holdout), staging,
                                        progress=lambda step, total, loss: _progress(context, step, total, loss))
                 manifest.update({"base_model": {"id": base.model_id, "hash": base.fingerprint()},
-                                 "training": lora.as_dict(), "metrics": report.as_dict()})
+                                 "training": lora.as_dict(), "metrics": report.as_dict(), "serving": "lora"})
             bundle = store.commit(target, staging, manifest)
         except BaseException:
             store.discard(staging)
@@ -84,6 +92,7 @@ def reviewer_adapter(context: dg.AssetExecutionContext, pipeline: PipelineSettin
         "version": bundle.version,
         "path": str(bundle.path),
         "trainer": training.kind,
+        "retrieval_threshold": manifest["retrieval"]["threshold"],
         **{k: metrics[k] for k in ("steps", "tokens", "tokens_per_second", "seconds", "eval_loss_before",
                                    "eval_loss_after", "device", "dtype", "peak_memory_gb") if k in metrics
            and metrics[k] is not None},
@@ -94,6 +103,13 @@ def _progress(context, step: int, total: int, loss: float) -> None:
     progress.report("training", step, total, f"loss {loss:.3f}")
     if step % 10 == 0 or step == total:
         context.log.info(f"step {step}/{total} loss {loss:.3f}")
+
+
+def _entries(frame) -> list[dict]:
+    """What the retrieval index remembers per key: the answer and where it came from (no code)."""
+    return [{"response": r.response, "pull_number": int(r.pull_number), "kind": r.kind,
+             "comment_id": None if pd.isna(r.comment_id) else int(r.comment_id)}
+            for r in frame.itertuples(index=False)]
 
 
 def _fingerprint(frame) -> str:

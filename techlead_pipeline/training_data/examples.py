@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..history.code_context import anchor_text
 from .comment_text import is_empty_or_emoji, one_line
+from .keys import key_from_window
 from .prompts import NO_COMMENT, system_prompt, user_prompt
 
 EXAMPLE_COLUMNS = ["example_id", "role", "kind", "user", "pull_number", "created_at", "path", "language", "side",
-                   "focus_line", "comment_id", "system", "prompt", "response", "split"]
+                   "focus_line", "comment_id", "system", "prompt", "key", "response", "split"]
 
 
 @dataclass
@@ -95,27 +97,29 @@ def build_examples(comments: pd.DataFrame, contexts: pd.DataFrame, pull_chunks: 
             if role == "target":
                 dropped[reason] += 1
             continue
-        focus = context["focus_line"]
-        prompt = user_prompt(c["path"], context["language"], c["diff_hunk"], context["code"],
-                             None if pd.isna(context["start_line"]) else int(context["start_line"]),
-                             None if pd.isna(focus) else int(focus), c["side"] or "RIGHT")
+        focus = None if pd.isna(context["focus_line"]) else int(context["focus_line"])
+        start = None if pd.isna(context["start_line"]) else int(context["start_line"])
+        prompt = user_prompt(c["path"], context["language"], c["diff_hunk"], context["code"], start, focus,
+                             c["side"] or "RIGHT")
+        key = key_from_window(context["code"], start, focus, anchor_text(c["diff_hunk"], c["side"]) or "")
         rows.append({"example_id": _example_id("c", c["id"]), "role": role, "kind": "comment", "user": c["user"],
                      "pull_number": int(c["pull_number"]), "created_at": c["created_at"], "path": c["path"],
                      "language": context["language"], "side": c["side"] or "RIGHT",
-                     "focus_line": None if pd.isna(focus) else int(focus), "comment_id": int(c["id"]),
-                     "prompt": prompt, "response": one_line(c["body"])})
+                     "focus_line": focus, "comment_id": int(c["id"]),
+                     "prompt": prompt, "key": key, "response": one_line(c["body"])})
     if pull_chunks is not None and len(pull_chunks):
         pr_time = comments.groupby("pull_number")["created_at"].min()
         for ch in pull_chunks[~pull_chunks["commented"]].to_dict("records"):
-            prompt = user_prompt(ch["path"], ch["language"], ch["hunk"], ch["code"],
-                                 None if pd.isna(ch["start_line"]) else int(ch["start_line"]),
-                                 int(ch["focus_line"]), ch["side"])
+            start = None if pd.isna(ch["start_line"]) else int(ch["start_line"])
+            prompt = user_prompt(ch["path"], ch["language"], ch["hunk"], ch["code"], start, int(ch["focus_line"]),
+                                 ch["side"])
+            key = key_from_window(ch["code"], start, int(ch["focus_line"]), anchor_text(ch["hunk"], ch["side"]) or "")
             rows.append({"example_id": _example_id("n", ch["pull_number"], ch["path"], ch["focus_line"], ch["side"]),
                          "role": "target", "kind": "no_comment", "user": reviewer,
                          "pull_number": int(ch["pull_number"]), "created_at": pr_time.get(ch["pull_number"]),
                          "path": ch["path"], "language": ch["language"], "side": ch["side"],
                          "focus_line": int(ch["focus_line"]), "comment_id": None, "prompt": prompt,
-                         "response": NO_COMMENT})
+                         "key": key, "response": NO_COMMENT})
     df = pd.DataFrame(rows, columns=[c for c in EXAMPLE_COLUMNS if c not in ("system", "split")])
     df["system"] = system_prompt(reviewer, repo)
     df["split"] = _time_split(df, holdout_fraction)

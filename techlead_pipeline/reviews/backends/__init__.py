@@ -1,0 +1,1 @@
+"""Reviewer backends: a batch of hunks in, zero or one comment per hunk out."""

