@@ -83,7 +83,7 @@ def main() -> None:
     for name, r in rows.items():
         table.add_row(name, str(r["comments"]), str(r["api"]), str(r["git"]), f"{r['per_1000']:.1f}",
                       f"{r['seconds']:.2f}")
-    Console().print(table)
+    Console(width=150).print(table)
 
 
 if __name__ == "__main__":

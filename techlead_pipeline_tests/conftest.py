@@ -38,6 +38,48 @@ TEST_LORA_ENV = {"TECHLEAD_LORA_EPOCHS": "2", "TECHLEAD_LORA_RANK": "8", "TECHLE
                  "TECHLEAD_LORA_MAX_SEQ_LEN": "1024", "TECHLEAD_LORA_WARMUP_STEPS": "2"}
 
 
+@pytest.fixture(scope="session")
+def sample_examples(sample_fixture, tmp_path_factory):
+    """The sample lead's examples, built once per session through the real collection code."""
+    from techlead_pipeline.training_data.from_github import examples_from_github
+
+    with GitHubStandin(sample_fixture) as server:
+        settings = Settings(github_api_url=server.api_url, github_web_url=server.url, seconds_between_writes=0,
+                            home=tmp_path_factory.mktemp("examples-home"))
+        access = GitHubAccess(settings, GitHubCredentials(token=Secret(server.token_for(BOT_LOGIN))), SAMPLE_REPO)
+        examples, _ = examples_from_github(access, reviewer_repo(LEAD, SAMPLE_REPO), settings,
+                                           tmp_path_factory.mktemp("scratch"))
+    return examples
+
+
+@pytest.fixture(scope="session")
+def trained_adapters(sample_examples, tiny_base_model, tmp_path_factory) -> Path:
+    """An adapters folder holding one served bundle (tiny LoRA + retrieval index) for the sample lead."""
+    from techlead_pipeline.adapters.bundle import build_bundle
+    from techlead_pipeline.adapters.store import AdapterStore
+    from techlead_pipeline.adapters.trainer import LoraSettings
+
+    root = tmp_path_factory.mktemp("adapters")
+    store = AdapterStore(root)
+    target = reviewer_repo(LEAD, SAMPLE_REPO)
+    lora = LoraSettings(rank=8, alpha=16, epochs=1, batch_size=8, grad_accum=1, max_seq_len=1024, lr=3e-3,
+                        warmup_steps=2)
+    bundle = build_bundle(store, target, sample_examples.examples, "session", base=tiny_base_model, lora=lora)
+    store.promote(target, bundle)
+    return root
+
+
+@pytest.fixture
+def served(settings, trained_adapters, lead_target):
+    """The session's trained bundle, copied into this test's home and served."""
+    import shutil
+
+    from techlead_pipeline.adapters.store import AdapterStore
+
+    shutil.copytree(trained_adapters, settings.adapters_dir, symlinks=True)
+    return AdapterStore(settings.adapters_dir).current(lead_target)
+
+
 @pytest.fixture
 def training_env(monkeypatch, tiny_base_model):
     for key, value in TEST_LORA_ENV.items():

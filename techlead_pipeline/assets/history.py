@@ -86,8 +86,9 @@ def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
     statuses = contexts["status"].value_counts().to_dict()
     return dg.MaterializeResult(metadata={
         "contexts": len(contexts),
-        "reviewed_chunks": len(chunks),
-        "reviewed_chunks_commented": int(chunks["commented"].sum()),
+        "reviewed_chunks": int((chunks["level"] == "chunk").sum()),
+        "reviewed_chunks_commented": int(((chunks["level"] == "chunk") & chunks["commented"]).sum()),
+        "silent_lines": int((chunks["level"] == "line").sum()),
         "statuses": dg.MetadataValue.json({k: int(v) for k, v in statuses.items()}),
         "git_fetches": fetches,
         "contents_api_reads": api_reads,

@@ -2,14 +2,11 @@
 # No `from __future__ import annotations` in asset modules: Dagster reads the context annotation.
 
 import dagster as dg
-import pandas as pd
 
 from .. import progress
-from ..adapters.torchtune_trainer import TorchtuneLoraTrainer
-from ..adapters.trainer import chat_examples
+from ..adapters.bundle import build_bundle
 from ..history.errors import NoReviewHistoryError
 from ..partitions import from_key, reviewer_repo_partitions
-from ..reviews.backends.retrieval_index import RetrievalIndex
 from ..resources import AdapterTraining, PipelineSettings
 from ..training_data.examples import build_examples
 from .gpu_tags import H100_TRAINING
@@ -60,42 +57,22 @@ def reviewer_adapter(context: dg.AssetExecutionContext, pipeline: PipelineSettin
     target = from_key(context.partition_key)
     store = pipeline.adapter_store()
     with workspace_step(context, pipeline) as workspace:
-        frame = workspace.read_frame("training_examples")
-        train = frame[(frame["role"] == "target") & (frame["split"] == "train")]
-        holdout = frame[(frame["role"] == "target") & (frame["split"] == "holdout")]
-        staging = store.staging(target, context.run.run_id)
-        try:
-            manifest = {"dataset": {"fingerprint": _fingerprint(frame), "train_examples": len(train),
-                                    "train_comments": int((train["kind"] == "comment").sum()),
-                                    "holdout_examples": len(holdout)}, "trainer": training.kind}
-            index = RetrievalIndex.build(list(train["key"]), _entries(train), encoder=training.retrieval_encoder)
-            index.save(staging / "retrieval")
-            manifest["retrieval"] = {"encoder": index.encoder.kind, "threshold": index.threshold,
-                                     "entries": len(index.entries), "comments": manifest["dataset"]["train_comments"]}
-            manifest["serving"] = "retrieval"
-            if training.kind == "torchtune":
-                base = training.base_model()
-                lora = training.lora_settings()
-                trainer = TorchtuneLoraTrainer(base, lora)
-                report = trainer.train(chat_examples(train), chat_examples(holdout), staging,
-                                       progress=lambda step, total, loss: _progress(context, step, total, loss))
-                manifest.update({"base_model": {"id": base.model_id, "hash": base.fingerprint()},
-                                 "training": lora.as_dict(), "metrics": report.as_dict(), "serving": "lora"})
-            bundle = store.commit(target, staging, manifest)
-        except BaseException:
-            store.discard(staging)
-            raise
+        torchtune = training.kind == "torchtune"
+        bundle = build_bundle(
+            store, target, workspace.read_frame("training_examples"), context.run.run_id,
+            base=training.base_model() if torchtune else None, lora=training.lora_settings() if torchtune else None,
+            encoder=training.retrieval_encoder,
+            progress=lambda step, total, loss: _progress(context, step, total, loss))
         store.promote(target, bundle)
         workspace.write_json("candidate", {"version": bundle.version})
-    metrics = manifest.get("metrics", {})
+    metrics = bundle.manifest.get("metrics", {})
     return dg.MaterializeResult(metadata={
         "version": bundle.version,
         "path": str(bundle.path),
-        "trainer": training.kind,
-        "retrieval_threshold": manifest["retrieval"]["threshold"],
+        "trainer": bundle.manifest["trainer"],
+        "retrieval_threshold": bundle.manifest["retrieval"]["threshold"],
         **{k: metrics[k] for k in ("steps", "tokens", "tokens_per_second", "seconds", "eval_loss_before",
-                                   "eval_loss_after", "device", "dtype", "peak_memory_gb") if k in metrics
-           and metrics[k] is not None},
+                                   "eval_loss_after", "device", "dtype", "peak_memory_gb") if metrics.get(k) is not None},
     })
 
 
@@ -105,14 +82,3 @@ def _progress(context, step: int, total: int, loss: float) -> None:
         context.log.info(f"step {step}/{total} loss {loss:.3f}")
 
 
-def _entries(frame) -> list[dict]:
-    """What the retrieval index remembers per key: the answer and where it came from (no code)."""
-    return [{"response": r.response, "pull_number": int(r.pull_number), "kind": r.kind,
-             "comment_id": None if pd.isna(r.comment_id) else int(r.comment_id)}
-            for r in frame.itertuples(index=False)]
-
-
-def _fingerprint(frame) -> str:
-    from ..training_data.examples import ExampleSet
-
-    return ExampleSet(frame).fingerprint()

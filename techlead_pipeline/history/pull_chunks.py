@@ -1,6 +1,9 @@
-"""Every chunk of the pull requests the reviewer reviewed, marked with whether they commented on it.
+"""Every chunk of the pull requests the reviewer reviewed, marked with whether they commented on it,
+and every changed line they read and left alone.
 
-The chunks they passed over in silence teach the model (and measure) *when* to comment. Diffs
+Rows with `level == "chunk"` measure *when* the reviewer comments (did they comment on this hunk
+at all); rows with `level == "line"` are the lines of reviewed hunks they passed over in silence,
+which teach the retrieval index and the model where *not* to comment. Diffs
 are computed locally from the mirror: the reviewed head is the commit most of the reviewer's
 comments were written on; its base is where the branch forked from the default branch (for a
 merge commit, the fork point before the merge), so no API call is needed per pull request.
@@ -15,10 +18,11 @@ import pandas as pd
 from ..diffs.chunks import chunk_changes
 from ..diffs.patch import MalformedDiffError, parse_diff
 from ..gitcmd import GitError, git_text
+from ..reviews.anchors import candidate_lines
 from .code_context import RepoMirror, Window, hunk_window
 
-CHUNK_COLUMNS = ["pull_number", "path", "language", "head_sha", "hunk", "side", "focus_line", "start_line",
-                 "code", "commented", "comment_ids"]
+CHUNK_COLUMNS = ["level", "pull_number", "path", "language", "head_sha", "hunk", "side", "focus_line",
+                 "start_line", "code", "commented", "comment_ids"]
 
 
 def _git(mirror: RepoMirror, *args: str) -> str | None:
@@ -39,18 +43,41 @@ def pull_base(mirror: RepoMirror, head: str, default_branch: str) -> str | None:
     return _git(mirror, "merge-base", f"{merge}^1", head)
 
 
-def _window(mirror: RepoMirror, sha: str, path: str, focus: int, window: int, max_bytes: int) -> Window | None:
-    data = mirror.read(sha, path)
-    if data is None or b"\0" in data[:8000] or len(data) > max_bytes:
+class _Files:
+    """File lines per (sha, path), read once."""
+
+    def __init__(self, mirror: RepoMirror, max_bytes: int):
+        self.mirror, self.max_bytes, self.cache = mirror, max_bytes, {}
+
+    def lines(self, sha: str, path: str) -> list[str] | None:
+        if (sha, path) not in self.cache:
+            data = self.mirror.read(sha, path)
+            ok = data is not None and b"\0" not in data[:8000] and len(data) <= self.max_bytes
+            self.cache[(sha, path)] = data.decode("utf-8", "replace").split("\n") if ok else None
+        return self.cache[(sha, path)]
+
+
+def _window(files: _Files, sha: str, path: str, focus: int, window: int) -> Window | None:
+    lines = files.lines(sha, path)
+    if lines is None:
         return None
-    lines = data.decode("utf-8", "replace").split("\n")
     start = max(1, focus - window // 2)
     return Window("ok", sha, focus, start, "\n".join(lines[start - 1: min(len(lines), start + window)]))
+
+
+def _at(chunk, files: _Files, head: str, base: str, side: str, focus: int, window: int) -> dict:
+    """The prompt fields (hunk up to the line, code window) for one line of a chunk."""
+    focus_diff_line = next((ln for ln in chunk.lines if (ln.new_no if side == "RIGHT" else ln.old_no) == focus),
+                           chunk.lines[-1])
+    hunk = chunk.text(up_to=focus_diff_line)
+    w = _window(files, head if side == "RIGHT" else base, chunk.path, focus, window) or hunk_window(hunk, side, window)
+    return {"hunk": hunk, "side": side, "focus_line": focus, "start_line": w.start_line, "code": w.code}
 
 
 def reviewed_pull_chunks(mirror: RepoMirror, reviewer_comments: pd.DataFrame, default_branch: str, *,
                          window: int = 20, max_bytes: int = 2_000_000, max_changed: int = 12) -> pd.DataFrame:
     rows = []
+    files = _Files(mirror, max_bytes)
     line_comments = reviewer_comments[(reviewer_comments["in_reply_to_id"].isna())
                                       & (reviewer_comments["subject_type"] != "file")]
     for number, group in line_comments.groupby("pull_number"):
@@ -70,22 +97,23 @@ def reviewed_pull_chunks(mirror: RepoMirror, reviewer_comments: pd.DataFrame, de
             hits = [c for c in on_head.to_dict("records")
                     if c["path"] == chunk.path and not pd.isna(c["original_line"])
                     and chunk.covers(int(c["original_line"]), c["side"] or "RIGHT")]
+            commented_lines = {(c["side"] or "RIGHT", int(c["original_line"])) for c in hits}
             side = "RIGHT" if chunk.added else "LEFT"
             if hits:
-                focus = int(hits[0]["original_line"])
-                side = hits[0]["side"] or "RIGHT"
+                focus, side = int(hits[0]["original_line"]), hits[0]["side"] or "RIGHT"
             else:
                 last = (chunk.added or chunk.removed)[-1]
                 focus = last.new_no if side == "RIGHT" else last.old_no
-            focus_diff_line = next((ln for ln in chunk.lines if (ln.new_no if side == "RIGHT" else ln.old_no) == focus),
-                                   chunk.lines[-1])
-            hunk = chunk.text(up_to=focus_diff_line)
-            w = _window(mirror, head if side == "RIGHT" else base, chunk.path, focus, window, max_bytes) \
-                or hunk_window(hunk, side, window)
-            rows.append({"pull_number": int(number), "path": chunk.path, "language": chunk.language,
-                         "head_sha": head, "hunk": hunk, "side": side, "focus_line": focus,
-                         "start_line": w.start_line, "code": w.code, "commented": bool(hits),
-                         "comment_ids": [int(c["id"]) for c in hits]})
+            base_row = {"pull_number": int(number), "path": chunk.path, "language": chunk.language, "head_sha": head}
+            rows.append({**base_row, **_at(chunk, files, head, base, side, focus, window), "level": "chunk",
+                         "commented": bool(hits), "comment_ids": [int(c["id"]) for c in hits]})
+            for line in candidate_lines(chunk):
+                line_side = "LEFT" if line.kind == "-" else "RIGHT"
+                number_ = line.new_no if line_side == "RIGHT" else line.old_no
+                if (line_side, number_) in commented_lines:
+                    continue
+                rows.append({**base_row, **_at(chunk, files, head, base, line_side, number_, window),
+                             "level": "line", "commented": False, "comment_ids": []})
     df = pd.DataFrame(rows, columns=CHUNK_COLUMNS)
     df["start_line"] = df["start_line"].astype("Int64")
     return df

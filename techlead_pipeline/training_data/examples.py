@@ -2,9 +2,10 @@
 
 Kept: the reviewer's top-level comments on other people's pull requests, with code context.
 Dropped, with the reason counted: replies, bots, empty or emoji-only bodies, comments on the
-reviewer's own pull requests, exact duplicates, and comments without readable code. Chunks of
-reviewed pull requests the reviewer left alone become NO_COMMENT examples. Other reviewers'
-comments are built the same way and marked `role = "other"`: the evaluation's contrast set.
+reviewer's own pull requests, exact duplicates, and comments without readable code. Changed
+lines of reviewed pull requests the reviewer read and left alone become NO_COMMENT examples.
+Other reviewers' comments are built the same way and marked `role = "other"`: the evaluation's
+contrast set.
 The newest ~10 % of pull requests are held out; nothing of theirs is trained on.
 """
 
@@ -66,8 +67,7 @@ def _example_id(*parts) -> str:
 
 
 def build_examples(comments: pd.DataFrame, contexts: pd.DataFrame, pull_chunks: pd.DataFrame | None,
-                   authored_prs: list[int], reviewer: str, repo: str, *, holdout_fraction: float = 0.1,
-                   max_no_comment_ratio: float = 0.5) -> ExampleSet:
+                   authored_prs: list[int], reviewer: str, repo: str, *, holdout_fraction: float = 0.1) -> ExampleSet:
     dropped: Counter = Counter()
     reviewer_l = reviewer.lower()
     ctx = contexts.set_index("comment_id") if len(contexts) else contexts
@@ -109,7 +109,8 @@ def build_examples(comments: pd.DataFrame, contexts: pd.DataFrame, pull_chunks: 
                      "prompt": prompt, "key": key, "response": one_line(c["body"])})
     if pull_chunks is not None and len(pull_chunks):
         pr_time = comments.groupby("pull_number")["created_at"].min()
-        for ch in pull_chunks[~pull_chunks["commented"]].to_dict("records"):
+        silent = pull_chunks[(pull_chunks["level"] == "line") & ~pull_chunks["commented"]]
+        for ch in silent.to_dict("records"):
             start = None if pd.isna(ch["start_line"]) else int(ch["start_line"])
             prompt = user_prompt(ch["path"], ch["language"], ch["hunk"], ch["code"], start, int(ch["focus_line"]),
                                  ch["side"])
@@ -123,7 +124,6 @@ def build_examples(comments: pd.DataFrame, contexts: pd.DataFrame, pull_chunks: 
     df = pd.DataFrame(rows, columns=[c for c in EXAMPLE_COLUMNS if c not in ("system", "split")])
     df["system"] = system_prompt(reviewer, repo)
     df["split"] = _time_split(df, holdout_fraction)
-    df = _cap_no_comment(df, max_no_comment_ratio)
     df["focus_line"] = df["focus_line"].astype("Int64")
     df["comment_id"] = df["comment_id"].astype("Int64")
     return ExampleSet(df[EXAMPLE_COLUMNS].reset_index(drop=True), dropped)
@@ -143,16 +143,14 @@ def _time_split(df: pd.DataFrame, holdout_fraction: float) -> pd.Series:
     return split
 
 
-def _cap_no_comment(df: pd.DataFrame, ratio: float) -> pd.DataFrame:
-    """Keeps at most `ratio` NO_COMMENT examples per comment example in training (held-out keeps all)."""
-    train = (df["split"] == "train") & (df["role"] == "target")
-    n_comments = int((train & (df["kind"] == "comment")).sum())
-    negatives = df[train & (df["kind"] == "no_comment")]
-    keep = int(n_comments * ratio)
+def cap_no_comment(frame: pd.DataFrame, ratio: float) -> pd.DataFrame:
+    """At most `ratio` NO_COMMENT examples per comment example (a deterministic choice)."""
+    comments = frame[frame["kind"] == "comment"]
+    negatives = frame[frame["kind"] == "no_comment"]
+    keep = int(len(comments) * ratio)
     if len(negatives) <= keep:
-        return df
-    drop = negatives.sort_values("example_id").index[keep:]  # deterministic choice
-    return df.drop(index=drop)
+        return frame
+    return pd.concat([comments, negatives.sort_values("example_id").iloc[:keep]]).sort_index()
 
 
 def to_openai_jsonl(examples: pd.DataFrame) -> str:

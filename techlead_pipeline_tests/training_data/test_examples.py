@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from techlead_pipeline.history.comments import comments_frame
-from techlead_pipeline.training_data.examples import build_examples, to_openai_jsonl
+from techlead_pipeline.training_data.examples import build_examples, cap_no_comment, to_openai_jsonl
 from techlead_pipeline.training_data.prompts import NO_COMMENT
 
 HUNK = "@@ -1,2 +1,3 @@\n def f():\n+    print('x')"
@@ -80,13 +80,14 @@ def test_prompt_marks_the_commented_line_and_carries_metadata(history):
     assert record["messages"][2]["content"] == "nit: no print"
 
 
-def test_silent_chunks_become_no_comment_examples_capped(history):
+def test_silent_lines_become_no_comment_examples(history):
     frame, ctx = history
-    chunks = pd.DataFrame([{"pull_number": pr, "path": "b.py", "language": "Python", "head_sha": "h",
-                            "hunk": "@@ -0,0 +1,1 @@\n+x = 1", "side": "RIGHT", "focus_line": 1, "start_line": 1,
-                            "code": "x = 1", "commented": False, "comment_ids": []} for pr in range(1, 21)])
-    ex = build_examples(frame, ctx, chunks, [99], "lead", "o/r", max_no_comment_ratio=0.25)
+    rows = [{"level": level, "pull_number": pr, "path": "b.py", "language": "Python", "head_sha": "h",
+             "hunk": "@@ -0,0 +1,1 @@\n+x = 1", "side": "RIGHT", "focus_line": 1, "start_line": 1,
+             "code": "x = 1", "commented": False, "comment_ids": []} for pr in range(1, 21) for level in ("chunk", "line")]
+    ex = build_examples(frame, ctx, pd.DataFrame(rows), [99], "lead", "o/r")
     train_neg = ex.split("train", kind="no_comment")
-    assert len(train_neg) == int(len(ex.split("train", kind="comment")) * 0.25)
-    assert set(train_neg["response"]) == {NO_COMMENT}
-    assert len(ex.split("holdout", kind="no_comment")) == 2  # held-out PRs keep all of theirs
+    assert len(train_neg) == 18 and set(train_neg["response"]) == {NO_COMMENT}  # line rows only
+    assert len(ex.split("holdout", kind="no_comment")) == 2
+    capped = cap_no_comment(ex.split("train"), 0.25)
+    assert (capped["kind"] == "no_comment").sum() == int((capped["kind"] == "comment").sum() * 0.25)

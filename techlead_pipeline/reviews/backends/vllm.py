@@ -55,6 +55,8 @@ class VllmClient:
             await self._call(client, "POST", "/v1/unload_lora_adapter", json={"lora_name": stale})
         if name not in resident:
             r = await self._call(client, "POST", "/v1/load_lora_adapter", json={"lora_name": name, "lora_path": path})
+            if r.status_code == 400 and "already been loaded" in r.text:
+                return  # another review loaded it first
             if r.status_code >= 400:
                 raise BackendUnavailableError(f"the model server refused to load the adapter ({r.status_code})")
 

@@ -1,0 +1,87 @@
+"""Reviewing the sample's open pull request against the stand-in: the posted review's comments sit on
+valid anchors, a repeated mention posts nothing new, and a refused comment does not sink the rest."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from techlead_pipeline import cli
+from techlead_pipeline.github_standin.pull_diffs import pull_diff
+from techlead_pipeline.reviews.service import make_backend, review_pull_request
+from techlead_pipeline.runner import run_partition
+from techlead_pipeline.sample.builder import LEAD
+from techlead_pipeline_tests.conftest import SAMPLE_REPO
+
+DEMO_PR = 51
+
+
+def assert_valid_anchors(standin, comments):
+    repo = standin.fixture.repo(*SAMPLE_REPO.split("/"))
+    pr = repo.pulls[DEMO_PR]
+    anchors = pull_diff(repo.git_dir, pr["base_sha"], pr["head_sha"]).anchors
+    for c in comments:
+        assert c["line"] in anchors[c["path"]][c["side"]], c
+
+
+@pytest.mark.parametrize("kind", ["retrieval", "local"])
+def test_review_is_posted_on_valid_lines(kind, served, settings, standin, bot_access, lead_target, training_env):
+    backend = make_backend(kind, lead_target, served, settings.adapters_dir)
+    outcome = review_pull_request(bot_access, lead_target, DEMO_PR, backend, served, mention_id=f"m-{kind}")
+    [posted] = standin.posted_reviews()
+    assert posted["review"]["commit_id"] == standin.fixture.repo(*SAMPLE_REPO.split("/")).pulls[DEMO_PR]["head_sha"]
+    assert f"style of `{LEAD}`" in posted["review"]["body"] and "mention=m-" in posted["review"]["body"]
+    assert f"@{LEAD}" not in posted["review"]["body"]  # names the lead without pinging
+    assert_valid_anchors(standin, posted["comments"])
+    assert len(posted["comments"]) == len(outcome.comments)
+    assert outcome.timings["total_s"] > 0 and outcome.hunks == 4
+    if kind == "retrieval":
+        lead_words = {e["response"] for e in json.loads((served.retrieval_dir / "entries.json").read_text())}
+        assert len(posted["comments"]) >= 3 and all(c["body"] in lead_words for c in posted["comments"])
+
+
+def test_the_same_mention_never_posts_twice(served, settings, standin, bot_access, lead_target):
+    backend = make_backend("retrieval", lead_target, served, settings.adapters_dir)
+    first = review_pull_request(bot_access, lead_target, DEMO_PR, backend, served, mention_id="42")
+    again = review_pull_request(bot_access, lead_target, DEMO_PR, backend, served, mention_id="42")
+    assert len(standin.posted_reviews()) == 1
+    assert again.posted.already_posted and again.posted.review_id == first.posted.review_id
+
+
+def test_a_refused_comment_does_not_sink_the_review(served, settings, standin, bot_access, lead_target):
+    backend = make_backend("retrieval", lead_target, served, settings.adapters_dir)
+    dry = review_pull_request(bot_access, lead_target, DEMO_PR, backend, served, mention_id="dry", post=False)
+    victim = dry.comments[0]
+    standin.faults.add(kind="reject_comment", message=victim.body, times=-1)
+    outcome = review_pull_request(bot_access, lead_target, DEMO_PR, backend, served, mention_id="m422")
+    [posted] = standin.posted_reviews()
+    assert [c["body"] for c in posted["comments"]] == [c.body for c in dry.comments[1:]]
+    assert "GitHub refused 1 comment" in posted["review"]["body"]
+    assert f"`{victim.anchor.path}:{victim.anchor.line}`" in posted["review"]["body"]
+    assert outcome.posted.rejected == [victim]
+
+
+def test_cli_reviews_a_local_diff_as_json_lines(served, settings, standin, lead_target, capsys, tmp_path):
+    repo = standin.fixture.repo(*SAMPLE_REPO.split("/"))
+    pr = repo.pulls[DEMO_PR]
+    diff = subprocess.run(["git", "diff", pr["base_sha"], pr["head_sha"]], cwd=repo.git_dir, capture_output=True,
+                          text=True, check=True).stdout
+    (tmp_path / "change.diff").write_text(diff)
+    assert cli.main(["review", "--reviewer", LEAD, "--repo", SAMPLE_REPO, "--diff", str(tmp_path / "change.diff"),
+                     "--backend", "retrieval"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines and all(set(x) == {"path", "line", "side", "body"} for x in lines)
+    assert_valid_anchors(standin, lines)
+
+
+def test_pr_review_asset_posts_and_records_no_code(served, settings, standin, instance, lead_target):
+    result = run_partition("review_pull_request", lead_target, dagster_instance=instance, run_config={
+        "ops": {"pr_review": {"config": {"pull_number": DEMO_PR, "mention_id": "777", "backend": "retrieval"}}}})
+    assert result.success, result.error
+    meta = result.materializations["pr_review"]
+    assert meta["comments_posted"] == len(standin.posted_reviews()[0]["comments"]) and meta["hunks"] == 4
+    record = json.loads(next((settings.home / "reviews" / lead_target.key).glob("pr51-777.json")).read_text())
+    assert record["review_id"] and record["timings"]["post_s"] >= 0
+    assert "def " not in json.dumps(record)  # comments and anchors only, never the code

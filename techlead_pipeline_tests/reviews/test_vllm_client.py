@@ -1,0 +1,119 @@
+"""The vLLM backend against a recorded OpenAI-compatible exchange: request shapes, run-time adapter
+loading (and unloading of the partition's stale version), bounded concurrency, and outages."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from techlead_pipeline.adapters.store import AdapterStore
+from techlead_pipeline.partitions import reviewer_repo
+from techlead_pipeline.reviews.backends.base import BackendUnavailableError
+from techlead_pipeline.reviews.backends.vllm import VllmBackend, VllmClient, lora_name
+from techlead_pipeline.reviews.hunks import prepare
+from techlead_pipeline.diffs.patch import parse_diff
+
+RECORDING = json.loads((Path(__file__).parent / "recordings" / "vllm_exchange.json").read_text())
+TARGET = reviewer_repo("mira-kovacs", "acme-labs/billing_core.py")
+DIFF = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n" + "".join(
+    f"@@ -{10 * i + 1},1 +{10 * i + 1},2 @@\n ctx{i}\n+print('DEBUG', v{i})\n" for i in range(6))
+
+
+class Replay:
+    """Serves the recorded responses and records what the client sent."""
+
+    def __init__(self, delay: float = 0.02, reply: str = "leftover debug `print` — use `logger.debug`."):
+        self.sent: list[tuple[str, str, dict | None]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.delay = delay
+        self.reply = reply
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        self.sent.append((request.method, request.url.path, body))
+        recorded = next(i["response"] for i in RECORDING["interactions"]
+                        if i["request"]["method"] == request.method and i["request"]["path"] == request.url.path)
+        if request.url.path == "/v1/chat/completions":
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            await asyncio.sleep(self.delay)
+            self.in_flight -= 1
+            payload = json.loads(json.dumps(recorded["json"]).replace("{model}", body["model"])
+                                 .replace("{reply}", self.reply))
+            return httpx.Response(recorded["status"], json=payload)
+        if "json" in recorded:
+            return httpx.Response(recorded["status"], json=recorded["json"])
+        return httpx.Response(recorded["status"], text=recorded["text"].replace("{lora_name}", (body or {}).get(
+            "lora_name", "")))
+
+
+@pytest.fixture
+def bundle(tmp_path):
+    store = AdapterStore(tmp_path / "adapters")
+    staging = store.staging(TARGET, "r1")
+    (staging / "adapter_model.safetensors").write_bytes(b"x")
+    (staging / "retrieval").mkdir()
+    return store.commit(TARGET, staging, {"serving": "lora"}), tmp_path / "adapters"
+
+
+def backend_for(bundle, replay, max_concurrency=3):
+    b, root = bundle
+    client = VllmClient("http://vllm.test:8000", max_concurrency=max_concurrency,
+                        transport=httpx.MockTransport(replay))
+    return VllmBackend(TARGET, b, client, root, "/adapters")
+
+
+def test_review_loads_the_adapter_and_sends_every_hunk_concurrently(bundle):
+    replay = Replay()
+    backend = backend_for(bundle, replay)
+    hunks = prepare(parse_diff(DIFF), lambda p: None).hunks
+    suggestions = backend.review(hunks)
+    name = lora_name(TARGET, bundle[0])
+    calls = [(m, p) for m, p, _ in replay.sent]
+    assert calls[0] == ("GET", "/v1/models")
+    unloads = [b for m, p, b in replay.sent if p == "/v1/unload_lora_adapter"]
+    assert unloads == [{"lora_name": "mira-kovacs@acme-labs+billing_core.py:20250101T000000000000Z"}]  # stale only
+    loads = [b for m, p, b in replay.sent if p == "/v1/load_lora_adapter"]
+    assert loads == [{"lora_name": name, "lora_path": f"/adapters/{TARGET.key}/versions/{bundle[0].version}"}]
+    chats = [b for m, p, b in replay.sent if p == "/v1/chat/completions"]
+    assert len(chats) == len(hunks) == 6
+    for body in chats:
+        assert body["model"] == name and body["temperature"] == 0.0 and body["max_tokens"] == 64
+        assert [m["role"] for m in body["messages"]] == ["system", "user"]
+        assert body["messages"][1]["content"].startswith("File: a.py (Python)\nDiff:\n@@")
+        assert ">>" in body["messages"][1]["content"]
+    assert 1 < replay.max_in_flight <= 3
+    assert all(s is not None and s.body.startswith("leftover debug") for s in suggestions)
+
+
+def test_a_resident_adapter_is_not_loaded_again(bundle):
+    replay = Replay()
+    name = lora_name(TARGET, bundle[0])
+    listing = RECORDING["interactions"][0]["response"]["json"]
+    listing["data"].append({"id": name, "object": "model", "parent": "meta-llama/Meta-Llama-3-8B-Instruct"})
+    try:
+        backend_for(bundle, replay).review(prepare(parse_diff(DIFF), lambda p: None).hunks[:1])
+    finally:
+        listing["data"].pop()
+    assert not [p for _, p, _ in replay.sent if p == "/v1/load_lora_adapter"]
+
+
+def test_no_comment_answers_are_silence(bundle):
+    suggestions = backend_for(bundle, Replay(reply="NO_COMMENT")).review(prepare(parse_diff(DIFF), lambda p: None).hunks)
+    assert suggestions == [None] * 6
+
+
+def test_unreachable_server_is_a_clear_error(bundle):
+    def refuse(request):
+        raise httpx.ConnectError("connection refused")
+
+    b, root = bundle
+    backend = VllmBackend(TARGET, b, VllmClient("http://vllm.test:8000", transport=httpx.MockTransport(refuse)),
+                          root, "/adapters")
+    with pytest.raises(BackendUnavailableError, match="unreachable"):
+        backend.review(prepare(parse_diff(DIFF), lambda p: None).hunks)
