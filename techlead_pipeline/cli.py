@@ -178,6 +178,57 @@ def _cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from rich.markdown import Markdown
+
+    from .adapters.store import AdapterStore
+    from .evaluation.report import markdown_table
+    from .partitions import reviewer_repo
+    from .settings import Settings
+
+    if args.crc_py:
+        return _eval_crc_py(args)
+    if not (args.reviewer and args.repo):
+        console.print("[red]give --reviewer and --repo (or --crc-py)[/red]")
+        return 2
+    target = reviewer_repo(args.reviewer, args.repo)
+    store = AdapterStore(Settings().adapters_dir)
+    bundle = store.current(target)
+    if bundle is None:
+        console.print(f"[red]nothing learned yet for {target}: run `techlead train` first[/red]")
+        return 1
+    evaluated = bundle if "evaluation" in bundle.manifest else None
+    if bundle.manifest.get("latest_candidate"):  # the newest evaluation is of a candidate that did not serve
+        evaluated = store.version(target, bundle.manifest["latest_candidate"])
+    if evaluated is None:
+        console.print(f"[yellow]version {bundle.version} of {target} has no evaluation[/yellow]")
+        return 1
+    report = evaluated.manifest["evaluation"]
+    out = Console()
+    out.print(f"{target}: version {evaluated.version}, {report['holdout_comments']} held-out comments, "
+              f"{report['holdout_hunks']} held-out hunks; primary score {evaluated.manifest.get('primary_score')}")
+    out.print(Markdown(markdown_table(report)))
+    for note in report.get("notes", []):
+        out.print(f"note: {note}")
+    out.print(bundle.manifest.get("serving_note") or evaluated.manifest.get("gate", ""))
+    return 0
+
+
+def _eval_crc_py(args: argparse.Namespace) -> int:
+    from .evaluation.crc_py import evaluate_crc_py
+    from .evaluation.report import markdown_table
+
+    for weighted in (True, False):
+        summary, rows = evaluate_crc_py(encoder=args.encoder, semantic=not args.no_semantic, weighted=weighted)
+        print(f"crc-py, {summary['repositories']} repositories (>= 20 comments), {summary['train_comments']} "
+              f"training / {summary['holdout_comments']} held-out comments, retrieval encoder {summary['encoder']}, "
+              f"mean weighted by {summary['weighting']}:\n")
+        print(markdown_table(summary) + "\n")
+    columns = ["repo", "comments", "held_out", "retrieval:bleu4", "retrieval:rouge_l", "retrieval:voice"]
+    print(rows[[c for c in columns if c in rows]].to_markdown(index=False))
+    return 0
+
+
 def _cmd_build_tiny_model(args: argparse.Namespace) -> int:
     from .adapters.tiny_model import build_tiny_base_model, public_corpus
 
@@ -235,6 +286,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pr", type=int, help="review and post this pull request instead")
     p.add_argument("--backend", default="auto", choices=["auto", "retrieval", "local", "vllm"])
     p.set_defaults(func=_cmd_review)
+
+    p = sub.add_parser("eval", help="print the evaluation of the served (or newest) adapter of a reviewer")
+    p.add_argument("--reviewer")
+    p.add_argument("--repo")
+    p.add_argument("--crc-py", action="store_true", help="evaluate the CPU systems on the real crc-py comments")
+    p.add_argument("--encoder", default="hashed-tfidf", choices=["hashed-tfidf", "minilm"])
+    p.add_argument("--no-semantic", action="store_true", help="skip the embedding-based semantic score")
+    p.set_defaults(func=_cmd_eval)
 
     p = sub.add_parser("build-tiny-model", help="a tiny Llama 3-architecture model for CPU tests and the demo")
     p.add_argument("--out", default=".techlead/tiny-model")

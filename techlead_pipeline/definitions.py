@@ -4,7 +4,7 @@ import dagster as dg
 
 from .assets.history import code_contexts, review_comments
 from .assets.reviews import pr_review
-from .assets.training import reviewer_adapter, training_examples
+from .assets.training import reviewer_adapter, reviewer_evaluation, training_examples
 from .resources import AdapterTraining, PipelineSettings, ReviewerBackendResource
 
 collect_history_job = dg.define_asset_job(
@@ -14,8 +14,9 @@ collect_history_job = dg.define_asset_job(
 )
 train_reviewer_job = dg.define_asset_job(
     "train_reviewer",
-    selection=[review_comments, code_contexts, training_examples, reviewer_adapter],
-    description="Collect, build the dataset and train the adapter of one (reviewer, repo) partition.",
+    selection=[review_comments, code_contexts, training_examples, reviewer_adapter, reviewer_evaluation],
+    description="Collect, build the dataset, train and evaluate the adapter of one (reviewer, repo) partition; "
+                "the evaluation's gate decides what serves.",
 )
 
 review_pull_request_job = dg.define_asset_job(
@@ -25,12 +26,12 @@ review_pull_request_job = dg.define_asset_job(
 )
 train_and_review_job = dg.define_asset_job(
     "train_and_review",
-    selection=[review_comments, code_contexts, training_examples, reviewer_adapter, pr_review],
+    selection=[review_comments, code_contexts, training_examples, reviewer_adapter, reviewer_evaluation, pr_review],
     description="Learn (or relearn) a reviewer, then review the pull request that asked.",
 )
 
 defs = dg.Definitions(
-    assets=[review_comments, code_contexts, training_examples, reviewer_adapter, pr_review],
+    assets=[review_comments, code_contexts, training_examples, reviewer_adapter, reviewer_evaluation, pr_review],
     jobs=[collect_history_job, train_reviewer_job, review_pull_request_job, train_and_review_job],
     resources={"pipeline": PipelineSettings(), "training": AdapterTraining(),
                "reviewer_backend": ReviewerBackendResource()},

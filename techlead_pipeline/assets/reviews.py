@@ -12,7 +12,7 @@ from ..resources import PipelineSettings, ReviewerBackendResource
 from ..reviews.service import review_pull_request, served_bundle
 from .gpu_tags import L40S_SERVING
 from .steps import reply_to_mention
-from .training import reviewer_adapter
+from .training import reviewer_evaluation
 
 
 class ReviewRequest(dg.Config):
@@ -26,7 +26,7 @@ class ReviewRequest(dg.Config):
     partitions_def=reviewer_repo_partitions,
     group_name="reviews",
     kinds={"github"},
-    deps=[reviewer_adapter],
+    deps=[reviewer_evaluation],
     op_tags=L40S_SERVING,
     description="A pull request reviewed in the reviewer's voice and posted as one GitHub review. "
                 "Recorded as data (PR, comments, timings) — no source code.",

@@ -5,6 +5,8 @@ import dagster as dg
 
 from .. import progress
 from ..adapters.bundle import build_bundle
+from ..evaluation.report import markdown_table
+from ..evaluation.run import evaluate_and_gate, local_generator
 from ..history.errors import NoReviewHistoryError
 from ..partitions import from_key, reviewer_repo_partitions
 from ..resources import AdapterTraining, PipelineSettings
@@ -49,8 +51,8 @@ def training_examples(context: dg.AssetExecutionContext, pipeline: PipelineSetti
     kinds={"pytorch"},
     deps=[training_examples],
     op_tags=H100_TRAINING,
-    description="A LoRA adapter on the base model (torchtune), written in PEFT format into the adapter "
-                "cache. Kept: adapters outlive runs; the code they were trained on does not.",
+    description="A LoRA adapter on the base model (torchtune) and the retrieval index, written as a new "
+                "version of the adapter cache (PEFT format). Served only once reviewer_evaluation passes it.",
 )
 def reviewer_adapter(context: dg.AssetExecutionContext, pipeline: PipelineSettings,
                      training: AdapterTraining) -> dg.MaterializeResult:
@@ -63,7 +65,6 @@ def reviewer_adapter(context: dg.AssetExecutionContext, pipeline: PipelineSettin
             base=training.base_model() if torchtune else None, lora=training.lora_settings() if torchtune else None,
             encoder=training.retrieval_encoder,
             progress=lambda step, total, loss: _progress(context, step, total, loss))
-        store.promote(target, bundle)
         workspace.write_json("candidate", {"version": bundle.version})
     metrics = bundle.manifest.get("metrics", {})
     return dg.MaterializeResult(metadata={
@@ -82,3 +83,37 @@ def _progress(context, step: int, total: int, loss: float) -> None:
         context.log.info(f"step {step}/{total} loss {loss:.3f}")
 
 
+
+
+@dg.asset(
+    partitions_def=reviewer_repo_partitions,
+    group_name="training",
+    kinds={"pytorch"},
+    deps=[reviewer_adapter],
+    op_tags=H100_TRAINING,
+    description="The candidate adapter and the baselines (retrieval, another reviewer's nearest comment, most "
+                "frequent comment) on the held-out pull requests; the gate then decides what serves.",
+)
+def reviewer_evaluation(context: dg.AssetExecutionContext, pipeline: PipelineSettings,
+                        training: AdapterTraining) -> dg.MaterializeResult:
+    target = from_key(context.partition_key)
+    settings = pipeline.settings()
+    store = pipeline.adapter_store()
+    with workspace_step(context, pipeline) as workspace:
+        candidate = store.version(target, workspace.read_json("candidate")["version"])
+        examples = workspace.read_frame("training_examples")
+        adapter = local_generator(target, training.base_model(), candidate) if candidate.has_lora else None
+        outcome = evaluate_and_gate(store, target, candidate, examples, settings.primary_score, adapter=adapter,
+                                    semantic=settings.semantic_metric)
+    report, decision = outcome.report, outcome.decision
+    return dg.MaterializeResult(metadata={
+        "decision": decision.note,
+        "serving": decision.serving,
+        "promoted": decision.promote,
+        "primary_score": settings.primary_score,
+        "holdout_comments": report.holdout_comments,
+        "holdout_hunks": report.holdout_hunks,
+        "scores": dg.MetadataValue.md(markdown_table(report.as_dict())),
+        "results": dg.MetadataValue.json(report.as_dict()),
+        "plot": dg.MetadataValue.path(str(outcome.plot)),
+    })

@@ -21,7 +21,7 @@ from ..gitcmd import GitError, git_text
 from ..reviews.anchors import candidate_lines
 from .code_context import RepoMirror, Window, hunk_window
 
-CHUNK_COLUMNS = ["level", "pull_number", "path", "language", "head_sha", "hunk", "side", "focus_line",
+CHUNK_COLUMNS = ["level", "chunk_id", "pull_number", "path", "language", "head_sha", "hunk", "side", "focus_line",
                  "start_line", "code", "commented", "comment_ids"]
 
 
@@ -104,7 +104,8 @@ def reviewed_pull_chunks(mirror: RepoMirror, reviewer_comments: pd.DataFrame, de
             else:
                 last = (chunk.added or chunk.removed)[-1]
                 focus = last.new_no if side == "RIGHT" else last.old_no
-            base_row = {"pull_number": int(number), "path": chunk.path, "language": chunk.language, "head_sha": head}
+            base_row = {"pull_number": int(number), "path": chunk.path, "language": chunk.language, "head_sha": head,
+                        "chunk_id": f"{number}:{chunk.path}:{chunk.hunk_index}:{chunk.chunk_index}"}
             rows.append({**base_row, **_at(chunk, files, head, base, side, focus, window), "level": "chunk",
                          "commented": bool(hits), "comment_ids": [int(c["id"]) for c in hits]})
             for line in candidate_lines(chunk):

@@ -420,7 +420,27 @@ def _edit_for_pull(work, rng, writer, number, demo_pr, big_pr, extra_targets):
     for module in modules:
         fn, anchors = writer.function(_pick_smells(rng, rng.randint(3, 5) if len(modules) == 1 else 2))
         targets += _append_function(work, f"billing_core/{module}.py", fn, anchors)
+    if rng.random() < 0.7:  # routine edits nobody remarks on: the hunks a reviewer passes over
+        _clean_edit(work, rng, [m for m in MODULES if m not in modules])
     return title, targets
+
+
+CLEAN_EDITS = (
+    ("for one customer.", "for a customer."),
+    ("sum(item.amount for item in items)", "sum((item.amount for item in items), Decimal(0))"),
+    ("item.quantity > 0]", "item.quantity >= 1]"),
+    ('"processing %s for %s"', '"handling %s for %s"'),
+)
+
+
+def _clean_edit(work: _Repo, rng: random.Random, modules: list[str]) -> None:
+    module = rng.choice(modules)
+    path = f"billing_core/{module}.py"
+    lines = work.read_lines(path)
+    spots = [(i, old, new) for i, line in enumerate(lines) for old, new in CLEAN_EDITS if old in line]
+    for i, old, new in rng.sample(spots, k=min(len(spots), rng.randint(1, 2))):
+        lines[i] = lines[i].replace(old, new)
+    work.write(path, "\n".join(lines))
 
 
 def _review(work, rng, crc, pr: _Pull, targets, extra_targets, commit) -> list[_Comment]:

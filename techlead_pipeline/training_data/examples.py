@@ -24,8 +24,8 @@ from .comment_text import is_empty_or_emoji, one_line
 from .keys import key_from_window
 from .prompts import NO_COMMENT, system_prompt, user_prompt
 
-EXAMPLE_COLUMNS = ["example_id", "role", "kind", "user", "pull_number", "created_at", "path", "language", "side",
-                   "focus_line", "comment_id", "system", "prompt", "key", "response", "split"]
+EXAMPLE_COLUMNS = ["example_id", "role", "kind", "user", "pull_number", "chunk_id", "created_at", "path", "language",
+                   "side", "focus_line", "comment_id", "system", "prompt", "key", "response", "split"]
 
 
 @dataclass
@@ -74,6 +74,10 @@ def build_examples(comments: pd.DataFrame, contexts: pd.DataFrame, pull_chunks: 
     rows = []
     seen: set[tuple] = set()
     pr_author_self = set(authored_prs)
+    chunk_of_comment = {}
+    if pull_chunks is not None and len(pull_chunks):
+        for row in pull_chunks[pull_chunks["level"] == "chunk"].itertuples(index=False):
+            chunk_of_comment.update({int(cid): row.chunk_id for cid in row.comment_ids})
     for c in comments.sort_values(["created_at", "id"]).to_dict("records"):
         role = "target" if c["user"].lower() == reviewer_l else "other"
         reason = None
@@ -103,7 +107,8 @@ def build_examples(comments: pd.DataFrame, contexts: pd.DataFrame, pull_chunks: 
                              c["side"] or "RIGHT")
         key = key_from_window(context["code"], start, focus, anchor_text(c["diff_hunk"], c["side"]) or "")
         rows.append({"example_id": _example_id("c", c["id"]), "role": role, "kind": "comment", "user": c["user"],
-                     "pull_number": int(c["pull_number"]), "created_at": c["created_at"], "path": c["path"],
+                     "pull_number": int(c["pull_number"]), "chunk_id": chunk_of_comment.get(int(c["id"])),
+                     "created_at": c["created_at"], "path": c["path"],
                      "language": context["language"], "side": c["side"] or "RIGHT",
                      "focus_line": focus, "comment_id": int(c["id"]),
                      "prompt": prompt, "key": key, "response": one_line(c["body"])})
@@ -117,7 +122,8 @@ def build_examples(comments: pd.DataFrame, contexts: pd.DataFrame, pull_chunks: 
             key = key_from_window(ch["code"], start, int(ch["focus_line"]), anchor_text(ch["hunk"], ch["side"]) or "")
             rows.append({"example_id": _example_id("n", ch["pull_number"], ch["path"], ch["focus_line"], ch["side"]),
                          "role": "target", "kind": "no_comment", "user": reviewer,
-                         "pull_number": int(ch["pull_number"]), "created_at": pr_time.get(ch["pull_number"]),
+                         "pull_number": int(ch["pull_number"]), "chunk_id": ch["chunk_id"],
+                         "created_at": pr_time.get(ch["pull_number"]),
                          "path": ch["path"], "language": ch["language"], "side": ch["side"],
                          "focus_line": int(ch["focus_line"]), "comment_id": None, "prompt": prompt,
                          "key": key, "response": NO_COMMENT})

