@@ -1,7 +1,11 @@
 """`techlead demo`: the whole product on one machine with nothing but this repository.
 
-Starts the GitHub stand-in on loopback with the bundled sample and drives the pipeline against
-it through Dagster (in process, sqlite instance), printing what happened and how long it took.
+Starts the GitHub stand-in on loopback with the bundled sample, posts mention comments on sample
+pull requests as their (fixture) users through the real API, evaluates the mention sensor and
+runs what it requests through Dagster (in process, sqlite instance under the demo folder), and
+prints what was posted and how long each stage took. A second mention reuses the adapter; a
+`--force-reload` mention retrains. The base model is a tiny Llama built here (no downloads), so
+its LoRA adapter is real but weak; the evaluation gate decides what serves.
 """
 
 from __future__ import annotations
@@ -11,16 +15,21 @@ import shutil
 import time
 from pathlib import Path
 
+from github import Auth, Github
 from rich.console import Console
 from rich.table import Table
 
 from .github_standin import GitHubStandin
 from .sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample
 
-console = Console()
+console = Console(width=130)
+SAMPLE_REPO = f"{OWNER}/{REPO}"
+DEMO_PR, SWEEP_PR = 51, 52
+STAGES = ["review_comments", "code_contexts", "training_examples", "reviewer_adapter", "reviewer_evaluation",
+          "pr_review"]
 
 
-def prepare_environment(root: Path, standin: GitHubStandin) -> None:
+def prepare_environment(root: Path, standin: GitHubStandin, base_model: Path) -> None:
     from .github_api.client import TOKEN_NAME
     from .github_api.token_vault import TokenVault
     from .settings import Settings
@@ -30,16 +39,53 @@ def prepare_environment(root: Path, standin: GitHubStandin) -> None:
         "DAGSTER_HOME": str(root / "dagster"),
         "TECHLEAD_GITHUB_API_URL": standin.api_url,
         "TECHLEAD_GITHUB_WEB_URL": standin.url,
-        "TECHLEAD_REPOSITORIES": f"{OWNER}/{REPO}",
+        "TECHLEAD_REPOSITORIES": SAMPLE_REPO,
         "TECHLEAD_SECONDS_BETWEEN_WRITES": "0",
+        "TECHLEAD_BASE_MODEL_DIR": str(base_model),
+        # A tiny model on a 2-core machine: one short epoch is enough to show real training.
+        "TECHLEAD_LORA_EPOCHS": "1", "TECHLEAD_LORA_RANK": "8", "TECHLEAD_LORA_ALPHA": "16",
+        "TECHLEAD_LORA_LR": "0.003", "TECHLEAD_LORA_BATCH_SIZE": "8", "TECHLEAD_LORA_GRAD_ACCUM": "1",
+        "TECHLEAD_LORA_MAX_SEQ_LEN": "1024",
     })
     (root / "dagster").mkdir(parents=True, exist_ok=True)
     TokenVault.open(Settings().secrets_dir).put(TOKEN_NAME, standin.token_for(BOT_LOGIN))
 
 
+def mention(standin: GitHubStandin, login: str, number: int, body: str) -> int:
+    """`login` comments on the pull request, through the REST API with their own token."""
+    gh = Github(base_url=standin.api_url, auth=Auth.Token(standin.token_for(login)),
+                seconds_between_requests=None, seconds_between_writes=None)
+    comment = gh.get_repo(SAMPLE_REPO).get_pull(number).create_issue_comment(body)
+    console.print(f"[bold]{login}[/bold] on #{number}: {body!r}")
+    return comment.id
+
+
+def show_run(run, standin: GitHubStandin) -> float:
+    if not run.success:
+        console.print(f"[red]run failed: {run.error}[/red]")
+        return 0.0
+    stages = [(s, run.step_seconds[s]) for s in STAGES if s in run.step_seconds]
+    console.print("  stages: " + ", ".join(f"{s} {t:.1f}s" for s, t in stages))
+    evaluation = run.materializations.get("reviewer_evaluation")
+    if evaluation:
+        console.print(f"  evaluation gate: {evaluation['decision']}")
+    review = run.materializations["pr_review"]
+    posted = [p for p in standin.posted_reviews() if str(p["review"]["id"]) in str(review["review_url"])]
+    if posted:
+        table = Table(title=f"review posted on #{review['pull_number']} ({review['backend']} backend, "
+                            f"{review['hunks']} hunks)", show_lines=False)
+        for col in ("path", "line", "side", "comment"):
+            table.add_column(col)
+        for c in posted[-1]["comments"]:
+            table.add_row(c["path"], str(c["line"]), c["side"], c["body"])
+        console.print(table)
+    return sum(t for _, t in stages)
+
+
 def run_demo(root: Path = Path(".techlead/demo")) -> int:
-    from .partitions import reviewer_repo
-    from .runner import run_partition
+    from .adapters.tiny_model import build_tiny_base_model, public_corpus
+    from .evaluation.report import markdown_table
+    from .runner import instance, tick_sensor
 
     started = time.perf_counter()
     root = root.resolve()
@@ -48,23 +94,75 @@ def run_demo(root: Path = Path(".techlead/demo")) -> int:
     console.rule("techlead-reviewer demo")
     t = time.perf_counter()
     fixture = build_sample(root / "fixture")
-    console.print(f"built the sample repository {OWNER}/{REPO} in {time.perf_counter() - t:.1f}s")
+    base = build_tiny_base_model(root / "tiny-llama", public_corpus(400), n_merges=300)
+    console.print(f"sample repository {SAMPLE_REPO} and a tiny Llama 3-architecture base model built in "
+                  f"{time.perf_counter() - t:.1f}s")
+    timings = []
     with GitHubStandin(fixture) as standin:
-        console.print(f"GitHub stand-in listening on {standin.url}")
-        prepare_environment(root, standin)
-        target = reviewer_repo(LEAD, f"{OWNER}/{REPO}")
+        console.print(f"GitHub stand-in listening on {standin.url} (REST API {standin.api_url})")
+        prepare_environment(root, standin, base.model_dir)
+        inst = instance()
+        cursor = None
+
+        console.rule("1. first mention: nothing learned yet -> collect, train, evaluate, review")
+        mention(standin, "tomas-b", DEMO_PR, f"@{BOT_LOGIN} {LEAD}")
         t = time.perf_counter()
-        result = run_partition("collect_history", target)
-        if not result.success:
-            console.print(f"[red]collection failed: {result.error}[/red]")
-            return 1
-        table = Table(title=f"History of {LEAD} in {OWNER}/{REPO}")
-        table.add_column("asset")
-        table.add_column("figures")
-        for asset, meta in result.materializations.items():
-            shown = {k: v for k, v in meta.items() if isinstance(v, (int, float, str)) and len(str(v)) < 60}
-            table.add_row(asset, ", ".join(f"{k}={v}" for k, v in shown.items()))
-        console.print(table)
-        console.print(f"collection took {time.perf_counter() - t:.1f}s; API calls: {len(standin.api_calls())}")
+        tick = tick_sensor("pr_mentions", cursor, inst)
+        cursor = tick.cursor
+        first = show_run(tick.runs[0], standin)
+        timings.append(("first mention (train + review)", time.perf_counter() - t, first))
+        from .adapters.store import AdapterStore
+        from .partitions import reviewer_repo
+        from .settings import Settings
+
+        bundle = AdapterStore(Settings().adapters_dir).current(reviewer_repo(LEAD, SAMPLE_REPO))
+        console.print(markdown_table(bundle.manifest["evaluation"]))
+
+        console.rule("2. a stranger asks: refused politely, nothing runs")
+        mention(standin, "sam-okafor", DEMO_PR, f"@{BOT_LOGIN} {LEAD}")
+        tick = tick_sensor("pr_mentions", cursor, inst)
+        cursor = tick.cursor
+        reply = standin.posted_issue_comments()[-1]["comment"]["body"].split("\n")[0]
+        console.print(f"  runs: {len(tick.runs)}; the bot replied: {reply!r}")
+
+        console.rule("3. second mention: the adapter is cached -> review only")
+        mention(standin, "li-wei", SWEEP_PR, f"@{BOT_LOGIN} {LEAD}")
+        t = time.perf_counter()
+        tick = tick_sensor("pr_mentions", cursor, inst)
+        cursor_after_second = tick.cursor
+        second = show_run(tick.runs[0], standin)
+        timings.append(("second mention (cached, review only)", time.perf_counter() - t, second))
+
+        console.rule("4. the same comment read again (re-delivery): no second run")
+        tick = tick_sensor("pr_mentions", cursor, inst)
+        console.print(f"  runs: {len(tick.runs)}, skipped run keys: {tick.skipped_run_keys}")
+        cursor = cursor_after_second
+
+        console.rule("5. --force-reload: re-collect and retrain, then review")
+        mention(standin, "priya-r", DEMO_PR, f"@{BOT_LOGIN} {LEAD} --force-reload")
+        t = time.perf_counter()
+        tick = tick_sensor("pr_mentions", cursor, inst)
+        cursor = tick.cursor
+        third = show_run(tick.runs[0], standin)
+        timings.append(("--force-reload mention (retrain + review)", time.perf_counter() - t, third))
+        newer = AdapterStore(Settings().adapters_dir).current(reviewer_repo(LEAD, SAMPLE_REPO))
+        console.print(f"  adapter version {bundle.version} -> {newer.version}")
+
+        console.rule("6. an idle poll costs nothing")
+        mark = len(standin.requests)
+        tick = tick_sensor("pr_mentions", cursor, inst)
+        calls = standin.api_calls(mark)
+        console.print(f"  poll answers: {[c['status'] for c in calls]}; charged against the rate limit: "
+                      f"{sum(c['counted'] for c in calls)} (GitHub does not charge 304 Not Modified)")
+
+    table = Table(title="How long each request took")
+    table.add_column("request")
+    table.add_column("wall s (sensor to posted review)", justify="right")
+    table.add_column("sum of Dagster steps s", justify="right")
+    for name, wall, steps in timings:
+        table.add_row(name, f"{wall:.1f}", f"{steps:.1f}")
+    console.print(table)
+    console.print(f"Dagster instance: {root / 'dagster'} (open it with `DAGSTER_HOME={root / 'dagster'} "
+                  f".venv/bin/dagster dev`)")
     console.print(f"demo finished in {time.perf_counter() - started:.1f}s")
     return 0

@@ -45,6 +45,8 @@ class RunSummary:
     run_id: str
     error: str | None = None
     materializations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict:
@@ -59,7 +61,22 @@ def metadata_values(event_metadata: dict) -> dict[str, Any]:
     return out
 
 
-def summarize(result) -> RunSummary:
+def _step_seconds(inst: dg.DagsterInstance | None, run_id: str) -> dict[str, float]:
+    if inst is None:
+        return {}
+    started, out = {}, {}
+    for record in inst.all_logs(run_id):
+        event = record.dagster_event
+        if event is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = record.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            out[event.step_key] = round(record.timestamp - started[event.step_key], 2)
+    return out
+
+
+def summarize(result, inst: dg.DagsterInstance | None = None) -> RunSummary:
     mats = {}
     for event in result.get_asset_materialization_events():
         mat = event.step_materialization_data.materialization
@@ -72,7 +89,8 @@ def summarize(result) -> RunSummary:
                 error = (data.user_failure_data.description if data.user_failure_data else None) or \
                     _root_cause(data.error)
                 break
-    return RunSummary(result.success, result.run_id, error, mats)
+    return RunSummary(result.success, result.run_id, error, mats, _step_seconds(inst, result.run_id),
+                      dict(result.dagster_run.tags))
 
 
 def _root_cause(error) -> str:
@@ -100,4 +118,49 @@ def run_partition(job_name: str, target: ReviewerRepo, *, tags: dict | None = No
     result = job.execute_in_process(
         instance=inst, partition_key=target.key, tags=tags or {}, run_config=config,
         raise_on_error=False, asset_selection=[dg.AssetKey(s) for s in selection] if selection else None)
-    return summarize(result)
+    return summarize(result, inst)
+
+
+@dataclass
+class SensorTick:
+    cursor: str | None
+    runs: list[RunSummary] = field(default_factory=list)
+    skipped_run_keys: list[str] = field(default_factory=list)
+    requested: int = 0
+
+
+def _already_ran(inst: dg.DagsterInstance, sensor_name: str, run_key: str) -> bool:
+    return bool(inst.get_runs(filters=dg.RunsFilter(tags={"dagster/sensor_name": sensor_name,
+                                                           "dagster/run_key": run_key}), limit=1))
+
+
+def tick_sensor(sensor_name: str, cursor: str | None, dagster_instance: dg.DagsterInstance | None = None,
+                launch: bool = True) -> SensorTick:
+    """Evaluates a sensor once and runs what it asks for, in process — what the daemon does,
+    including skipping run keys that already ran (so a re-read mention never runs twice)."""
+    from .definitions import defs
+
+    inst = dagster_instance or instance()
+    sensor = defs.resolve_sensor_def(sensor_name)
+    context = dg.build_sensor_context(instance=inst, cursor=cursor, definitions=defs, sensor_name=sensor_name,
+                                      resources=dict(defs.resources or {}))
+    result = sensor(context)
+    for request in result.dynamic_partitions_requests or []:
+        inst.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    tick = SensorTick(result.cursor, requested=len(result.run_requests or []))
+    job = defs.resolve_job_def(sensor.job_name) if launch and result.run_requests else None
+    for request in result.run_requests or []:
+        if _already_ran(inst, sensor_name, request.run_key):
+            tick.skipped_run_keys.append(request.run_key)
+            continue
+        if job is None:
+            continue
+        config = dict(request.run_config)
+        config.setdefault("loggers", {"console": {"config": {"log_level": os.environ.get("TECHLEAD_LOG_LEVEL",
+                                                                                         "CRITICAL")}}})
+        res = job.execute_in_process(
+            instance=inst, partition_key=request.partition_key, asset_selection=list(request.asset_selection),
+            tags={**request.tags, "dagster/run_key": request.run_key, "dagster/sensor_name": sensor_name},
+            run_config=config, raise_on_error=False)
+        tick.runs.append(summarize(res, inst))
+    return tick

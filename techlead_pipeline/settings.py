@@ -38,6 +38,8 @@ class Settings:
     retry_backoff: float = field(default_factory=lambda: float(_env("RETRY_BACKOFF", "1.0")))
     secondary_rate_wait: float = field(default_factory=lambda: float(_env("SECONDARY_RATE_WAIT", "60")))
     max_rate_limit_wait: float = field(default_factory=lambda: float(_env("MAX_RATE_LIMIT_WAIT", "900")))
+    # Mentions: how far back a newly watched repository is read (older mentions are history, not requests).
+    mention_lookback_s: int = field(default_factory=lambda: int(_env("MENTION_LOOKBACK_S", "3600")))
     # Learning
     min_examples: int = field(default_factory=lambda: int(_env("MIN_EXAMPLES", "20")))
     holdout_fraction: float = field(default_factory=lambda: float(_env("HOLDOUT_FRACTION", "0.1")))

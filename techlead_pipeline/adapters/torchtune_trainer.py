@@ -130,7 +130,7 @@ class TorchtuneLoraTrainer:
             for i in range(0, len(samples), self.settings.batch_size):
                 batch = padded_collate_sft(samples[i:i + self.settings.batch_size], padding_idx=tokenizer.pad_id)
                 loss, n = self._loss(model, batch, device)
-                total, count = total + float(loss), count + n
+                total, count = total + loss.item(), count + n
         model.train()
         return total / max(count, 1)
 
@@ -183,7 +183,7 @@ class TorchtuneLoraTrainer:
                     optimizer.zero_grad(set_to_none=True)
                     scheduler.step()
                     step += 1
-                    losses.append(round(float(loss_sum) / max(n, 1), 4))
+                    losses.append(round(loss_sum.detach().item() / max(n, 1), 4))
                     if progress:
                         progress(step, total_steps, losses[-1])
                     if step >= total_steps:

@@ -1,0 +1,1 @@
+"""Turning `@tech-lead-bot USER [--force-reload]` comments into work."""

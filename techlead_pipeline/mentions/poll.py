@@ -1,0 +1,86 @@
+"""Polling a repository's pull-request conversation for new comments, cheaply.
+
+One call per repository and poll: the repo-wide issue-comments endpoint, `since` the newest
+comment seen (sorted by update time), with the previous answer's ETag. An idle repository answers
+304 Not Modified, which GitHub does not charge against the rate limit. Comments already handled at
+the boundary timestamp (`since` is inclusive) are remembered and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from ..github_api.client import GitHubAccess
+from ..history.comments import with_transient_retry
+from ..history.errors import GitHubUnavailableError
+
+MAX_PAGES = 10
+
+
+@dataclass
+class RepoCursor:
+    since: str
+    etag: str | None = None
+    seen: list[int] = field(default_factory=list)  # ids handled at the `since` timestamp
+
+
+@dataclass
+class MentionCursor:
+    repos: dict[str, RepoCursor]
+
+    @classmethod
+    def load(cls, raw: str | None) -> "MentionCursor":
+        data = json.loads(raw) if raw else {}
+        return cls({repo: RepoCursor(**c) for repo, c in data.get("repos", {}).items()})
+
+    def dump(self) -> str:
+        return json.dumps({"repos": {r: asdict(c) for r, c in self.repos.items()}}, sort_keys=True)
+
+    def for_repo(self, repo: str, lookback_s: int, now: datetime | None = None) -> RepoCursor:
+        if repo not in self.repos:  # a new repository: act on recent mentions only, never on old history
+            start = (now or datetime.now(timezone.utc)) - timedelta(seconds=lookback_s)
+            self.repos[repo] = RepoCursor(since=start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return self.repos[repo]
+
+
+@dataclass
+class PollResult:
+    comments: list[dict]
+    not_modified: bool
+    requests: int
+
+
+def poll_comments(access: GitHubAccess, repo: str, cursor: RepoCursor) -> PollResult:
+    """New comments since the cursor (oldest first); updates the cursor in place."""
+    requester = access.client.requester
+    url = f"/repos/{repo}/issues/comments"
+    params = {"since": cursor.since, "sort": "updated", "direction": "asc", "per_page": 100}
+    headers = {"If-None-Match": cursor.etag} if cursor.etag else {}
+    comments: list[dict] = []
+    requests = 0
+    etag = None
+    for page in range(1, MAX_PAGES + 1):
+        status, response_headers, body = with_transient_retry(
+            f"polling comments of {repo}", lambda: requester.requestJson(
+                "GET", url, parameters={**params, "page": page}, headers=headers if page == 1 else {}))
+        requests += 1
+        if status == 304:
+            return PollResult([], True, requests)
+        if status != 200:
+            raise GitHubUnavailableError(f"polling comments of {repo}", f"HTTP {status}")
+        if page == 1:
+            etag = {k.lower(): v for k, v in response_headers.items()}.get("etag")
+        items = json.loads(body)
+        comments.extend(items)
+        if len(items) < 100:
+            break
+    fresh = [c for c in comments if c["id"] not in set(cursor.seen)]
+    if comments:
+        newest = max(c["updated_at"] for c in comments)
+        boundary = [c["id"] for c in comments if c["updated_at"] == newest]
+        cursor.seen = sorted(set(boundary) | (set(cursor.seen) if newest == cursor.since else set()))
+        cursor.since = newest
+    cursor.etag = etag
+    return PollResult(fresh, False, requests)

@@ -1,0 +1,111 @@
+"""Sensors: PR mentions become runs; finished runs leave no workspace behind."""
+# No `from __future__ import annotations`: Dagster reads the context annotations.
+
+from functools import lru_cache
+
+import dagster as dg
+from github import GithubException, UnknownObjectException
+
+from . import run_tags
+from .assets.reviews import pr_review
+from .history.errors import GitHubUnavailableError
+from .mentions.decide import MentionWork, decide_mention
+from .mentions.poll import MentionCursor, poll_comments
+from .partitions import reviewer_repo_partitions
+from .resources import PipelineSettings
+from .reviews.replies import post_reply
+from .run_workspace import RunWorkspace
+
+TRAINING_ASSETS = ["review_comments", "code_contexts", "training_examples", "reviewer_adapter", "reviewer_evaluation"]
+
+
+def run_request(work: MentionWork) -> dg.RunRequest:
+    """One run per mention comment: the run key is the comment's id, so a re-delivered or re-read
+    comment never starts a second run."""
+    keys = (TRAINING_ASSETS if work.train else []) + [pr_review.key.to_user_string()]
+    return dg.RunRequest(
+        run_key=f"mention-{work.comment_id}",
+        partition_key=work.target.key,
+        asset_selection=[dg.AssetKey(k) for k in keys],
+        tags={run_tags.REPO: work.repo, run_tags.PULL: str(work.pull_number),
+              run_tags.MENTION_ID: str(work.comment_id), run_tags.REQUESTED_BY: work.commenter,
+              run_tags.REVIEWER: work.target.reviewer, run_tags.FORCE_RELOAD: str(work.force_reload).lower(),
+              "techlead/gpu": "train" if work.train else "serve"},
+        run_config={"ops": {"pr_review": {"config": {"pull_number": work.pull_number,
+                                                      "mention_id": str(work.comment_id)}}}},
+    )
+
+
+def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSettings) -> dg.SensorResult:
+    settings = pipeline.settings()
+    cursor = MentionCursor.load(context.cursor)
+    store = pipeline.adapter_store()
+    requests, partitions = [], []
+    for repo in settings.repositories:
+        access = pipeline.github(repo)
+        repo_cursor = cursor.for_repo(repo, settings.mention_lookback_s)
+        try:
+            polled = poll_comments(access, repo, repo_cursor)
+        except (GitHubUnavailableError, GithubException) as exc:
+            context.log.warning(f"could not poll {repo}: {exc}")
+            continue
+        gh_repo = access.client.get_repo(repo, lazy=True)
+
+        @lru_cache(maxsize=None)
+        def permission_of(login: str) -> str:
+            try:
+                return gh_repo.get_collaborator_permission(login)
+            except UnknownObjectException:
+                return "none"
+
+        @lru_cache(maxsize=None)
+        def user_exists(login: str) -> bool:
+            try:
+                access.client.get_user(login).login  # noqa: B018 - forces the look-up
+                return True
+            except UnknownObjectException:
+                return False
+
+        for comment in polled.comments:
+            work = decide_mention(comment, repo, settings.bot_login, permission_of=permission_of,
+                                  user_exists=user_exists, is_cached=lambda t: store.current(t) is not None)
+            if work.kind == "reply" and work.pull_number is not None:
+                post_reply(access, repo, work.pull_number, work.reply, mention_id=str(work.comment_id), kind="refusal")
+            elif work.kind == "reply":
+                gh_repo.get_issue(int(comment["issue_url"].rsplit("/", 1)[-1])).create_comment(work.reply)
+            elif work.kind == "run":
+                partitions.append(work.target.key)
+                requests.append(run_request(work))
+                context.log.info(f"mention {work.comment_id} on {repo}#{work.pull_number}: "
+                                 f"{'train and review' if work.train else 'review'} for {work.target}")
+    new = sorted({k for k in partitions if not context.instance.has_dynamic_partition(reviewer_repo_partitions.name, k)})
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[reviewer_repo_partitions.build_add_request(new)] if new else [],
+        cursor=cursor.dump(),
+    )
+
+
+def make_mention_sensor(job) -> dg.SensorDefinition:
+    @dg.sensor(name="pr_mentions", job=job, minimum_interval_seconds=30,
+               default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Turns `@tech-lead-bot USER [--force-reload]` comments on pull requests of the "
+                           "configured repositories into runs (one per comment).")
+    def pr_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSettings) -> dg.SensorResult:
+        return evaluate_mentions(context, pipeline)
+
+    return pr_mentions
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.FAILURE, name="workspace_cleanup_on_failure",
+                      monitor_all_code_locations=False, default_status=dg.DefaultSensorStatus.RUNNING)
+def workspace_cleanup_on_failure(context: dg.RunStatusSensorContext, pipeline: PipelineSettings):
+    """A failed or killed run's encrypted workspace is deleted at once (the steps delete it too;
+    this catches runs whose process died)."""
+    RunWorkspace(pipeline.settings().workspaces_dir, context.dagster_run.run_id, "_", pipeline.vault().fernet).purge()
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.CANCELED, name="workspace_cleanup_on_cancel",
+                      monitor_all_code_locations=False, default_status=dg.DefaultSensorStatus.RUNNING)
+def workspace_cleanup_on_cancel(context: dg.RunStatusSensorContext, pipeline: PipelineSettings):
+    RunWorkspace(pipeline.settings().workspaces_dir, context.dagster_run.run_id, "_", pipeline.vault().fernet).purge()
