@@ -1,5 +1,7 @@
 """The one Dagster code location of techlead-reviewer (workspace.yaml points here)."""
 
+import os
+
 import dagster as dg
 
 from .assets.history import code_contexts, review_comments
@@ -31,10 +33,21 @@ train_and_review_job = dg.define_asset_job(
     description="Learn (or relearn) a reviewer, then review the pull request that asked.",
 )
 
+def executor() -> dg.ExecutorDefinition | None:
+    """In Kubernetes every step is its own pod (GPU steps land on GPU nodes through their
+    dagster-k8s tags); elsewhere Dagster's default executor."""
+    if os.environ.get("TECHLEAD_EXECUTOR") == "k8s":
+        from dagster_k8s import k8s_job_executor
+
+        return k8s_job_executor
+    return None
+
+
 defs = dg.Definitions(
     assets=[review_comments, code_contexts, training_examples, reviewer_adapter, reviewer_evaluation, pr_review],
     jobs=[collect_history_job, train_reviewer_job, review_pull_request_job, train_and_review_job],
     sensors=[make_mention_sensor(train_and_review_job), workspace_cleanup_on_failure, workspace_cleanup_on_cancel],
     resources={"pipeline": PipelineSettings(), "training": AdapterTraining(),
                "reviewer_backend": ReviewerBackendResource()},
+    executor=executor(),
 )

@@ -1,0 +1,64 @@
+"""The mention parser: tolerant of how people type, deaf to quoted or code-formatted mentions,
+and never raising, whatever the comment holds."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from techlead_pipeline.mentions.parse import MalformedMention, MentionCommand, parse_mention
+
+BOT = "tech-lead-bot"
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("@tech-lead-bot mira-kovacs", MentionCommand("mira-kovacs")),
+    ("@Tech-Lead-Bot: @Mira-Kovacs --force-reload.", MentionCommand("Mira-Kovacs", True)),
+    ("@TECH-LEAD-BOT mira-kovacs —force-reload", MentionCommand("mira-kovacs", True)),
+    ("@tech-lead-bot, mira-kovacs please!", MentionCommand("mira-kovacs")),
+    ("Looks risky.\n\n**@tech-lead-bot** mira-kovacs\n", MentionCommand("mira-kovacs")),
+    ("@tech-lead-bot --force-reload mira-kovacs", MentionCommand("mira-kovacs", True)),
+])
+def test_commands(body, expected):
+    assert parse_mention(body, BOT) == expected
+
+
+@pytest.mark.parametrize("body", [
+    "`@tech-lead-bot mira-kovacs`",
+    "> @tech-lead-bot mira-kovacs",
+    "```\n@tech-lead-bot mira-kovacs\n```",
+    "~~~text\n@tech-lead-bot mira-kovacs\n~~~",
+    "    @tech-lead-bot mira-kovacs",
+    "<!-- @tech-lead-bot mira-kovacs -->",
+    "thanks @tech-lead-bot for the review",
+    "write to ops@tech-lead-bot.example",
+    "@tech-lead-botty mira-kovacs",
+    "no mention at all",
+    "",
+])
+def test_not_commands(body):
+    assert parse_mention(body, BOT) is None
+
+
+@pytest.mark.parametrize("body,says", [
+    ("@tech-lead-bot", "Whose reviews should I learn?"),
+    ("@tech-lead-bot mira --bogus", "I don't know the option `--bogus`"),
+    ("@tech-lead-bot mira_kovacs", "is not a GitHub username"),
+    ("@tech-lead-bot mira.kovacs", "is not a GitHub username"),
+])
+def test_malformed_commands_get_a_sentence(body, says):
+    result = parse_mention(body, BOT)
+    assert isinstance(result, MalformedMention) and says in result.message
+    assert result.message.endswith(".") and "@tech-lead-bot USERNAME" in result.message
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(), st.sampled_from(["", "@tech-lead-bot ", "@Tech-Lead-Bot: ", "> @tech-lead-bot ", "```\n"]))
+def test_fuzz_never_raises(text, prefix):
+    result = parse_mention(prefix + text, BOT)
+    assert result is None or isinstance(result, (MentionCommand, MalformedMention))
+    if isinstance(result, MalformedMention):
+        assert result.message and "Traceback" not in result.message
+    if isinstance(result, MentionCommand):
+        assert result.reviewer and "/" not in result.reviewer

@@ -1,0 +1,31 @@
+"""Polling costs one request per repository, and nothing at all when nothing happened."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from techlead_pipeline.mentions.poll import MentionCursor, poll_comments
+from techlead_pipeline_tests.conftest import SAMPLE_REPO
+
+
+def test_new_comments_once_then_free_304s(bot_access, standin):
+    cursor = MentionCursor.load(None)
+    repo_cursor = cursor.for_repo(SAMPLE_REPO, lookback_s=3600)
+    assert poll_comments(bot_access, SAMPLE_REPO, repo_cursor).comments == []  # old history is not news
+    standin.add_issue_comment(SAMPLE_REPO, 51, "tomas-b", "@tech-lead-bot mira-kovacs")
+    first = poll_comments(bot_access, SAMPLE_REPO, repo_cursor)
+    assert [c["body"] for c in first.comments] == ["@tech-lead-bot mira-kovacs"] and first.requests == 1
+    again = poll_comments(bot_access, SAMPLE_REPO, repo_cursor)
+    assert again.comments == []  # the boundary comment is remembered, not handled twice
+    mark = len(standin.requests)
+    idle = poll_comments(bot_access, SAMPLE_REPO, repo_cursor)
+    assert idle.not_modified and idle.comments == []
+    [call] = standin.api_calls(mark)
+    assert call["status"] == 304 and call["counted"] is False
+    restored = MentionCursor.load(cursor.dump()).for_repo(SAMPLE_REPO, 3600)
+    assert restored.since == repo_cursor.since and restored.etag == repo_cursor.etag
+
+
+def test_a_new_repository_starts_from_the_lookback_window():
+    now = datetime(2026, 1, 2, 12, 0, tzinfo=timezone.utc)
+    assert MentionCursor.load(None).for_repo("o/r", 3600, now=now).since == "2026-01-02T11:00:00Z"

@@ -1,0 +1,73 @@
+"""The mention sensor, evaluated with Dagster's build_sensor_context against the stand-in."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from techlead_pipeline.definitions import defs
+from techlead_pipeline.sample.builder import LEAD
+from techlead_pipeline.sensors import TRAINING_ASSETS
+from techlead_pipeline_tests.conftest import SAMPLE_REPO
+
+
+@pytest.fixture
+def watching(settings, monkeypatch):
+    monkeypatch.setenv("TECHLEAD_REPOSITORIES", SAMPLE_REPO)
+    return settings
+
+
+def evaluate(instance, cursor=None) -> dg.SensorResult:
+    sensor = defs.resolve_sensor_def("pr_mentions")
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
+                                      resources=dict(defs.resources))
+    return sensor(context)
+
+
+def test_a_mention_requests_a_training_run_for_a_new_partition(watching, standin, instance):
+    comment = standin.add_issue_comment(SAMPLE_REPO, 51, "tomas-b", f"@tech-lead-bot {LEAD}")
+    result = evaluate(instance)
+    [request] = result.run_requests
+    assert request.run_key == f"mention-{comment['id']}"
+    assert request.partition_key == f"{LEAD}@acme-labs+billing_core.py"
+    assert [k.to_user_string() for k in request.asset_selection] == TRAINING_ASSETS + ["pr_review"]
+    assert request.tags["techlead/pr"] == "51" and request.tags["techlead/requested_by"] == "tomas-b"
+    assert request.run_config["ops"]["pr_review"]["config"] == {"pull_number": 51, "mention_id": str(comment["id"])}
+    [partitions] = result.dynamic_partitions_requests
+    assert list(partitions.partition_keys) == [request.partition_key]
+    assert evaluate(instance, result.cursor).run_requests == []  # read once
+
+
+def test_cached_adapter_means_review_only_unless_forced(watching, standin, instance, served):
+    standin.add_issue_comment(SAMPLE_REPO, 51, "tomas-b", f"@tech-lead-bot {LEAD}")
+    standin.add_issue_comment(SAMPLE_REPO, 52, "li-wei", f"@tech-lead-bot {LEAD} --force-reload")
+    review_only, forced = evaluate(instance).run_requests
+    assert [k.to_user_string() for k in review_only.asset_selection] == ["pr_review"]
+    assert [k.to_user_string() for k in forced.asset_selection] == TRAINING_ASSETS + ["pr_review"]
+    assert forced.tags["techlead/force_reload"] == "true"
+
+
+def test_a_redelivered_comment_keeps_its_run_key(watching, standin, instance):
+    standin.add_issue_comment(SAMPLE_REPO, 51, "tomas-b", f"@tech-lead-bot {LEAD}")
+    first = evaluate(instance).run_requests
+    redelivered = evaluate(instance, cursor=None).run_requests  # as if the cursor were lost
+    assert [r.run_key for r in first] == [r.run_key for r in redelivered]
+
+
+@pytest.mark.parametrize("login,body,reply", [
+    ("sam-okafor", f"@tech-lead-bot {LEAD}", "only collaborators with write access"),
+    ("tomas-b", "@tech-lead-bot", "Whose reviews should I learn?"),
+    ("tomas-b", "@tech-lead-bot nobody-by-this-name", "can't find a GitHub user called `nobody-by-this-name`"),
+])
+def test_refusals_reply_once_and_start_nothing(watching, standin, instance, login, body, reply):
+    comment = standin.add_issue_comment(SAMPLE_REPO, 51, login, body)
+    assert evaluate(instance).run_requests == []
+    evaluate(instance, cursor=None)  # read again: the reply is not repeated
+    replies = standin.posted_issue_comments()
+    assert len(replies) == 1 and reply in replies[0]["comment"]["body"]
+    assert f"mention={comment['id']}" in replies[0]["comment"]["body"]
+
+
+def test_old_mentions_from_before_the_bot_are_ignored(watching, standin, instance):
+    assert evaluate(instance).run_requests == []  # the sample's 2025 mention is history
+    assert standin.posted_issue_comments() == []
