@@ -13,17 +13,24 @@ from dagster import Field, StringSource
 from dagster._core.storage.base_storage import DagsterStorage
 
 
+# SQLAlchemy 2.1 maps a bare `postgresql://` to psycopg 3; dagster-postgres installs psycopg2.
+SCHEME = "postgresql+psycopg2"
+
+
 def storage_choice(env: Mapping[str, str]) -> tuple[str, str]:
     """("postgres", url) or ("sqlite", base dir) for an environment. The URL holds the password:
     it is built here and never logged."""
     host = env.get("DAGSTER_PG_HOST")
     if host:
+        # Own encoding rather than dagster_postgres.utils.get_conn_string, whose quote() leaves "/"
+        # in a password unescaped, which breaks the URL.
         user = quote(env.get("DAGSTER_PG_USERNAME", "dagster"), safe="")
         password = quote(env.get("DAGSTER_PG_PASSWORD", ""), safe="")
+        userinfo = f"{user}:{password}" if password else user
         port = env.get("DAGSTER_PG_PORT", "5432")
-        db = env.get("DAGSTER_PG_DB", "dagster")
-        params = f"?sslmode={env['DAGSTER_PG_SSLMODE']}" if env.get("DAGSTER_PG_SSLMODE") else ""
-        return "postgres", f"postgresql://{user}:{password}@{host}:{port}/{db}{params}"
+        db = quote(env.get("DAGSTER_PG_DB", "dagster"), safe="")
+        params = f"?sslmode={quote(env['DAGSTER_PG_SSLMODE'], safe='')}" if env.get("DAGSTER_PG_SSLMODE") else ""
+        return "postgres", f"{SCHEME}://{userinfo}@{host}:{port}/{db}{params}"
     return "sqlite", env.get("DAGSTER_HOME") or os.path.abspath(".dagster_home")
 
 

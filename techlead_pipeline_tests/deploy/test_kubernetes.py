@@ -1,0 +1,76 @@
+"""Kubernetes: the GPU steps land on the right nodes (per dagster-k8s's own job construction), the
+manifests pass Kubernetes' schemas, and the Helm values agree with them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+from dagster_k8s.job import DagsterK8sJobConfig, construct_dagster_k8s_job, get_user_defined_k8s_config
+
+from techlead_pipeline.assets.reviews import pr_review
+from techlead_pipeline.assets.training import reviewer_adapter, reviewer_evaluation
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+K8S_VERSION = "1.30.0"
+
+
+def step_job(assets_def):
+    tags = {k: v for k, v in assets_def.op.tags.items()}
+    job_config = DagsterK8sJobConfig(job_image="ghcr.io/acme-labs/techlead-reviewer:0.1.0",
+                                     dagster_home="/opt/dagster/dagster_home", instance_config_map="dagster-instance")
+    job = construct_dagster_k8s_job(job_config, args=["dagster", "api", "execute_step"], job_name="step",
+                                    user_defined_k8s_config=get_user_defined_k8s_config(tags))
+    return job.spec.template.spec
+
+
+@pytest.mark.parametrize("assets_def,product,pool", [
+    (reviewer_adapter, "NVIDIA-H100-80GB-HBM3", "train"),
+    (reviewer_evaluation, "NVIDIA-H100-80GB-HBM3", "train"),
+    (pr_review, "NVIDIA-L40S", "serve"),
+])
+def test_gpu_steps_request_the_right_nodes(assets_def, product, pool):
+    pod = step_job(assets_def)
+    assert pod.node_selector == {"nvidia.com/gpu.product": product, "techlead/pool": pool}
+    assert [(t.key, t.operator, t.effect) for t in pod.tolerations] == [("nvidia.com/gpu", "Exists", "NoSchedule")]
+    [container] = pod.containers
+    assert container.resources.limits["nvidia.com/gpu"] == "1"
+    assert container.resources.requests["nvidia.com/gpu"] == "1"
+    assert assets_def.op.tags["techlead/gpu"] == pool
+
+
+def manifests():
+    for path in sorted((DEPLOY / "k8s").glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc:
+                yield path.name, doc
+
+
+@pytest.mark.parametrize("name,doc", list(manifests()), ids=lambda x: x if isinstance(x, str) else x["kind"])
+def test_manifests_pass_the_kubernetes_schema(name, doc):
+    kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+
+
+def test_the_pieces_refer_to_each_other():
+    docs = {(d["kind"], d["metadata"]["name"]) for _, d in manifests()}
+    values = yaml.safe_load((DEPLOY / "helm" / "values.yaml").read_text())
+    claims = {n for k, n in docs if k == "PersistentVolumeClaim"}
+    launcher = values["runLauncher"]["config"]["k8sRunLauncher"]
+    assert {v["persistentVolumeClaim"]["claimName"] for v in launcher["volumes"]} <= claims
+    assert {c["name"] for c in launcher["envConfigMaps"]} <= {n for k, n in docs if k == "ConfigMap"}
+    assert {s["name"] for s in launcher["envSecrets"]} <= {n for k, n in docs if k == "Secret"}
+    [deployment] = values["dagster-user-deployments"]["deployments"]
+    assert deployment["dagsterApiGrpcArgs"] == ["--module-name", "techlead_pipeline.definitions"]
+    assert values["runLauncher"]["type"] == "K8sRunLauncher"
+    limits = values["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]["tagConcurrencyLimits"]
+    assert {"key": "techlead/gpu", "value": "train", "limit": 1} in limits
+    config = next(d for _, d in manifests() if d["kind"] == "ConfigMap")["data"]
+    vllm = next(d for _, d in manifests() if d["kind"] == "Deployment")
+    container = vllm["spec"]["template"]["spec"]["containers"][0]
+    assert "--enable-lora" in container["args"]
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "techlead-data")
+    assert mount["mountPath"] == config["TECHLEAD_VLLM_ADAPTERS_ROOT"]
+    assert mount["subPath"] == config["TECHLEAD_HOME"].removeprefix("/data/") + "/adapters"
+    assert config["TECHLEAD_EXECUTOR"] == "k8s"
