@@ -19,6 +19,12 @@ test: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(PYTHON) benchmarks/collect.py
+	$(PYTHON) benchmarks/train.py
+	$(PYTHON) benchmarks/review.py
+
+# The Dagster UI in headless Chromium; also refreshes the README's screenshots in docs/images.
+ui-check: $(INSTALLED)
+	TECHLEAD_SCREENSHOTS=docs/images $(PYTHON) -m pytest techlead_pipeline_tests/ui
 
 clean:
 	rm -rf .techlead .pytest_cache build

@@ -31,7 +31,9 @@ def storage_choice(env: Mapping[str, str]) -> tuple[str, str]:
         db = quote(env.get("DAGSTER_PG_DB", "dagster"), safe="")
         params = f"?sslmode={quote(env['DAGSTER_PG_SSLMODE'], safe='')}" if env.get("DAGSTER_PG_SSLMODE") else ""
         return "postgres", f"{SCHEME}://{userinfo}@{host}:{port}/{db}{params}"
-    return "sqlite", env.get("DAGSTER_HOME") or os.path.abspath(".dagster_home")
+    if not env.get("DAGSTER_HOME"):
+        raise ValueError("DAGSTER_HOME is not set: the sqlite instance storage lives there")
+    return "sqlite", env["DAGSTER_HOME"]
 
 
 class EnvSelectedStorage(DagsterStorage):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import socket
@@ -38,12 +39,15 @@ def test_production_urls_come_from_the_environment():
     assert storage_choice(env) == ("postgres",
                                    "postgresql+psycopg2://dagster:p%40ss%2Fword@postgres.techlead.svc:5433/dagster")
     assert storage_choice({"DAGSTER_HOME": "/x"}) == ("sqlite", "/x")
+    with pytest.raises(ValueError, match="DAGSTER_HOME"):
+        storage_choice({})
 
 
 @pytest.fixture
 def postgres_server():
     """A throwaway PostgreSQL cluster on a loopback port (Debian's postgresql; .ci/run installs it)."""
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    bins = [os.environ.get("PATH", "")] + sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    initdb, pg_ctl = shutil.which("initdb", path=os.pathsep.join(bins)), shutil.which("pg_ctl", path=os.pathsep.join(bins))
     if not (initdb and pg_ctl):
         pytest.skip("PostgreSQL server binaries are not installed (.ci/run installs Debian's postgresql)")
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []  # initdb refuses root
