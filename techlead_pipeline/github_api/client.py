@@ -57,6 +57,8 @@ def make_retry(settings: Settings) -> GithubRetry:
         status_forcelist=[429, *range(500, 600)],  # GithubRetry adds 403 and inspects it
         connect=3,  # a GitHub that refuses connections is down: say so in seconds, not minutes
         backoff_max=60,
+        # Reads only: a retried POST whose first answer was lost would post twice (github_api/writes.py).
+        allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}),
         secondary_rate_wait=settings.secondary_rate_wait,
         max_rate_limit_wait=settings.max_rate_limit_wait,
     )

@@ -846,7 +846,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         git = re.match(r"^/([^/]+)/([^/]+?)\.git/(.*)$", path)
         kind = "git" if git else "api"
         fault = self.owner.faults.next_fault(self.command, full_path)
-        if fault is not None and self._apply_fault(fault, kind, path):
+        lost_response = fault is not None and fault.kind == "lost_response"
+        if fault is not None and not lost_response and self._apply_fault(fault, kind, path):
             return
         if git:
             status, headers, payload = self.owner.git_http(self, git.group(1), git.group(2), git.group(3),
@@ -876,6 +877,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 headers = dict(self.owner.rate.peek(key, resource), ETag=etag)
                 self._record("api", api_path, 304, False, login)
                 self._send(304, headers, b"")
+                return
+            if lost_response:  # GitHub did the work; a proxy between us lost the answer
+                self._record("api", api_path, 502, False, login)
+                self._send(502, {"Content-Type": "text/html"}, b"<html><body><h1>502 Bad Gateway</h1></body></html>")
                 return
             rate_headers = self.owner.rate.consume(key, resource) if resp.counted else self.owner.rate.peek(key, resource)
             headers = {**rate_headers, **resp.headers, "Content-Type": ctype}

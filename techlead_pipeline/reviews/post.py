@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from github import GithubException
 
 from ..github_api.client import GitHubAccess
+from ..github_api.writes import write_once
 from .anchors import Anchor
 from .markers import has_marker, marker
 
@@ -62,11 +63,14 @@ def post_review(access: GitHubAccess, repo_name: str, number: int, head_sha: str
     commit = repo.get_commit(head_sha)
     pending = list(comments)
     rejected: list[DraftComment] = []
+    backoff = access.settings.retry_backoff
     for attempt in range(MAX_ATTEMPTS):
         body = _summary(summary, rejected, mention_id)
         try:
-            review = pr.create_review(commit=commit, body=body, event="COMMENT",
-                                      comments=[c.payload() for c in pending])
+            review = write_once(f"posting the review on #{number}",
+                                lambda: pr.create_review(commit=commit, body=body, event="COMMENT",
+                                                         comments=[c.payload() for c in pending]),
+                                lambda: find_existing_review(pr, mention_id), backoff=backoff)
             return PostedReview(review.id, review.html_url, pending, rejected)
         except GithubException as exc:
             if exc.status != 422 or not pending:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..github_api.client import GitHubAccess
-from .markers import marker, has_marker
+from ..github_api.writes import write_once
+from .markers import has_marker, marker
 
 
 def post_reply(access: GitHubAccess, repo: str, pull_number: int, body: str, mention_id: str | None = None,
@@ -14,11 +15,15 @@ def post_reply(access: GitHubAccess, repo: str, pull_number: int, body: str, men
     """
     gh_repo = access.client.get_repo(repo)
     pull = gh_repo.get_pull(pull_number)
+
+    def existing():
+        return next((c for c in pull.get_issue_comments() if has_marker(c.body or "", mention_id, kind)), None)
+
     text = body
     if mention_id:
-        tag = marker(mention_id, kind)
-        if any(has_marker(c.body or "", mention_id, kind) for c in pull.get_issue_comments()):
+        if existing() is not None:
             return False
-        text = f"{body}\n\n{tag}"
-    pull.create_issue_comment(text)
+        text = f"{body}\n\n{marker(mention_id, kind)}"
+    write_once(f"replying on #{pull_number}", lambda: pull.create_issue_comment(text),
+               existing if mention_id else None, backoff=access.settings.retry_backoff)
     return True
