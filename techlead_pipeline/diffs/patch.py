@@ -7,6 +7,7 @@ hunks and a reason, so callers can skip them and say why.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from unidiff import PatchSet
@@ -69,10 +70,28 @@ def _status(pf) -> str:
     return "modified"
 
 
+_SUBMODULE = re.compile(r"^(?:index \S+ |new file mode |deleted file mode |new mode |old mode )160000\b", re.M)
+_SYMLINK = re.compile(r"^(?:index \S+ |new file mode |deleted file mode |new mode |old mode )120000\b", re.M)
+
+
+def _special_file(header: str, lines: list[str]) -> str | None:
+    """Why a change that looks like text is not code to review (submodule bump, symlink target)."""
+    if _SUBMODULE.search(header) or (lines and all(ln.startswith("Subproject commit ") for ln in lines)):
+        return "submodule pointer change"
+    if _SYMLINK.search(header):
+        return "symbolic link"
+    return None
+
+
 def _from_patched_file(pf) -> FileChange:
     change = FileChange(path=pf.path, old_path=_clean(pf.source_file), status=_status(pf))
     if pf.is_binary_file:
         change.skipped = "binary file"
+        return change
+    texts = [ln.value.rstrip("\n") for h in pf for ln in h if ln.line_type in "+-"]
+    special = _special_file(str(pf.patch_info or ""), texts)
+    if special:
+        change.skipped = special
         return change
     for h in pf:
         lines = []
