@@ -1,6 +1,7 @@
 """Sensors: PR mentions become runs; finished runs leave no workspace behind."""
 # No `from __future__ import annotations`: Dagster reads the context annotations.
 
+import time
 from functools import lru_cache
 
 import dagster as dg
@@ -11,7 +12,7 @@ from .assets.reviews import pr_review
 from .history.errors import GitHubUnavailableError
 from .mentions.decide import MentionWork, decide_mention
 from .mentions.poll import MentionCursor, poll_comments
-from .partitions import reviewer_repo_partitions
+from .partitions import reviewer_repo, reviewer_repo_partitions
 from .resources import PipelineSettings
 from .reviews.replies import post_reply
 from .run_workspace import RunWorkspace
@@ -36,11 +37,47 @@ def run_request(work: MentionWork) -> dg.RunRequest:
     )
 
 
+FINISHED_OK = {dg.DagsterRunStatus.SUCCESS}
+FINISHED_BAD = {dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+WAIT_LIMIT_S = 6 * 3600
+
+
+def _run_status(instance: dg.DagsterInstance, run_key: str):
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
+    return runs[0].status if runs else None
+
+
+def _from_waiting(item: dict, train: bool) -> MentionWork:
+    return MentionWork("run", item["comment_id"], item["repo"], item["pull_number"], item["commenter"],
+                       target=reviewer_repo(item["reviewer"], item["repo"]), train=train)
+
+
+def release_waiting(context: dg.SensorEvaluationContext, cursor: MentionCursor, store) -> list[dg.RunRequest]:
+    """Mentions that arrived while their reviewer was being learned run once that training ends:
+    review only after a success, their own training run (and so their own reply) after a failure."""
+    requests, still = [], []
+    for item in cursor.waiting:
+        run_key = cursor.training.get(item["partition"])
+        status = _run_status(context.instance, run_key) if run_key else dg.DagsterRunStatus.FAILURE
+        target = reviewer_repo(item["reviewer"], item["repo"])
+        if status in FINISHED_OK and store.current(target) is not None:
+            requests.append(run_request(_from_waiting(item, train=False)))
+        elif status in FINISHED_BAD or time.time() - item["since"] > WAIT_LIMIT_S:
+            requests.append(run_request(_from_waiting(item, train=True)))
+        else:
+            still.append(item)
+    cursor.waiting = still
+    waited_for = {i["partition"] for i in still}
+    cursor.training = {p: k for p, k in cursor.training.items()
+                       if p in waited_for or _run_status(context.instance, k) not in FINISHED_OK | FINISHED_BAD}
+    return requests
+
+
 def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSettings) -> dg.SensorResult:
     settings = pipeline.settings()
     cursor = MentionCursor.load(context.cursor)
     store = pipeline.adapter_store()
-    requests, partitions = [], []
+    requests, partitions = release_waiting(context, cursor, store), []
     for repo in settings.repositories:
         access = pipeline.github(repo)
         repo_cursor = cursor.for_repo(repo, settings.mention_lookback_s)
@@ -69,13 +106,23 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
         for comment in polled.comments:
             work = decide_mention(comment, repo, settings.bot_login, permission_of=permission_of,
                                   user_exists=user_exists, is_cached=lambda t: store.current(t) is not None)
-            if work.kind == "reply" and work.pull_number is not None:
-                post_reply(access, repo, work.pull_number, work.reply, mention_id=str(work.comment_id), kind="refusal")
-            elif work.kind == "reply":
-                gh_repo.get_issue(int(comment["issue_url"].rsplit("/", 1)[-1])).create_comment(work.reply)
+            if work.kind == "reply":
+                number = work.pull_number or int(comment["issue_url"].rsplit("/", 1)[-1])
+                post_reply(access, repo, number, work.reply, mention_id=str(work.comment_id), kind="refusal")
             elif work.kind == "run":
                 partitions.append(work.target.key)
-                requests.append(run_request(work))
+                key = work.target.key
+                if work.train and not work.force_reload and key in cursor.training:
+                    # Already being learned (this tick or earlier): review once that training is done.
+                    cursor.waiting.append({"comment_id": work.comment_id, "repo": repo, "pull_number": work.pull_number,
+                                           "commenter": work.commenter, "reviewer": work.target.reviewer,
+                                           "partition": key, "since": time.time()})
+                    context.log.info(f"mention {work.comment_id}: waits for the training of {work.target}")
+                    continue
+                request = run_request(work)
+                if work.train:
+                    cursor.training[key] = request.run_key
+                requests.append(request)
                 context.log.info(f"mention {work.comment_id} on {repo}#{work.pull_number}: "
                                  f"{'train and review' if work.train else 'review'} for {work.target}")
     new = sorted({k for k in partitions if not context.instance.has_dynamic_partition(reviewer_repo_partitions.name, k)})

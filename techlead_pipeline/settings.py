@@ -34,6 +34,8 @@ class Settings:
     # GitHub client behaviour: GitHub asks integrators to pace writes (secondary limits).
     seconds_between_requests: float = field(default_factory=lambda: float(_env("SECONDS_BETWEEN_REQUESTS", "0.0")))
     seconds_between_writes: float = field(default_factory=lambda: float(_env("SECONDS_BETWEEN_WRITES", "1.0")))
+    # Content-creating requests a minute, shared by every process (GitHub's secondary limit is ~80).
+    writes_per_minute: int = field(default_factory=lambda: int(_env("WRITES_PER_MINUTE", "70")))
     retry_total: int = field(default_factory=lambda: int(_env("RETRY_TOTAL", "8")))
     retry_backoff: float = field(default_factory=lambda: float(_env("RETRY_BACKOFF", "1.0")))
     secondary_rate_wait: float = field(default_factory=lambda: float(_env("SECONDARY_RATE_WAIT", "60")))

@@ -71,3 +71,19 @@ def test_refusals_reply_once_and_start_nothing(watching, standin, instance, logi
 def test_old_mentions_from_before_the_bot_are_ignored(watching, standin, instance):
     assert evaluate(instance).run_requests == []  # the sample's 2025 mention is history
     assert standin.posted_issue_comments() == []
+
+
+def test_mentions_arriving_together_train_once(watching, standin, instance, monkeypatch):
+    from techlead_pipeline.runner import tick_sensor
+
+    monkeypatch.setenv("TECHLEAD_TRAINER", "none")
+    monkeypatch.setenv("TECHLEAD_SEMANTIC_METRIC", "0")
+    for pr, who in ((51, "tomas-b"), (52, "li-wei"), (50, "priya-r")):
+        standin.add_issue_comment(SAMPLE_REPO, pr, who, f"@tech-lead-bot {LEAD}")
+    first = tick_sensor("pr_mentions", None, instance)
+    [training] = first.runs  # one training run; the other two mentions wait for it
+    assert training.success, training.error and "reviewer_adapter" in training.step_seconds
+    second = tick_sensor("pr_mentions", first.cursor, instance)
+    assert len(second.runs) == 2 and all(set(r.step_seconds) == {"pr_review"} for r in second.runs)
+    assert sorted(p["number"] for p in standin.posted_reviews()) == [50, 51, 52]
+    assert tick_sensor("pr_mentions", second.cursor, instance).runs == []

@@ -16,6 +16,7 @@ from github import Auth, Github, GithubIntegration, GithubRetry
 
 from ..settings import Settings
 from .token_vault import Secret, TokenVault
+from .writes import WriteBudget
 
 TOKEN_NAME = "github_token"
 APP_ID_NAME = "github_app_id"
@@ -71,6 +72,7 @@ class GitHubAccess:
         self.settings = settings
         self.credentials = credentials
         self.repo_name = repo
+        self.write_budget = WriteBudget(settings.home / "state" / "github-writes.json", settings.writes_per_minute)
 
     def __repr__(self) -> str:
         return f"GitHubAccess({self.settings.github_api_url!r}, repo={self.repo_name!r})"

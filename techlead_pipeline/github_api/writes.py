@@ -9,8 +9,11 @@ Retry-After; other 4xx answers (422 ...) are the caller's to handle.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
 import time
+from pathlib import Path
 from typing import Callable, TypeVar
 
 import requests
@@ -37,8 +40,39 @@ def _transient(exc: Exception) -> float | None:
     return None
 
 
+class WriteBudget:
+    """GitHub's secondary limit allows about 80 content-creating requests a minute per identity. Every
+    process of the bot (sensor, runs, pods sharing the volume) takes a slot from one budget file
+    before writing, so together they stay under `per_minute` in any 60 seconds."""
+
+    def __init__(self, path: Path, per_minute: int, window_s: float = 60.0):
+        self.path = path
+        self.per_minute = per_minute
+        self.window_s = window_s
+
+    def acquire(self) -> float:
+        """Blocks until a slot is free; returns the time the slot was taken."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            with open(self.path, "a+") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                fh.seek(0)
+                now = time.time()
+                try:
+                    stamps = [t for t in json.loads(fh.read() or "[]") if now - t < self.window_s]
+                except ValueError:
+                    stamps = []
+                if len(stamps) < self.per_minute:
+                    fh.seek(0)
+                    fh.truncate()
+                    fh.write(json.dumps(stamps + [now]))
+                    return now
+                wait = max(0.05, self.window_s - (now - min(stamps)))
+            time.sleep(min(wait, 1.0))
+
+
 def write_once(what: str, attempt: Callable[[], T], already_done: Callable[[], T | None] | None = None,
-               tries: int = 6, backoff: float = 1.0) -> T:
+               tries: int = 6, backoff: float = 1.0, budget: WriteBudget | None = None) -> T:
     last: Exception | None = None
     for n in range(tries):
         if n and already_done is not None:
@@ -47,6 +81,8 @@ def write_once(what: str, attempt: Callable[[], T], already_done: Callable[[], T
                 log.info("%s: an earlier attempt had gone through; not repeating it", what)
                 return done
         try:
+            if budget is not None:
+                budget.acquire()
             return attempt()
         except Exception as exc:  # noqa: BLE001 - classified just below
             wait = _transient(exc)

@@ -36,6 +36,7 @@ DOCS = "https://docs.github.com/rest"
 CORE_LIMIT = 5000
 SEARCH_LIMIT = 30
 MAX_CONTENT_BYTES = 1_000_000
+CONTENT_PER_MINUTE = 80  # GitHub's secondary limit on content-creating requests
 
 
 def utcnow() -> datetime:
@@ -158,10 +159,12 @@ class GitHubStandin:
     """Owns the fixture state, the fault plan, the request log and the HTTP server."""
 
     def __init__(self, fixture_dir: Path | str, host: str = "127.0.0.1", port: int = 0,
-                 core_limit: int = CORE_LIMIT):
+                 core_limit: int = CORE_LIMIT, content_per_minute: int = CONTENT_PER_MINUTE):
         self.fixture: FixtureState = load_fixture(fixture_dir)
         self.faults = FaultPlan()
         self.rate = RateLimiter(core_limit=core_limit)
+        self.content_per_minute = content_per_minute
+        self._writes: dict[str, list[float]] = {}
         self.requests: list[dict] = []
         self.posted: list[dict] = []
         self.installation_tokens: dict[str, dict] = {}
@@ -254,6 +257,27 @@ class GitHubStandin:
             if owner.lower() == login.lower():
                 return token
         raise KeyError(f"fixture has no token for {login}")
+
+    def check_content_creation(self, ident: Identity | None) -> None:
+        """GitHub's secondary limit: too many content-creating requests in a minute get a 403."""
+        key = ident.key if ident else "anon"
+        with self._log_lock:
+            now = time.time()
+            recent = [t for t in self._writes.get(key, []) if now - t < 60]
+            if len(recent) >= self.content_per_minute:
+                self._writes[key] = recent
+                raise HttpError(403, SECONDARY_LIMIT_MESSAGE, headers={"Retry-After": str(int(60 - (now - recent[0])) + 1)})
+            self._writes[key] = recent + [now]
+
+    def writes_in_any_minute(self) -> int:
+        """The most content-creating requests any identity made within one 60-second window."""
+        worst = 0
+        with self._log_lock:
+            stamps = sorted(r["t"] for r in self.requests if r["kind"] == "api" and r["method"] == "POST"
+                            and r["status"] in (200, 201) and "/app/installations/" not in r["path"])
+        for i, t in enumerate(stamps):
+            worst = max(worst, sum(1 for u in stamps[i:] if u - t < 60))
+        return worst
 
     # ------------------------------------------------------------------ routing
     def _install_routes(self) -> None:
@@ -869,6 +893,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             login = req.identity.login if req.identity else None
             key = req.identity.key if req.identity else "anon"
             self.owner.rate.check(key, resource)
+            if self.command == "POST" and not api_path.startswith("/app/"):
+                self.owner.check_content_creation(req.identity)
             resp = self.owner.dispatch(req)
             payload, ctype = self._encode(resp)
             etag = '"' + hashlib.sha256(payload).hexdigest()[:40] + '"'

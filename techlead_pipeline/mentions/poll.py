@@ -29,14 +29,18 @@ class RepoCursor:
 @dataclass
 class MentionCursor:
     repos: dict[str, RepoCursor]
+    training: dict[str, str] = field(default_factory=dict)  # partition -> run key of its training run
+    waiting: list[dict] = field(default_factory=list)  # mentions waiting for that training run
 
     @classmethod
     def load(cls, raw: str | None) -> "MentionCursor":
         data = json.loads(raw) if raw else {}
-        return cls({repo: RepoCursor(**c) for repo, c in data.get("repos", {}).items()})
+        return cls({repo: RepoCursor(**c) for repo, c in data.get("repos", {}).items()},
+                   dict(data.get("training", {})), list(data.get("waiting", [])))
 
     def dump(self) -> str:
-        return json.dumps({"repos": {r: asdict(c) for r, c in self.repos.items()}}, sort_keys=True)
+        return json.dumps({"repos": {r: asdict(c) for r, c in self.repos.items()}, "training": self.training,
+                           "waiting": self.waiting}, sort_keys=True)
 
     def for_repo(self, repo: str, lookback_s: int, now: datetime | None = None) -> RepoCursor:
         if repo not in self.repos:  # a new repository: act on recent mentions only, never on old history

@@ -70,7 +70,7 @@ def post_review(access: GitHubAccess, repo_name: str, number: int, head_sha: str
             review = write_once(f"posting the review on #{number}",
                                 lambda: pr.create_review(commit=commit, body=body, event="COMMENT",
                                                          comments=[c.payload() for c in pending]),
-                                lambda: find_existing_review(pr, mention_id), backoff=backoff)
+                                lambda: find_existing_review(pr, mention_id), backoff=backoff, budget=access.write_budget)
             return PostedReview(review.id, review.html_url, pending, rejected)
         except GithubException as exc:
             if exc.status != 422 or not pending:
