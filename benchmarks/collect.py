@@ -58,8 +58,7 @@ def measure(standin: GitHubStandin, fn, *args) -> dict:
     reqs = standin.requests[mark:]
     api = sum(r["kind"] == "api" for r in reqs)
     git = sum(r["kind"] == "git" for r in reqs)
-    return {"comments": comments, "api": api, "git": git, "seconds": seconds,
-            "per_1000": api * 1000 / max(comments, 1)}
+    return {"comments": comments, "api": api, "git": git, "seconds": seconds, "per_1000": api * 1000 / max(comments, 1)}
 
 
 def main() -> None:
@@ -71,18 +70,26 @@ def main() -> None:
         fixture = build_sample(Path(tmp) / "fixture", SampleSpec(pr_count=args.prs))
         with GitHubStandin(fixture) as standin:
             standin.faults.add(kind="latency", latency_ms=args.latency_ms, times=-1)
-            settings = Settings(github_api_url=standin.api_url, github_web_url=standin.url,
-                                seconds_between_writes=0, home=Path(tmp) / "home")
-            access = GitHubAccess(settings, GitHubCredentials(token=Secret(standin.token_for(BOT_LOGIN))),
-                                  f"{OWNER}/{REPO}")
-            rows = {"naive": measure(standin, naive, access, LEAD),
-                    "ours": measure(standin, ours, access, LEAD, Path(tmp) / "scratch")}
+            settings = Settings(
+                github_api_url=standin.api_url,
+                github_web_url=standin.url,
+                seconds_between_writes=0,
+                home=Path(tmp) / "home",
+            )
+            access = GitHubAccess(
+                settings, GitHubCredentials(token=Secret(standin.token_for(BOT_LOGIN))), f"{OWNER}/{REPO}"
+            )
+            rows = {
+                "naive": measure(standin, naive, access, LEAD),
+                "ours": measure(standin, ours, access, LEAD, Path(tmp) / "scratch"),
+            }
     table = Table(title=f"Collecting {LEAD}'s history ({args.prs} PRs, {args.latency_ms:.0f} ms latency per request)")
     for col in ("approach", "comments", "API calls", "git HTTP requests", "API calls / 1,000 comments", "wall s"):
         table.add_column(col, justify="right")
     for name, r in rows.items():
-        table.add_row(name, str(r["comments"]), str(r["api"]), str(r["git"]), f"{r['per_1000']:.1f}",
-                      f"{r['seconds']:.2f}")
+        table.add_row(
+            name, str(r["comments"]), str(r["api"]), str(r["git"]), f"{r['per_1000']:.1f}", f"{r['seconds']:.2f}"
+        )
     Console(width=150).print(table)
 
 

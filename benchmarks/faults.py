@@ -15,7 +15,6 @@ B. 50 mentions arrive at once across 10 repositories; the real `dagster dev` (da
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -24,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -65,8 +63,14 @@ POSTING_FAULTS = {
 
 
 def settings_for(standin: GitHubStandin, home: Path) -> Settings:
-    return Settings(github_api_url=standin.api_url, github_web_url=standin.url, seconds_between_writes=0,
-                    retry_backoff=0.1, secondary_rate_wait=1.0, home=home)
+    return Settings(
+        github_api_url=standin.api_url,
+        github_web_url=standin.url,
+        seconds_between_writes=0,
+        retry_backoff=0.1,
+        secondary_rate_wait=1.0,
+        home=home,
+    )
 
 
 def part_a(tmp: Path) -> Table:
@@ -101,8 +105,15 @@ def part_a(tmp: Path) -> Table:
             standin.faults.clear()
             posted = standin.posted_reviews()[before:]
             lost = len(dry.comments) - len(outcome.posted.posted) - len(outcome.posted.rejected)
-            table.add_row(name, "post review (+ re-delivery)", str(rule.fired), "2", str(len(posted)),
-                          str(len(posted) - 1 + (0 if again.posted.already_posted else 1)), str(lost))
+            table.add_row(
+                name,
+                "post review (+ re-delivery)",
+                str(rule.fired),
+                "2",
+                str(len(posted)),
+                str(len(posted) - 1 + (0 if again.posted.already_posted else 1)),
+                str(lost),
+            )
     return table
 
 
@@ -117,9 +128,16 @@ def part_b(tmp: Path, repositories: int, per_repo: int, timeout_s: float) -> Tab
     people = ["tomas-b", "li-wei", "priya-r", "dev-jonah", LEAD]
     with GitHubStandin(fixture) as standin:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TECHLEAD_", "DAGSTER_"))}
-        env.update(TECHLEAD_HOME=str(home), DAGSTER_HOME=str(dagster_home), TECHLEAD_GITHUB_API_URL=standin.api_url,
-                   TECHLEAD_GITHUB_WEB_URL=standin.url, TECHLEAD_REPOSITORIES=",".join(names),
-                   TECHLEAD_TRAINER="none", TECHLEAD_SEMANTIC_METRIC="0", TECHLEAD_SECONDS_BETWEEN_WRITES="0")
+        env.update(
+            TECHLEAD_HOME=str(home),
+            DAGSTER_HOME=str(dagster_home),
+            TECHLEAD_GITHUB_API_URL=standin.api_url,
+            TECHLEAD_GITHUB_WEB_URL=standin.url,
+            TECHLEAD_REPOSITORIES=",".join(names),
+            TECHLEAD_TRAINER="none",
+            TECHLEAD_SEMANTIC_METRIC="0",
+            TECHLEAD_SECONDS_BETWEEN_WRITES="0",
+        )
         os.environ.update({k: env[k] for k in ("TECHLEAD_HOME", "DAGSTER_HOME")})
         TokenVault.open(home / "secrets").put(TOKEN_NAME, standin.token_for(BOT_LOGIN))
         mentions = []
@@ -132,19 +150,33 @@ def part_b(tmp: Path, repositories: int, per_repo: int, timeout_s: float) -> Tab
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml", "-h",
-                                 "127.0.0.1", "-p", str(port)], cwd=Path(__file__).resolve().parents[1], env=env,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "dagster"),
+                "dev",
+                "-w",
+                "workspace.yaml",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            cwd=Path(__file__).resolve().parents[1],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         peak, peak_train = 0, 0
         try:
             with dg.DagsterInstance.get() as instance:
                 while time.time() - started < timeout_s:
-                    running = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED,
-                                                                               dg.DagsterRunStatus.STARTING]))
+                    running = instance.get_runs(
+                        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+                    )
                     peak = max(peak, len(running))
                     peak_train = max(peak_train, sum(r.tags.get("techlead/gpu") == "train" for r in running))
-                    done = {int(p["payload"]["body"].split("mention=")[1].split()[0])
-                            for p in standin.posted_reviews()}
+                    done = {int(p["payload"]["body"].split("mention=")[1].split()[0]) for p in standin.posted_reviews()}
                     if len(done) >= len(mentions) and not running:
                         break
                     time.sleep(0.5)
@@ -161,14 +193,35 @@ def part_b(tmp: Path, repositories: int, per_repo: int, timeout_s: float) -> Tab
             mid = int(p["payload"]["body"].split("mention=")[1].split()[0])
             per_mention[mid] = per_mention.get(mid, 0) + 1
         writes = standin.writes_in_any_minute()
-    table = Table(title=f"B. {len(mentions)} mentions at once across {repositories} repositories (dagster dev: "
-                        f"daemon, sensor, run queue)")
-    for col in ("mentions", "runs", "training runs", "reviews posted", "duplicates", "unanswered",
-                "max runs at once", "max training runs at once", "max writes in 60 s (limit 80)", "wall s"):
+    table = Table(
+        title=f"B. {len(mentions)} mentions at once across {repositories} repositories (dagster dev: "
+        f"daemon, sensor, run queue)"
+    )
+    for col in (
+        "mentions",
+        "runs",
+        "training runs",
+        "reviews posted",
+        "duplicates",
+        "unanswered",
+        "max runs at once",
+        "max training runs at once",
+        "max writes in 60 s (limit 80)",
+        "wall s",
+    ):
         table.add_column(col, justify="right")
-    table.add_row(str(len(mentions)), str(len(runs)), str(sum(r.tags.get("techlead/gpu") == "train" for r in runs)),
-                  str(sum(per_mention.values())), str(sum(n - 1 for n in per_mention.values())),
-                  str(len(set(mentions) - set(per_mention))), str(peak), str(peak_train), str(writes), f"{wall:.0f}")
+    table.add_row(
+        str(len(mentions)),
+        str(len(runs)),
+        str(sum(r.tags.get("techlead/gpu") == "train" for r in runs)),
+        str(sum(per_mention.values())),
+        str(sum(n - 1 for n in per_mention.values())),
+        str(len(set(mentions) - set(per_mention))),
+        str(peak),
+        str(peak_train),
+        str(writes),
+        f"{wall:.0f}",
+    )
     return table
 
 

@@ -48,14 +48,22 @@ def main() -> None:
         fixture = build_sample(tmp / "fixture")
         base = build_tiny_base_model(tmp / "tiny", public_corpus(400), n_merges=300)
         with GitHubStandin(fixture) as standin:
-            settings = Settings(github_api_url=standin.api_url, github_web_url=standin.url, seconds_between_writes=0,
-                                home=tmp / "home")
+            settings = Settings(
+                github_api_url=standin.api_url, github_web_url=standin.url, seconds_between_writes=0, home=tmp / "home"
+            )
             access = GitHubAccess(settings, GitHubCredentials(token=Secret(standin.token_for(BOT_LOGIN))), target.repo)
             examples, _ = examples_from_github(access, target, settings, tmp / "scratch")
             store = AdapterStore(settings.adapters_dir)
-            bundle = build_bundle(store, target, examples.examples, "bench", base=base,
-                                  lora=LoraSettings(rank=8, alpha=16, epochs=1, batch_size=8, grad_accum=1,
-                                                    max_seq_len=1024, lr=3e-3, warmup_steps=2))
+            bundle = build_bundle(
+                store,
+                target,
+                examples.examples,
+                "bench",
+                base=base,
+                lora=LoraSettings(
+                    rank=8, alpha=16, epochs=1, batch_size=8, grad_accum=1, max_seq_len=1024, lr=3e-3, warmup_steps=2
+                ),
+            )
             store.promote(target, bundle)
             if args.latency_ms:
                 standin.faults.add(kind="latency", latency_ms=args.latency_ms, times=-1)
@@ -71,28 +79,53 @@ def main() -> None:
                 outcome = review_pull_request(access, target, SWEEP_PR, backend, bundle, mention_id=f"bench-{kind}")
                 api = sum(r["kind"] == "api" for r in standin.requests[mark:])
                 rows.append((kind, outcome.hunks, len(outcome.comments), api, load_s, outcome.timings))
-            generative = GenerativeBackend(target.reviewer, target.repo,
-                                           make_backend("retrieval", target, bundle, settings.adapters_dir))
+            generative = GenerativeBackend(
+                target.reviewer, target.repo, make_backend("retrieval", target, bundle, settings.adapters_dir)
+            )
             conversations = [m for _, m in generative.requests(hunks)]
             tokenizer = base.tokenizer()
             from torchtune.data import Message
 
-            token_counts = [len(tokenizer.tokenize_messages([Message(m["role"], m["content"]) for m in c],
-                                                            add_end_tokens=False)[0]) for c in conversations]
+            token_counts = [
+                len(tokenizer.tokenize_messages([Message(m["role"], m["content"]) for m in c], add_end_tokens=False)[0])
+                for c in conversations
+            ]
             chars = [sum(len(m["content"]) for m in c) for c in conversations]
-    table = Table(title=f"Reviewing PR #{SWEEP_PR} ({rows[0][1]} hunks) on the stand-in, CPU, "
-                        f"{args.latency_ms:.0f} ms GitHub latency")
-    for col in ("backend", "comments", "GitHub API calls", "backend load s", "fetch s", "prepare s", "model s",
-                "post s", "request to posted review s"):
+    table = Table(
+        title=f"Reviewing PR #{SWEEP_PR} ({rows[0][1]} hunks) on the stand-in, CPU, "
+        f"{args.latency_ms:.0f} ms GitHub latency"
+    )
+    for col in (
+        "backend",
+        "comments",
+        "GitHub API calls",
+        "backend load s",
+        "fetch s",
+        "prepare s",
+        "model s",
+        "post s",
+        "request to posted review s",
+    ):
         table.add_column(col, justify="right")
     for kind, _, comments, api, load_s, t in rows:
-        table.add_row(kind, str(comments), str(api), f"{load_s:.2f}", f"{t['fetch_s']:.2f}", f"{t['prepare_s']:.2f}",
-                      f"{t['model_s']:.2f}", f"{t['post_s']:.2f}", f"{t['total_s']:.2f}")
+        table.add_row(
+            kind,
+            str(comments),
+            str(api),
+            f"{load_s:.2f}",
+            f"{t['fetch_s']:.2f}",
+            f"{t['prepare_s']:.2f}",
+            f"{t['model_s']:.2f}",
+            f"{t['post_s']:.2f}",
+            f"{t['total_s']:.2f}",
+        )
     console.print(table)
-    console.print(f"A GPU backend (vllm/local) sees {len(conversations)} prompts: {sum(chars):,} characters, "
-                  f"median {sorted(chars)[len(chars) // 2]:,} per prompt; {sum(token_counts):,} tokens with the tiny "
-                  f"test tokenizer (Llama 3's 128k vocabulary needs roughly a third as many: ~"
-                  f"{sum(chars) // 4:,} at 4 characters per token), plus up to 64 output tokens each.")
+    console.print(
+        f"A GPU backend (vllm/local) sees {len(conversations)} prompts: {sum(chars):,} characters, "
+        f"median {sorted(chars)[len(chars) // 2]:,} per prompt; {sum(token_counts):,} tokens with the tiny "
+        f"test tokenizer (Llama 3's 128k vocabulary needs roughly a third as many: ~"
+        f"{sum(chars) // 4:,} at 4 characters per token), plus up to 64 output tokens each."
+    )
 
 
 if __name__ == "__main__":

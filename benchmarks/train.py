@@ -35,8 +35,9 @@ def sample_examples(tmp: Path) -> list[ChatExample]:
     for c in comments:
         if c["user"] == LEAD and c["diff_hunk"] and not c["in_reply_to_id"]:
             code = "\n".join(line[1:] for line in c["diff_hunk"].split("\n")[1:])
-            prompt = user_prompt(c["path"], "Python", c["diff_hunk"], code, c["original_line"] - code.count("\n"),
-                                 c["original_line"])
+            prompt = user_prompt(
+                c["path"], "Python", c["diff_hunk"], code, c["original_line"] - code.count("\n"), c["original_line"]
+            )
             out.append(ChatExample(system_prompt(LEAD, f"{OWNER}/{REPO}"), prompt, c["body"]))
     return out
 
@@ -51,8 +52,12 @@ def random_llama3_8b_step(steps: int, batch: int, seq: int) -> dict:
 
     device = torch.device("cuda")
     with training.set_default_dtype(torch.bfloat16), device:
-        model = lora_llama3_8b(lora_attn_modules=["q_proj", "k_proj", "v_proj", "output_proj"],
-                               apply_lora_to_mlp=True, lora_rank=16, lora_alpha=32)
+        model = lora_llama3_8b(
+            lora_attn_modules=["q_proj", "k_proj", "v_proj", "output_proj"],
+            apply_lora_to_mlp=True,
+            lora_rank=16,
+            lora_alpha=32,
+        )
     set_trainable_params(model, get_adapter_params(model))
     training.set_activation_checkpointing(model, auto_wrap_policy={TransformerSelfAttentionLayer})
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=2e-4)
@@ -63,16 +68,23 @@ def random_llama3_8b_step(steps: int, batch: int, seq: int) -> dict:
             torch.cuda.synchronize()
             start = time.perf_counter()  # step 0 warms up
         logits = model(tokens)
-        loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.size(-1)).float(),
-                                                 tokens[:, 1:].reshape(-1))
+        loss = torch.nn.functional.cross_entropy(
+            logits[:, :-1].reshape(-1, logits.size(-1)).float(), tokens[:, 1:].reshape(-1)
+        )
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
     torch.cuda.synchronize()
     seconds = time.perf_counter() - start
-    return {"device": torch.cuda.get_device_name(), "steps": steps, "batch": batch, "seq": seq,
-            "tokens_per_second": round(steps * batch * seq / seconds, 1), "seconds": round(seconds, 2),
-            "peak_memory_gb": round(torch.cuda.max_memory_allocated() / 2**30, 1)}
+    return {
+        "device": torch.cuda.get_device_name(),
+        "steps": steps,
+        "batch": batch,
+        "seq": seq,
+        "tokens_per_second": round(steps * batch * seq / seconds, 1),
+        "seconds": round(seconds, 2),
+        "peak_memory_gb": round(torch.cuda.max_memory_allocated() / 2**30, 1),
+    }
 
 
 def main() -> None:
@@ -93,15 +105,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         examples = sample_examples(tmp)
-        base = BaseModel(Path(args.base_model)) if args.base_model else \
-            build_tiny_base_model(tmp / "tiny", public_corpus(400), n_merges=300)
+        base = (
+            BaseModel(Path(args.base_model))
+            if args.base_model
+            else build_tiny_base_model(tmp / "tiny", public_corpus(400), n_merges=300)
+        )
         settings = LoraSettings(epochs=args.epochs, batch_size=args.batch_size, grad_accum=1, max_seq_len=2048)
         started = time.perf_counter()
         report = TorchtuneLoraTrainer(base, settings).train(examples, [], tmp / "adapter")
         wall = time.perf_counter() - started
     per_example = report.tokens / max(report.train_examples * report.epochs, 1)
-    print(f"model            {base.model_id} ({report.total_params:,} parameters, "
-          f"{report.trainable_params:,} trainable)")
+    print(
+        f"model            {base.model_id} ({report.total_params:,} parameters, {report.trainable_params:,} trainable)"
+    )
     print(f"device / dtype   {report.device} / {report.dtype}")
     print(f"examples         {report.train_examples} x {report.epochs} epoch(s), {per_example:.0f} tokens each")
     print(f"training steps   {report.steps} in {report.seconds:.2f}s (wall incl. model load {wall:.2f}s)")

@@ -107,12 +107,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
     target = reviewer_repo(args.reviewer, args.repo)
     current = AdapterStore(Settings().adapters_dir).current(target)
     if current is not None and not args.force_reload:
-        console.print(f"reusing the cached adapter of {target} (version {current.version}); "
-                      "--force-reload re-collects and retrains")
+        console.print(
+            f"reusing the cached adapter of {target} (version {current.version}); "
+            "--force-reload re-collects and retrains"
+        )
         return 0
     with rich_progress():
-        result = run_partition("train_reviewer", target,
-                               tags={run_tags.FORCE_RELOAD: str(bool(args.force_reload)).lower()})
+        result = run_partition(
+            "train_reviewer", target, tags={run_tags.FORCE_RELOAD: str(bool(args.force_reload)).lower()}
+        )
     if not result.success:
         console.print(f"[red]{result.error}[/red]")
         return 1
@@ -143,17 +146,34 @@ def _cmd_review(args: argparse.Namespace) -> int:
     target = reviewer_repo(args.reviewer, args.repo)
     settings = Settings()
     bundle = served_bundle(AdapterStore(settings.adapters_dir), target)
-    backend = make_backend(args.backend, target, bundle, settings.adapters_dir,
-                           vllm_url=os.environ.get("TECHLEAD_VLLM_URL"),
-                           server_adapters_root=os.environ.get("TECHLEAD_VLLM_ADAPTERS_ROOT"))
+    backend = make_backend(
+        args.backend,
+        target,
+        bundle,
+        settings.adapters_dir,
+        vllm_url=os.environ.get("TECHLEAD_VLLM_URL"),
+        server_adapters_root=os.environ.get("TECHLEAD_VLLM_ADAPTERS_ROOT"),
+    )
     if args.pr is not None:
         from . import run_tags
         from .runner import run_partition
 
-        result = run_partition("review_pull_request", target, tags={run_tags.PULL: str(args.pr)},
-                               run_config={"ops": {"pr_review": {"config": {
-                                   "pull_number": args.pr, "backend": args.backend,
-                                   "mention_id": f"cli-{os.getpid()}-{int(__import__('time').time())}"}}}})
+        result = run_partition(
+            "review_pull_request",
+            target,
+            tags={run_tags.PULL: str(args.pr)},
+            run_config={
+                "ops": {
+                    "pr_review": {
+                        "config": {
+                            "pull_number": args.pr,
+                            "backend": args.backend,
+                            "mention_id": f"cli-{os.getpid()}-{int(__import__('time').time())}",
+                        }
+                    }
+                }
+            },
+        )
         if not result.success:
             console.print(f"[red]{result.error}[/red]")
             return 1
@@ -205,8 +225,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         return 1
     report = evaluated.manifest["evaluation"]
     out = Console()
-    out.print(f"{target}: version {evaluated.version}, {report['holdout_comments']} held-out comments, "
-              f"{report['holdout_hunks']} held-out hunks; primary score {evaluated.manifest.get('primary_score')}")
+    out.print(
+        f"{target}: version {evaluated.version}, {report['holdout_comments']} held-out comments, "
+        f"{report['holdout_hunks']} held-out hunks; primary score {evaluated.manifest.get('primary_score')}"
+    )
     out.print(Markdown(markdown_table(report)))
     for note in report.get("notes", []):
         out.print(f"note: {note}")
@@ -220,9 +242,11 @@ def _eval_crc_py(args: argparse.Namespace) -> int:
 
     for weighted in (True, False):
         summary, rows = evaluate_crc_py(encoder=args.encoder, semantic=not args.no_semantic, weighted=weighted)
-        print(f"crc-py, {summary['repositories']} repositories (>= 20 comments), {summary['train_comments']} "
-              f"training / {summary['holdout_comments']} held-out comments, retrieval encoder {summary['encoder']}, "
-              f"mean weighted by {summary['weighting']}:\n")
+        print(
+            f"crc-py, {summary['repositories']} repositories (>= 20 comments), {summary['train_comments']} "
+            f"training / {summary['holdout_comments']} held-out comments, retrieval encoder {summary['encoder']}, "
+            f"mean weighted by {summary['weighting']}:\n"
+        )
         print(markdown_table(summary) + "\n")
     columns = ["repo", "comments", "held_out", "retrieval:bleu4", "retrieval:rouge_l", "retrieval:voice"]
     print(rows[[c for c in columns if c in rows]].to_markdown(index=False))
@@ -309,8 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     from .history.errors import UserFacingError
 
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return args.func(args)
     except UserFacingError as exc:

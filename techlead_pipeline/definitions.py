@@ -19,7 +19,7 @@ train_reviewer_job = dg.define_asset_job(
     "train_reviewer",
     selection=[review_comments, code_contexts, training_examples, reviewer_adapter, reviewer_evaluation],
     description="Collect, build the dataset, train and evaluate the adapter of one (reviewer, repo) partition; "
-                "the evaluation's gate decides what serves.",
+    "the evaluation's gate decides what serves.",
 )
 
 review_pull_request_job = dg.define_asset_job(
@@ -32,6 +32,7 @@ train_and_review_job = dg.define_asset_job(
     selection=[review_comments, code_contexts, training_examples, reviewer_adapter, reviewer_evaluation, pr_review],
     description="Learn (or relearn) a reviewer, then review the pull request that asked.",
 )
+
 
 def executor() -> dg.ExecutorDefinition | None:
     """In Kubernetes every step is its own pod (GPU steps land on GPU nodes through their
@@ -47,7 +48,10 @@ defs = dg.Definitions(
     assets=[review_comments, code_contexts, training_examples, reviewer_adapter, reviewer_evaluation, pr_review],
     jobs=[collect_history_job, train_reviewer_job, review_pull_request_job, train_and_review_job],
     sensors=[make_mention_sensor(train_and_review_job), workspace_cleanup_on_failure, workspace_cleanup_on_cancel],
-    resources={"pipeline": PipelineSettings(), "training": AdapterTraining(),
-               "reviewer_backend": ReviewerBackendResource()},
+    resources={
+        "pipeline": PipelineSettings(),
+        "training": AdapterTraining(),
+        "reviewer_backend": ReviewerBackendResource(),
+    },
     executor=executor(),
 )

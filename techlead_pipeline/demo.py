@@ -19,14 +19,14 @@ from github import Auth, Github
 from rich.console import Console
 from rich.table import Table
 
+from .assets.steps import PIPELINE
 from .github_standin import GitHubStandin
+from .adapters.tiny_model import CPU_LORA_ENV
 from .sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample
 
 console = Console(width=130)
 SAMPLE_REPO = f"{OWNER}/{REPO}"
 DEMO_PR, SWEEP_PR = 51, 52
-STAGES = ["review_comments", "code_contexts", "training_examples", "reviewer_adapter", "reviewer_evaluation",
-          "pr_review"]
 
 
 def prepare_environment(root: Path, standin: GitHubStandin, base_model: Path) -> None:
@@ -34,27 +34,32 @@ def prepare_environment(root: Path, standin: GitHubStandin, base_model: Path) ->
     from .github_api.token_vault import TokenVault
     from .settings import Settings
 
-    os.environ.update({
-        "TECHLEAD_HOME": str(root / "home"),
-        "DAGSTER_HOME": str(root / "dagster"),
-        "TECHLEAD_GITHUB_API_URL": standin.api_url,
-        "TECHLEAD_GITHUB_WEB_URL": standin.url,
-        "TECHLEAD_REPOSITORIES": SAMPLE_REPO,
-        "TECHLEAD_SECONDS_BETWEEN_WRITES": "0",
-        "TECHLEAD_BASE_MODEL_DIR": str(base_model),
-        # A tiny model on a 2-core machine: one short epoch is enough to show real training.
-        "TECHLEAD_LORA_EPOCHS": "1", "TECHLEAD_LORA_RANK": "8", "TECHLEAD_LORA_ALPHA": "16",
-        "TECHLEAD_LORA_LR": "0.003", "TECHLEAD_LORA_BATCH_SIZE": "8", "TECHLEAD_LORA_GRAD_ACCUM": "1",
-        "TECHLEAD_LORA_MAX_SEQ_LEN": "1024",
-    })
+    os.environ.update(
+        {
+            "TECHLEAD_HOME": str(root / "home"),
+            "DAGSTER_HOME": str(root / "dagster"),
+            "TECHLEAD_GITHUB_API_URL": standin.api_url,
+            "TECHLEAD_GITHUB_WEB_URL": standin.url,
+            "TECHLEAD_REPOSITORIES": SAMPLE_REPO,
+            "TECHLEAD_SECONDS_BETWEEN_WRITES": "0",
+            "TECHLEAD_BASE_MODEL_DIR": str(base_model),
+            # A tiny model on a 2-core machine: one short epoch is enough to show real training.
+            **CPU_LORA_ENV,
+            "TECHLEAD_LORA_EPOCHS": "1",
+        }
+    )
     (root / "dagster").mkdir(parents=True, exist_ok=True)
     TokenVault.open(Settings().secrets_dir).put(TOKEN_NAME, standin.token_for(BOT_LOGIN))
 
 
 def mention(standin: GitHubStandin, login: str, number: int, body: str) -> int:
     """`login` comments on the pull request, through the REST API with their own token."""
-    gh = Github(base_url=standin.api_url, auth=Auth.Token(standin.token_for(login)),
-                seconds_between_requests=None, seconds_between_writes=None)
+    gh = Github(
+        base_url=standin.api_url,
+        auth=Auth.Token(standin.token_for(login)),
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
     comment = gh.get_repo(SAMPLE_REPO).get_pull(number).create_issue_comment(body)
     console.print(f"[bold]{login}[/bold] on #{number}: {body!r}")
     return comment.id
@@ -64,7 +69,7 @@ def show_run(run, standin: GitHubStandin) -> float:
     if not run.success:
         console.print(f"[red]run failed: {run.error}[/red]")
         return 0.0
-    stages = [(s, run.step_seconds[s]) for s in STAGES if s in run.step_seconds]
+    stages = [(s, run.step_seconds[s]) for s in PIPELINE if s in run.step_seconds]
     console.print("  stages: " + ", ".join(f"{s} {t:.1f}s" for s, t in stages))
     evaluation = run.materializations.get("reviewer_evaluation")
     if evaluation:
@@ -72,8 +77,10 @@ def show_run(run, standin: GitHubStandin) -> float:
     review = run.materializations["pr_review"]
     posted = [p for p in standin.posted_reviews() if str(p["review"]["id"]) in str(review["review_url"])]
     if posted:
-        table = Table(title=f"review posted on #{review['pull_number']} ({review['backend']} backend, "
-                            f"{review['hunks']} hunks)", show_lines=False)
+        table = Table(
+            title=f"review posted on #{review['pull_number']} ({review['backend']} backend, {review['hunks']} hunks)",
+            show_lines=False,
+        )
         for col in ("path", "line", "side", "comment"):
             table.add_column(col)
         for c in posted[-1]["comments"]:
@@ -95,8 +102,10 @@ def run_demo(root: Path = Path(".techlead/demo")) -> int:
     t = time.perf_counter()
     fixture = build_sample(root / "fixture")
     base = build_tiny_base_model(root / "tiny-llama", public_corpus(400), n_merges=300)
-    console.print(f"sample repository {SAMPLE_REPO} and a tiny Llama 3-architecture base model built in "
-                  f"{time.perf_counter() - t:.1f}s")
+    console.print(
+        f"sample repository {SAMPLE_REPO} and a tiny Llama 3-architecture base model built in "
+        f"{time.perf_counter() - t:.1f}s"
+    )
     timings = []
     with GitHubStandin(fixture) as standin:
         console.print(f"GitHub stand-in listening on {standin.url} (REST API {standin.api_url})")
@@ -153,8 +162,10 @@ def run_demo(root: Path = Path(".techlead/demo")) -> int:
             mark = len(standin.requests)
             cursor = tick_sensor("pr_mentions", cursor, inst).cursor
             calls = standin.api_calls(mark)
-            console.print(f"  {attempt}: answers {[c['status'] for c in calls]}, charged against the rate limit: "
-                          f"{sum(c['counted'] for c in calls)} (GitHub does not charge 304 Not Modified)")
+            console.print(
+                f"  {attempt}: answers {[c['status'] for c in calls]}, charged against the rate limit: "
+                f"{sum(c['counted'] for c in calls)} (GitHub does not charge 304 Not Modified)"
+            )
 
     table = Table(title="How long each request took")
     table.add_column("request")
@@ -163,7 +174,8 @@ def run_demo(root: Path = Path(".techlead/demo")) -> int:
     for name, wall, steps in timings:
         table.add_row(name, f"{wall:.1f}", f"{steps:.1f}")
     console.print(table)
-    console.print(f"Dagster instance: {root / 'dagster'} (open it with `DAGSTER_HOME={root / 'dagster'} "
-                  f".venv/bin/dagster dev`)")
+    console.print(
+        f"Dagster instance: {root / 'dagster'} (open it with `DAGSTER_HOME={root / 'dagster'} .venv/bin/dagster dev`)"
+    )
     console.print(f"demo finished in {time.perf_counter() - started:.1f}s")
     return 0

@@ -21,8 +21,15 @@ def rich_progress() -> Iterator[None]:
 
     global _reporter
     tasks: dict[str, int] = {}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
-                  TimeElapsedColumn(), transient=False) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        transient=False,
+    ) as bar:
+
         def reporter(task: str, done: int, total: int | None, note: str) -> None:
             if task not in tasks:
                 tasks[task] = bar.add_task(task, total=total, note=note)

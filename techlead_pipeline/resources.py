@@ -53,16 +53,22 @@ class PipelineSettings(dg.ConfigurableResource):
         return GitHubAccess(settings, GitHubCredentials.from_vault(self.vault()), repo)
 
     def workspace(self, context: dg.AssetExecutionContext) -> RunWorkspace:
-        return RunWorkspace(self.settings().workspaces_dir, context.run.run_id, context.partition_key,
-                            self.vault().fernet)
+        return RunWorkspace(
+            self.settings().workspaces_dir, context.run.run_id, context.partition_key, self.vault().fernet
+        )
 
     def adapter_store(self) -> AdapterStore:
         return AdapterStore(self.settings().adapters_dir)
 
     def sweep_workspaces(self, instance: dg.DagsterInstance, current_run_id: str) -> list[str]:
         """Removes the workspaces that runs killed before their cleanup left behind."""
-        live = {dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-                dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING}
+        live = {
+            dg.DagsterRunStatus.QUEUED,
+            dg.DagsterRunStatus.NOT_STARTED,
+            dg.DagsterRunStatus.STARTING,
+            dg.DagsterRunStatus.STARTED,
+            dg.DagsterRunStatus.CANCELING,
+        }
 
         def is_active(run_id: str) -> bool:
             if run_id == current_run_id:
@@ -113,8 +119,10 @@ class AdapterTraining(dg.ConfigurableResource):
     def base_model(self) -> BaseModel:
         folder = self.base_model_dir or os.environ.get("TECHLEAD_BASE_MODEL_DIR")
         if not folder:
-            raise ValueError("no base model: set TECHLEAD_BASE_MODEL_DIR to a local Llama 3 8B Instruct folder "
-                             "(or TECHLEAD_TRAINER=none for retrieval only)")
+            raise ValueError(
+                "no base model: set TECHLEAD_BASE_MODEL_DIR to a local Llama 3 8B Instruct folder "
+                "(or TECHLEAD_TRAINER=none for retrieval only)"
+            )
         return BaseModel(Path(folder))
 
 
@@ -141,8 +149,16 @@ class ReviewerBackendResource(dg.ConfigurableResource):
     def backend(self, target, bundle, adapters_root: Path, override: Optional[str] = None):
         from .reviews.service import make_backend
 
-        kind = override if override and override != "default" else (self.kind or os.environ.get("TECHLEAD_BACKEND", "auto"))
-        return make_backend(kind, target, bundle, adapters_root,
-                            vllm_url=self.vllm_url or os.environ.get("TECHLEAD_VLLM_URL"),
-                            server_adapters_root=self.server_adapters_root
-                            or os.environ.get("TECHLEAD_VLLM_ADAPTERS_ROOT"))
+        kind = (
+            override
+            if override and override != "default"
+            else (self.kind or os.environ.get("TECHLEAD_BACKEND", "auto"))
+        )
+        return make_backend(
+            kind,
+            target,
+            bundle,
+            adapters_root,
+            vllm_url=self.vllm_url or os.environ.get("TECHLEAD_VLLM_URL"),
+            server_adapters_root=self.server_adapters_root or os.environ.get("TECHLEAD_VLLM_ADAPTERS_ROOT"),
+        )

@@ -49,7 +49,8 @@ class RunWorkspace:
         if not path.exists():
             raise WorkspaceMissingError(
                 f"`{name}` exists only inside the run that produced it and this run has none: "
-                "materialize it together with its upstream assets (the `train_reviewer` job does).")
+                "materialize it together with its upstream assets (the `train_reviewer` job does)."
+            )
         try:
             return self.fernet.decrypt(path.read_bytes())
         except InvalidToken as exc:

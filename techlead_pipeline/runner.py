@@ -50,8 +50,7 @@ class RunSummary:
 
     @property
     def summary(self) -> dict:
-        return {"success": self.success, "run_id": self.run_id, "error": self.error,
-                "assets": self.materializations}
+        return {"success": self.success, "run_id": self.run_id, "error": self.error, "assets": self.materializations}
 
 
 def metadata_values(event_metadata: dict) -> dict[str, Any]:
@@ -86,11 +85,13 @@ def summarize(result, inst: dg.DagsterInstance | None = None) -> RunSummary:
         for event in result.all_events:
             if event.is_step_failure:
                 data = event.step_failure_data
-                error = (data.user_failure_data.description if data.user_failure_data else None) or \
-                    _root_cause(data.error)
+                error = (data.user_failure_data.description if data.user_failure_data else None) or _root_cause(
+                    data.error
+                )
                 break
-    return RunSummary(result.success, result.run_id, error, mats, _step_seconds(inst, result.run_id),
-                      dict(result.dagster_run.tags))
+    return RunSummary(
+        result.success, result.run_id, error, mats, _step_seconds(inst, result.run_id), dict(result.dagster_run.tags)
+    )
 
 
 def _root_cause(error) -> str:
@@ -104,9 +105,15 @@ def _root_cause(error) -> str:
     return f"{error.cls_name}: {first}"
 
 
-def run_partition(job_name: str, target: ReviewerRepo, *, tags: dict | None = None,
-                  run_config: dict | None = None, dagster_instance: dg.DagsterInstance | None = None,
-                  selection: list[str] | None = None) -> RunSummary:
+def run_partition(
+    job_name: str,
+    target: ReviewerRepo,
+    *,
+    tags: dict | None = None,
+    run_config: dict | None = None,
+    dagster_instance: dg.DagsterInstance | None = None,
+    selection: list[str] | None = None,
+) -> RunSummary:
     from .definitions import defs
 
     inst = dagster_instance or instance()
@@ -114,10 +121,17 @@ def run_partition(job_name: str, target: ReviewerRepo, *, tags: dict | None = No
         inst.add_dynamic_partitions(reviewer_repo_partitions.name, [target.key])
     job = defs.resolve_job_def(job_name)
     config = dict(run_config or {})
-    config.setdefault("loggers", {"console": {"config": {"log_level": os.environ.get("TECHLEAD_LOG_LEVEL", "CRITICAL")}}})
+    config.setdefault(
+        "loggers", {"console": {"config": {"log_level": os.environ.get("TECHLEAD_LOG_LEVEL", "CRITICAL")}}}
+    )
     result = job.execute_in_process(
-        instance=inst, partition_key=target.key, tags=tags or {}, run_config=config,
-        raise_on_error=False, asset_selection=[dg.AssetKey(s) for s in selection] if selection else None)
+        instance=inst,
+        partition_key=target.key,
+        tags=tags or {},
+        run_config=config,
+        raise_on_error=False,
+        asset_selection=[dg.AssetKey(s) for s in selection] if selection else None,
+    )
     return summarize(result, inst)
 
 
@@ -130,20 +144,25 @@ class SensorTick:
 
 
 def _already_ran(inst: dg.DagsterInstance, sensor_name: str, run_key: str) -> bool:
-    return bool(inst.get_runs(filters=dg.RunsFilter(tags={"dagster/sensor_name": sensor_name,
-                                                           "dagster/run_key": run_key}), limit=1))
+    return bool(
+        inst.get_runs(
+            filters=dg.RunsFilter(tags={"dagster/sensor_name": sensor_name, "dagster/run_key": run_key}), limit=1
+        )
+    )
 
 
-def tick_sensor(sensor_name: str, cursor: str | None, dagster_instance: dg.DagsterInstance | None = None,
-                launch: bool = True) -> SensorTick:
+def tick_sensor(
+    sensor_name: str, cursor: str | None, dagster_instance: dg.DagsterInstance | None = None, launch: bool = True
+) -> SensorTick:
     """Evaluates a sensor once and runs what it asks for, in process — what the daemon does,
     including skipping run keys that already ran (so a re-read mention never runs twice)."""
     from .definitions import defs
 
     inst = dagster_instance or instance()
     sensor = defs.resolve_sensor_def(sensor_name)
-    context = dg.build_sensor_context(instance=inst, cursor=cursor, definitions=defs, sensor_name=sensor_name,
-                                      resources=dict(defs.resources or {}))
+    context = dg.build_sensor_context(
+        instance=inst, cursor=cursor, definitions=defs, sensor_name=sensor_name, resources=dict(defs.resources or {})
+    )
     result = sensor(context)
     for request in result.dynamic_partitions_requests or []:
         inst.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
@@ -156,11 +175,16 @@ def tick_sensor(sensor_name: str, cursor: str | None, dagster_instance: dg.Dagst
         if job is None:
             continue
         config = dict(request.run_config)
-        config.setdefault("loggers", {"console": {"config": {"log_level": os.environ.get("TECHLEAD_LOG_LEVEL",
-                                                                                         "CRITICAL")}}})
+        config.setdefault(
+            "loggers", {"console": {"config": {"log_level": os.environ.get("TECHLEAD_LOG_LEVEL", "CRITICAL")}}}
+        )
         res = job.execute_in_process(
-            instance=inst, partition_key=request.partition_key, asset_selection=list(request.asset_selection),
+            instance=inst,
+            partition_key=request.partition_key,
+            asset_selection=list(request.asset_selection),
             tags={**request.tags, "dagster/run_key": request.run_key, "dagster/sensor_name": sensor_name},
-            run_config=config, raise_on_error=False)
+            run_config=config,
+            raise_on_error=False,
+        )
         tick.runs.append(summarize(res, inst))
     return tick

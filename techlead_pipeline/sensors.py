@@ -9,6 +9,7 @@ from github import GithubException, UnknownObjectException
 
 from . import run_tags
 from .assets.reviews import pr_review
+from .assets.steps import TRAINING_CHAIN
 from .history.errors import GitHubUnavailableError
 from .mentions.decide import MentionWork, decide_mention
 from .mentions.poll import MentionCursor, poll_comments
@@ -17,7 +18,7 @@ from .resources import PipelineSettings
 from .reviews.replies import post_reply
 from .run_workspace import RunWorkspace
 
-TRAINING_ASSETS = ["review_comments", "code_contexts", "training_examples", "reviewer_adapter", "reviewer_evaluation"]
+TRAINING_ASSETS = list(TRAINING_CHAIN)
 
 
 def run_request(work: MentionWork) -> dg.RunRequest:
@@ -28,12 +29,18 @@ def run_request(work: MentionWork) -> dg.RunRequest:
         run_key=f"mention-{work.comment_id}",
         partition_key=work.target.key,
         asset_selection=[dg.AssetKey(k) for k in keys],
-        tags={run_tags.REPO: work.repo, run_tags.PULL: str(work.pull_number),
-              run_tags.MENTION_ID: str(work.comment_id), run_tags.REQUESTED_BY: work.commenter,
-              run_tags.REVIEWER: work.target.reviewer, run_tags.FORCE_RELOAD: str(work.force_reload).lower(),
-              "techlead/gpu": "train" if work.train else "serve"},
-        run_config={"ops": {"pr_review": {"config": {"pull_number": work.pull_number,
-                                                      "mention_id": str(work.comment_id)}}}},
+        tags={
+            run_tags.REPO: work.repo,
+            run_tags.PULL: str(work.pull_number),
+            run_tags.MENTION_ID: str(work.comment_id),
+            run_tags.REQUESTED_BY: work.commenter,
+            run_tags.REVIEWER: work.target.reviewer,
+            run_tags.FORCE_RELOAD: str(work.force_reload).lower(),
+            "techlead/gpu": "train" if work.train else "serve",
+        },
+        run_config={
+            "ops": {"pr_review": {"config": {"pull_number": work.pull_number, "mention_id": str(work.comment_id)}}}
+        },
     )
 
 
@@ -48,8 +55,15 @@ def _run_status(instance: dg.DagsterInstance, run_key: str):
 
 
 def _from_waiting(item: dict, train: bool) -> MentionWork:
-    return MentionWork("run", item["comment_id"], item["repo"], item["pull_number"], item["commenter"],
-                       target=reviewer_repo(item["reviewer"], item["repo"]), train=train)
+    return MentionWork(
+        "run",
+        item["comment_id"],
+        item["repo"],
+        item["pull_number"],
+        item["commenter"],
+        target=reviewer_repo(item["reviewer"], item["repo"]),
+        train=train,
+    )
 
 
 def release_waiting(context: dg.SensorEvaluationContext, cursor: MentionCursor, store) -> list[dg.RunRequest]:
@@ -68,8 +82,11 @@ def release_waiting(context: dg.SensorEvaluationContext, cursor: MentionCursor, 
             still.append(item)
     cursor.waiting = still
     waited_for = {i["partition"] for i in still}
-    cursor.training = {p: k for p, k in cursor.training.items()
-                       if p in waited_for or _run_status(context.instance, k) not in FINISHED_OK | FINISHED_BAD}
+    cursor.training = {
+        p: k
+        for p, k in cursor.training.items()
+        if p in waited_for or _run_status(context.instance, k) not in FINISHED_OK | FINISHED_BAD
+    }
     return requests
 
 
@@ -104,8 +121,14 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
                 return False
 
         for comment in polled.comments:
-            work = decide_mention(comment, repo, settings.bot_login, permission_of=permission_of,
-                                  user_exists=user_exists, is_cached=lambda t: store.current(t) is not None)
+            work = decide_mention(
+                comment,
+                repo,
+                settings.bot_login,
+                permission_of=permission_of,
+                user_exists=user_exists,
+                is_cached=lambda t: store.current(t) is not None,
+            )
             if work.kind == "reply":
                 number = work.pull_number or int(comment["issue_url"].rsplit("/", 1)[-1])
                 post_reply(access, repo, number, work.reply, mention_id=str(work.comment_id), kind="refusal")
@@ -114,18 +137,30 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
                 key = work.target.key
                 if work.train and not work.force_reload and key in cursor.training:
                     # Already being learned (this tick or earlier): review once that training is done.
-                    cursor.waiting.append({"comment_id": work.comment_id, "repo": repo, "pull_number": work.pull_number,
-                                           "commenter": work.commenter, "reviewer": work.target.reviewer,
-                                           "partition": key, "since": time.time()})
+                    cursor.waiting.append(
+                        {
+                            "comment_id": work.comment_id,
+                            "repo": repo,
+                            "pull_number": work.pull_number,
+                            "commenter": work.commenter,
+                            "reviewer": work.target.reviewer,
+                            "partition": key,
+                            "since": time.time(),
+                        }
+                    )
                     context.log.info(f"mention {work.comment_id}: waits for the training of {work.target}")
                     continue
                 request = run_request(work)
                 if work.train:
                     cursor.training[key] = request.run_key
                 requests.append(request)
-                context.log.info(f"mention {work.comment_id} on {repo}#{work.pull_number}: "
-                                 f"{'train and review' if work.train else 'review'} for {work.target}")
-    new = sorted({k for k in partitions if not context.instance.has_dynamic_partition(reviewer_repo_partitions.name, k)})
+                context.log.info(
+                    f"mention {work.comment_id} on {repo}#{work.pull_number}: "
+                    f"{'train and review' if work.train else 'review'} for {work.target}"
+                )
+    new = sorted(
+        {k for k in partitions if not context.instance.has_dynamic_partition(reviewer_repo_partitions.name, k)}
+    )
     return dg.SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[reviewer_repo_partitions.build_add_request(new)] if new else [],
@@ -134,25 +169,37 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
 
 
 def make_mention_sensor(job) -> dg.SensorDefinition:
-    @dg.sensor(name="pr_mentions", job=job, minimum_interval_seconds=30,
-               default_status=dg.DefaultSensorStatus.RUNNING,
-               description="Turns `@tech-lead-bot USER [--force-reload]` comments on pull requests of the "
-                           "configured repositories into runs (one per comment).")
+    @dg.sensor(
+        name="pr_mentions",
+        job=job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Turns `@tech-lead-bot USER [--force-reload]` comments on pull requests of the "
+        "configured repositories into runs (one per comment).",
+    )
     def pr_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSettings) -> dg.SensorResult:
         return evaluate_mentions(context, pipeline)
 
     return pr_mentions
 
 
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.FAILURE, name="workspace_cleanup_on_failure",
-                      monitor_all_code_locations=False, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.FAILURE,
+    name="workspace_cleanup_on_failure",
+    monitor_all_code_locations=False,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
 def workspace_cleanup_on_failure(context: dg.RunStatusSensorContext, pipeline: PipelineSettings):
     """A failed or killed run's encrypted workspace is deleted at once (the steps delete it too;
     this catches runs whose process died)."""
     RunWorkspace(pipeline.settings().workspaces_dir, context.dagster_run.run_id, "_", pipeline.vault().fernet).purge()
 
 
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.CANCELED, name="workspace_cleanup_on_cancel",
-                      monitor_all_code_locations=False, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.CANCELED,
+    name="workspace_cleanup_on_cancel",
+    monitor_all_code_locations=False,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
 def workspace_cleanup_on_cancel(context: dg.RunStatusSensorContext, pipeline: PipelineSettings):
     RunWorkspace(pipeline.settings().workspaces_dir, context.dagster_run.run_id, "_", pipeline.vault().fernet).purge()

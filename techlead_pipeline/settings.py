@@ -10,7 +10,7 @@ Everything the pipeline writes lives under `home`:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 
@@ -25,7 +25,8 @@ class Settings:
     github_web_url: str = field(default_factory=lambda: _env("GITHUB_WEB_URL", "https://github.com"))
     bot_login: str = field(default_factory=lambda: _env("BOT_LOGIN", "tech-lead-bot"))
     repositories: tuple[str, ...] = field(
-        default_factory=lambda: tuple(r for r in _env("REPOSITORIES", "").split(",") if r.strip()))
+        default_factory=lambda: tuple(r for r in _env("REPOSITORIES", "").split(",") if r.strip())
+    )
     # Collection
     max_prs: int = field(default_factory=lambda: int(_env("MAX_PRS", "3000")))
     context_lines: int = field(default_factory=lambda: int(_env("CONTEXT_LINES", "20")))
@@ -68,9 +69,6 @@ class Settings:
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
 
-
-def settings_fields() -> list[str]:
-    return [f.name for f in fields(Settings)]
 
 
 def web_url_for(api_url: str) -> str:

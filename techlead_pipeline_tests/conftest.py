@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from techlead_pipeline.adapters.tiny_model import CPU_LORA_ENV
 from techlead_pipeline.github_api.client import TOKEN_NAME, GitHubAccess, GitHubCredentials
 from techlead_pipeline.github_api.token_vault import Secret, TokenVault
 from techlead_pipeline.github_standin import GitHubStandin
@@ -33,9 +34,7 @@ def tiny_base_model(tmp_path_factory):
 
 
 # LoRA settings small enough for a 2-core CI machine; real torchtune training steps all the same.
-TEST_LORA_ENV = {"TECHLEAD_LORA_EPOCHS": "2", "TECHLEAD_LORA_RANK": "8", "TECHLEAD_LORA_ALPHA": "16",
-                 "TECHLEAD_LORA_LR": "0.003", "TECHLEAD_LORA_BATCH_SIZE": "8", "TECHLEAD_LORA_GRAD_ACCUM": "1",
-                 "TECHLEAD_LORA_MAX_SEQ_LEN": "1024", "TECHLEAD_LORA_WARMUP_STEPS": "2"}
+TEST_LORA_ENV = CPU_LORA_ENV
 
 
 @pytest.fixture(scope="session")
@@ -44,11 +43,16 @@ def sample_examples(sample_fixture, tmp_path_factory):
     from techlead_pipeline.training_data.from_github import examples_from_github
 
     with GitHubStandin(sample_fixture) as server:
-        settings = Settings(github_api_url=server.api_url, github_web_url=server.url, seconds_between_writes=0,
-                            home=tmp_path_factory.mktemp("examples-home"))
+        settings = Settings(
+            github_api_url=server.api_url,
+            github_web_url=server.url,
+            seconds_between_writes=0,
+            home=tmp_path_factory.mktemp("examples-home"),
+        )
         access = GitHubAccess(settings, GitHubCredentials(token=Secret(server.token_for(BOT_LOGIN))), SAMPLE_REPO)
-        examples, _ = examples_from_github(access, reviewer_repo(LEAD, SAMPLE_REPO), settings,
-                                           tmp_path_factory.mktemp("scratch"))
+        examples, _ = examples_from_github(
+            access, reviewer_repo(LEAD, SAMPLE_REPO), settings, tmp_path_factory.mktemp("scratch")
+        )
     return examples
 
 
@@ -62,8 +66,9 @@ def trained_adapters(sample_examples, tiny_base_model, tmp_path_factory) -> Path
     root = tmp_path_factory.mktemp("adapters")
     store = AdapterStore(root)
     target = reviewer_repo(LEAD, SAMPLE_REPO)
-    lora = LoraSettings(rank=8, alpha=16, epochs=1, batch_size=8, grad_accum=1, max_seq_len=1024, lr=3e-3,
-                        warmup_steps=2)
+    lora = LoraSettings(
+        rank=8, alpha=16, epochs=1, batch_size=8, grad_accum=1, max_seq_len=1024, lr=3e-3, warmup_steps=2
+    )
     bundle = build_bundle(store, target, sample_examples.examples, "session", base=tiny_base_model, lora=lora)
     store.promote(target, bundle)
     return root

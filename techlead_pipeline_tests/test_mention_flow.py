@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from techlead_pipeline.adapters.store import AdapterStore
+from techlead_pipeline.assets.steps import PIPELINE
 from techlead_pipeline.runner import tick_sensor
 from techlead_pipeline.sample.builder import LEAD
 from techlead_pipeline_tests.conftest import SAMPLE_REPO, files_under
@@ -24,8 +25,7 @@ def test_mention_to_review(watching, standin, instance, lead_target):
     tick = tick_sensor("pr_mentions", None, instance)
     [run] = tick.runs
     assert run.success, run.error
-    assert set(run.step_seconds) == {"review_comments", "code_contexts", "training_examples", "reviewer_adapter",
-                                     "reviewer_evaluation", "pr_review"}
+    assert set(run.step_seconds) == set(PIPELINE)
     [review] = standin.posted_reviews()
     assert review["number"] == 51 and "mention=" in review["review"]["body"]
     assert "is serving" in review["review"]["body"]  # the PR reply says which model is used

@@ -27,8 +27,18 @@ def test_examples():
     assert reviewer_repo("a", "o/x...y").key == "a@o+x%2E%2E%2Ey"
 
 
-@pytest.mark.parametrize("reviewer,repo", [("-bad", "o/r"), ("a--b", "o/r"), ("ok", "o"), ("ok", "o/.."),
-                                          ("ok", "o/a/b"), ("x" * 40, "o/r"), ("bot[bot]", "o/r")])
+@pytest.mark.parametrize(
+    "reviewer,repo",
+    [
+        ("-bad", "o/r"),
+        ("a--b", "o/r"),
+        ("ok", "o"),
+        ("ok", "o/.."),
+        ("ok", "o/a/b"),
+        ("x" * 40, "o/r"),
+        ("bot[bot]", "o/r"),
+    ],
+)
 def test_invalid_names_are_refused(reviewer, repo):
     with pytest.raises(InvalidNameError):
         reviewer_repo(reviewer, repo)

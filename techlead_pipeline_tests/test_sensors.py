@@ -19,8 +19,9 @@ def watching(settings, monkeypatch):
 
 def evaluate(instance, cursor=None) -> dg.SensorResult:
     sensor = defs.resolve_sensor_def("pr_mentions")
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
-                                      resources=dict(defs.resources))
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources=dict(defs.resources)
+    )
     return sensor(context)
 
 
@@ -54,11 +55,14 @@ def test_a_redelivered_comment_keeps_its_run_key(watching, standin, instance):
     assert [r.run_key for r in first] == [r.run_key for r in redelivered]
 
 
-@pytest.mark.parametrize("login,body,reply", [
-    ("sam-okafor", f"@tech-lead-bot {LEAD}", "only collaborators with write access"),
-    ("tomas-b", "@tech-lead-bot", "Whose reviews should I learn?"),
-    ("tomas-b", "@tech-lead-bot nobody-by-this-name", "can't find a GitHub user called `nobody-by-this-name`"),
-])
+@pytest.mark.parametrize(
+    "login,body,reply",
+    [
+        ("sam-okafor", f"@tech-lead-bot {LEAD}", "only collaborators with write access"),
+        ("tomas-b", "@tech-lead-bot", "Whose reviews should I learn?"),
+        ("tomas-b", "@tech-lead-bot nobody-by-this-name", "can't find a GitHub user called `nobody-by-this-name`"),
+    ],
+)
 def test_refusals_reply_once_and_start_nothing(watching, standin, instance, login, body, reply):
     comment = standin.add_issue_comment(SAMPLE_REPO, 51, login, body)
     assert evaluate(instance).run_requests == []

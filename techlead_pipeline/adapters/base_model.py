@@ -60,17 +60,23 @@ class BaseModel:
 
     @property
     def rope_base(self) -> float:
-        return float(self.config.get("rope_theta") or (self.config.get("rope_parameters") or {}).get("rope_theta")
-                     or 500_000)
+        return float(
+            self.config.get("rope_theta") or (self.config.get("rope_parameters") or {}).get("rope_theta") or 500_000
+        )
 
     def lora_model_kwargs(self, max_seq_len: int) -> dict:
         """Arguments for torchtune's `lora_llama3` component builder, read from config.json."""
         c = self.config
         return dict(
-            vocab_size=c["vocab_size"], num_layers=c["num_hidden_layers"], num_heads=c["num_attention_heads"],
-            num_kv_heads=c.get("num_key_value_heads", c["num_attention_heads"]), embed_dim=c["hidden_size"],
-            max_seq_len=max(max_seq_len, 1), intermediate_dim=c["intermediate_size"],
-            norm_eps=c.get("rms_norm_eps", 1e-5), rope_base=self.rope_base,
+            vocab_size=c["vocab_size"],
+            num_layers=c["num_hidden_layers"],
+            num_heads=c["num_attention_heads"],
+            num_kv_heads=c.get("num_key_value_heads", c["num_attention_heads"]),
+            embed_dim=c["hidden_size"],
+            max_seq_len=max(max_seq_len, 1),
+            intermediate_dim=c["intermediate_size"],
+            norm_eps=c.get("rms_norm_eps", 1e-5),
+            rope_base=self.rope_base,
         )
 
     def tokenizer(self, max_seq_len: int | None = None):
@@ -83,8 +89,9 @@ class BaseModel:
     def fingerprint(self) -> str:
         """A content hash of config, tokenizer and weights (large shards: size plus head and tail)."""
         digest = hashlib.sha256()
-        for path in [self.model_dir / "config.json", self.tokenizer_path] + \
-                [self.model_dir / f for f in self.checkpoint_files]:
+        for path in [self.model_dir / "config.json", self.tokenizer_path] + [
+            self.model_dir / f for f in self.checkpoint_files
+        ]:
             digest.update(path.name.encode())
             size = path.stat().st_size
             digest.update(str(size).encode())

@@ -3,7 +3,6 @@ configured), the retrieval index, and the manifest — staged, then sealed into 
 
 from __future__ import annotations
 
-from typing import Callable
 
 import pandas as pd
 
@@ -18,17 +17,31 @@ from .trainer import LoraSettings, Progress, chat_examples
 
 def index_entries(frame: pd.DataFrame) -> list[dict]:
     """What the retrieval index remembers per key: the answer and where it came from (no code)."""
-    return [{"response": r.response, "pull_number": int(r.pull_number), "kind": r.kind,
-             "comment_id": None if pd.isna(r.comment_id) else int(r.comment_id)}
-            for r in frame.itertuples(index=False)]
+    return [
+        {
+            "response": r.response,
+            "pull_number": int(r.pull_number),
+            "kind": r.kind,
+            "comment_id": None if pd.isna(r.comment_id) else int(r.comment_id),
+        }
+        for r in frame.itertuples(index=False)
+    ]
 
 
 NO_COMMENT_RATIO = 1.0  # LoRA training: as many silences as comments; the index keeps them all
 
 
-def build_bundle(store: AdapterStore, target: ReviewerRepo, examples: pd.DataFrame, run_id: str, *,
-                 base: BaseModel | None, lora: LoraSettings | None, encoder: str = "hashed-tfidf",
-                 progress: Progress | None = None) -> AdapterBundle:
+def build_bundle(
+    store: AdapterStore,
+    target: ReviewerRepo,
+    examples: pd.DataFrame,
+    run_id: str,
+    *,
+    base: BaseModel | None,
+    lora: LoraSettings | None,
+    encoder: str = "hashed-tfidf",
+    progress: Progress | None = None,
+) -> AdapterBundle:
     """Trains (when `base` is given) and indexes the target reviewer's training split; the sealed
     version is returned, not yet served."""
     train = examples[(examples["role"] == "target") & (examples["split"] == "train")]
@@ -36,22 +49,40 @@ def build_bundle(store: AdapterStore, target: ReviewerRepo, examples: pd.DataFra
     staging = store.staging(target, run_id)
     try:
         manifest: dict = {
-            "dataset": {"fingerprint": ExampleSet(examples).fingerprint(), "train_examples": len(train),
-                        "train_comments": int((train["kind"] == "comment").sum()), "holdout_examples": len(holdout)},
+            "dataset": {
+                "fingerprint": ExampleSet(examples).fingerprint(),
+                "train_examples": len(train),
+                "train_comments": int((train["kind"] == "comment").sum()),
+                "holdout_examples": len(holdout),
+            },
             "trainer": "torchtune" if base is not None else "none",
             "serving": "retrieval",
         }
         index = RetrievalIndex.build(list(train["key"]), index_entries(train), encoder=encoder)
         index.save(staging / "retrieval")
-        manifest["retrieval"] = {"encoder": index.encoder.kind, "threshold": index.threshold,
-                                 "entries": len(index.entries), "comments": manifest["dataset"]["train_comments"]}
+        manifest["retrieval"] = {
+            "encoder": index.encoder.kind,
+            "threshold": index.threshold,
+            "entries": len(index.entries),
+            "comments": manifest["dataset"]["train_comments"],
+        }
         if base is not None:
             settings = lora or LoraSettings()
             trainer = TorchtuneLoraTrainer(base, settings)
-            report = trainer.train(chat_examples(cap_no_comment(train, NO_COMMENT_RATIO)),
-                                   chat_examples(cap_no_comment(holdout, NO_COMMENT_RATIO)), staging, progress)
-            manifest.update({"base_model": {"id": base.model_id, "hash": base.fingerprint()},
-                             "training": settings.as_dict(), "metrics": report.as_dict(), "serving": "lora"})
+            report = trainer.train(
+                chat_examples(cap_no_comment(train, NO_COMMENT_RATIO)),
+                chat_examples(cap_no_comment(holdout, NO_COMMENT_RATIO)),
+                staging,
+                progress,
+            )
+            manifest.update(
+                {
+                    "base_model": {"id": base.model_id, "hash": base.fingerprint()},
+                    "training": settings.as_dict(),
+                    "metrics": report.as_dict(),
+                    "serving": "lora",
+                }
+            )
         return store.commit(target, staging, manifest)
     except BaseException:
         store.discard(staging)

@@ -77,7 +77,8 @@ class AdapterStore:
         manifest = json.loads((path / MANIFEST).read_text())
         if manifest.get("partition") != target.key:
             raise AdapterMismatchError(
-                f"adapter at {path} belongs to {manifest.get('partition')!r}, not {target.key!r}")
+                f"adapter at {path} belongs to {manifest.get('partition')!r}, not {target.key!r}"
+            )
         return AdapterBundle(path, manifest)
 
     def version(self, target: ReviewerRepo, version: str) -> AdapterBundle:
@@ -98,8 +99,14 @@ class AdapterStore:
     def commit(self, target: ReviewerRepo, staging: Path, manifest: dict) -> AdapterBundle:
         """Seals a staged bundle as a new immutable version (not yet served)."""
         version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-        manifest = {**manifest, "version": version, "partition": target.key, "reviewer": target.reviewer,
-                    "repo": target.repo, "created_at": datetime.now(timezone.utc).isoformat()}
+        manifest = {
+            **manifest,
+            "version": version,
+            "partition": target.key,
+            "reviewer": target.reviewer,
+            "repo": target.repo,
+            "created_at": datetime.now(timezone.utc).isoformat(),
+        }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True, default=str))
         final = self._dir(target) / "versions" / version
         with self._lock(target):

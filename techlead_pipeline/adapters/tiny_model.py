@@ -16,15 +16,29 @@ import regex
 
 from .base_model import DESCRIPTOR, BaseModel
 
-# Llama 3's pre-tokenisation pattern (torchtune's CL100K_PATTERN).
-PATTERN = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+
+
+# LoRA settings that suit the tiny model on a CPU (as TECHLEAD_LORA_* variables).
+CPU_LORA_ENV = {
+    "TECHLEAD_LORA_EPOCHS": "2",
+    "TECHLEAD_LORA_RANK": "8",
+    "TECHLEAD_LORA_ALPHA": "16",
+    "TECHLEAD_LORA_LR": "0.003",
+    "TECHLEAD_LORA_BATCH_SIZE": "8",
+    "TECHLEAD_LORA_GRAD_ACCUM": "1",
+    "TECHLEAD_LORA_MAX_SEQ_LEN": "1024",
+    "TECHLEAD_LORA_WARMUP_STEPS": "2",
+}
 
 
 def train_bpe(texts: list[str], n_merges: int, max_words: int = 4000) -> list[bytes]:
-    """Byte-level BPE: 256 byte tokens, then the most frequent adjacent pair, `n_merges` times."""
+    """Byte-level BPE: 256 byte tokens, then the most frequent adjacent pair, `n_merges` times, over
+    text split with Llama 3's own pre-tokenisation pattern."""
+    from torchtune.models.llama3._tokenizer import CL100K_PATTERN
+
     words = Counter()
     for text in texts:
-        words.update(piece.encode() for piece in regex.findall(PATTERN, text))
+        words.update(piece.encode() for piece in regex.findall(CL100K_PATTERN, text))
     common = dict(words.most_common(max_words))
     seqs = {w: [bytes([b]) for b in w] for w in common}
     vocab = [bytes([i]) for i in range(256)]
@@ -57,9 +71,19 @@ def train_bpe(texts: list[str], n_merges: int, max_words: int = 4000) -> list[by
     return vocab
 
 
-def build_tiny_base_model(out_dir: Path, corpus: list[str], *, n_merges: int = 600, hidden: int = 64,
-                          layers: int = 2, heads: int = 4, kv_heads: int = 2, intermediate: int = 176,
-                          max_positions: int = 4096, seed: int = 0) -> BaseModel:
+def build_tiny_base_model(
+    out_dir: Path,
+    corpus: list[str],
+    *,
+    n_merges: int = 600,
+    hidden: int = 64,
+    layers: int = 2,
+    heads: int = 4,
+    kv_heads: int = 2,
+    intermediate: int = 176,
+    max_positions: int = 4096,
+    seed: int = 0,
+) -> BaseModel:
     import torch
     from torchtune.models.llama3._tokenizer import LLAMA3_SPECIAL_TOKENS
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -68,24 +92,40 @@ def build_tiny_base_model(out_dir: Path, corpus: list[str], *, n_merges: int = 6
     vocab = train_bpe(corpus, n_merges)
     (out_dir / "original").mkdir(exist_ok=True)
     (out_dir / "original" / "tokenizer.model").write_text(
-        "".join(f"{base64.b64encode(tok).decode()} {rank}\n" for rank, tok in enumerate(vocab)))
+        "".join(f"{base64.b64encode(tok).decode()} {rank}\n" for rank, tok in enumerate(vocab))
+    )
     base = len(vocab)
     special = {name: base + i for i, name in enumerate(sorted(LLAMA3_SPECIAL_TOKENS, key=LLAMA3_SPECIAL_TOKENS.get))}
     (out_dir / "special_tokens.json").write_text(json.dumps(special, indent=1))
     vocab_size = -(-(base + len(special)) // 64) * 64
     config = LlamaConfig(
-        vocab_size=vocab_size, hidden_size=hidden, intermediate_size=intermediate, num_hidden_layers=layers,
-        num_attention_heads=heads, num_key_value_heads=kv_heads, max_position_embeddings=max_positions,
-        rope_theta=500_000.0, rms_norm_eps=1e-5, tie_word_embeddings=False,
-        bos_token_id=special["<|begin_of_text|>"], eos_token_id=special["<|eot_id|>"],
+        vocab_size=vocab_size,
+        hidden_size=hidden,
+        intermediate_size=intermediate,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=kv_heads,
+        max_position_embeddings=max_positions,
+        rope_theta=500_000.0,
+        rms_norm_eps=1e-5,
+        tie_word_embeddings=False,
+        bos_token_id=special["<|begin_of_text|>"],
+        eos_token_id=special["<|eot_id|>"],
         pad_token_id=special["<|finetune_right_pad_id|>"],
     )
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
     model.save_pretrained(out_dir, safe_serialization=True)
-    (out_dir / DESCRIPTOR).write_text(json.dumps({
-        "model_id": f"techlead/tiny-llama3-{hidden}d{layers}l", "tokenizer": "original/tokenizer.model",
-        "special_tokens": "special_tokens.json"}, indent=1))
+    (out_dir / DESCRIPTOR).write_text(
+        json.dumps(
+            {
+                "model_id": f"techlead/tiny-llama3-{hidden}d{layers}l",
+                "tokenizer": "original/tokenizer.model",
+                "special_tokens": "special_tokens.json",
+            },
+            indent=1,
+        )
+    )
     return BaseModel(out_dir)
 
 

@@ -49,16 +49,23 @@ class TorchtuneLoraTrainer:
         import torch
         from torchtune import training
         from torchtune.models.llama3 import lora_llama3
-        from torchtune.modules.peft import (get_adapter_params, set_trainable_params,
-                                            validate_missing_and_unexpected_for_lora)
-        from torchtune.training.checkpointing import FullModelHFCheckpointer
+        from torchtune.modules.peft import (
+            get_adapter_params,
+            set_trainable_params,
+            validate_missing_and_unexpected_for_lora,
+        )
 
         s = self.settings
         with training.set_default_dtype(dtype), torch.device("cpu"):
             model = lora_llama3(
-                lora_attn_modules=list(s.attn_modules), apply_lora_to_mlp=s.apply_to_mlp,
-                apply_lora_to_output=s.apply_to_output, lora_rank=s.rank, lora_alpha=s.alpha,
-                lora_dropout=s.dropout, **self.base.lora_model_kwargs(s.max_seq_len))
+                lora_attn_modules=list(s.attn_modules),
+                apply_lora_to_mlp=s.apply_to_mlp,
+                apply_lora_to_output=s.apply_to_output,
+                lora_rank=s.rank,
+                lora_alpha=s.alpha,
+                lora_dropout=s.dropout,
+                **self.base.lora_model_kwargs(s.max_seq_len),
+            )
         checkpointer = self._checkpointer(Path(tempfile.mkdtemp(prefix="tt-load-")))
         try:
             state = checkpointer.load_checkpoint()[training.MODEL_KEY]
@@ -66,8 +73,12 @@ class TorchtuneLoraTrainer:
             shutil.rmtree(checkpointer._output_dir, ignore_errors=True)
         missing, unexpected = model.load_state_dict(state, strict=False)
         validate_missing_and_unexpected_for_lora(
-            lora_attn_modules=list(s.attn_modules), apply_lora_to_mlp=s.apply_to_mlp,
-            apply_lora_to_output=s.apply_to_output, base_missing=missing, base_unexpected=unexpected)
+            lora_attn_modules=list(s.attn_modules),
+            apply_lora_to_mlp=s.apply_to_mlp,
+            apply_lora_to_output=s.apply_to_output,
+            base_missing=missing,
+            base_unexpected=unexpected,
+        )
         set_trainable_params(model, get_adapter_params(model))
         model.to(device=device, dtype=dtype)
         if self._activation_checkpointing(device):
@@ -83,20 +94,25 @@ class TorchtuneLoraTrainer:
     def _checkpointer(self, output_dir: Path):
         from torchtune.training.checkpointing import FullModelHFCheckpointer
 
-        return FullModelHFCheckpointer(checkpoint_dir=str(self.base.model_dir),
-                                       checkpoint_files=self.base.checkpoint_files, model_type="LLAMA3",
-                                       output_dir=str(output_dir))
+        return FullModelHFCheckpointer(
+            checkpoint_dir=str(self.base.model_dir),
+            checkpoint_files=self.base.checkpoint_files,
+            model_type="LLAMA3",
+            output_dir=str(output_dir),
+        )
 
     def tokenize(self, tokenizer, examples: list[ChatExample]) -> tuple[list[dict], int]:
         from torchtune.data import CROSS_ENTROPY_IGNORE_IDX, Message
 
         out, too_long = [], 0
         for ex in examples:
-            tokens, mask = tokenizer.tokenize_messages([
-                Message("system", ex.system, masked=True),
-                Message("user", ex.user, masked=True),
-                Message("assistant", ex.assistant, masked=False),
-            ])
+            tokens, mask = tokenizer.tokenize_messages(
+                [
+                    Message("system", ex.system, masked=True),
+                    Message("user", ex.user, masked=True),
+                    Message("assistant", ex.assistant, masked=False),
+                ]
+            )
             if len(tokens) > self.settings.max_seq_len:
                 too_long += 1  # never train on a cut-off answer
                 continue
@@ -114,9 +130,12 @@ class TorchtuneLoraTrainer:
         labels = batch["labels"].to(device)
         logits = model(tokens)
         shifted = labels[:, 1:].reshape(-1)
-        return F.cross_entropy(logits[:, :-1].reshape(-1, logits.size(-1)).float(), shifted,
-                               ignore_index=CROSS_ENTROPY_IGNORE_IDX, reduction="sum"), \
-            int((shifted != CROSS_ENTROPY_IGNORE_IDX).sum())
+        return F.cross_entropy(
+            logits[:, :-1].reshape(-1, logits.size(-1)).float(),
+            shifted,
+            ignore_index=CROSS_ENTROPY_IGNORE_IDX,
+            reduction="sum",
+        ), int((shifted != CROSS_ENTROPY_IGNORE_IDX).sum())
 
     def evaluate(self, model, tokenizer, samples: list[dict], device) -> float | None:
         import torch
@@ -128,15 +147,16 @@ class TorchtuneLoraTrainer:
         total, count = 0.0, 0
         with torch.no_grad():
             for i in range(0, len(samples), self.settings.batch_size):
-                batch = padded_collate_sft(samples[i:i + self.settings.batch_size], padding_idx=tokenizer.pad_id)
+                batch = padded_collate_sft(samples[i : i + self.settings.batch_size], padding_idx=tokenizer.pad_id)
                 loss, n = self._loss(model, batch, device)
                 total, count = total + loss.item(), count + n
         model.train()
         return total / max(count, 1)
 
     # ------------------------------------------------------------------ train
-    def train(self, train: list[ChatExample], holdout: list[ChatExample], out_dir: Path,
-              progress: Progress | None = None) -> TrainingReport:
+    def train(
+        self, train: list[ChatExample], holdout: list[ChatExample], out_dir: Path, progress: Progress | None = None
+    ) -> TrainingReport:
         import torch
         from torchtune import training
         from torchtune.data import padded_collate_sft
@@ -159,9 +179,12 @@ class TorchtuneLoraTrainer:
         trainable = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(trainable, lr=s.lr, weight_decay=s.weight_decay)
         steps_per_epoch = math.ceil(len(train_samples) / (s.batch_size * s.grad_accum))
-        total_steps = steps_per_epoch * s.epochs if s.max_steps is None else min(s.max_steps, steps_per_epoch * s.epochs)
-        scheduler = training.get_cosine_schedule_with_warmup(optimizer, min(s.warmup_steps, total_steps // 10),
-                                                             max(total_steps, 1))
+        total_steps = (
+            steps_per_epoch * s.epochs if s.max_steps is None else min(s.max_steps, steps_per_epoch * s.epochs)
+        )
+        scheduler = training.get_cosine_schedule_with_warmup(
+            optimizer, min(s.warmup_steps, total_steps // 10), max(total_steps, 1)
+        )
         eval_before = self.evaluate(model, tokenizer, eval_samples, device)
         rng = random.Random(s.seed)
         step, seen_tokens, trained_tokens, losses = 0, 0, 0, []
@@ -170,7 +193,7 @@ class TorchtuneLoraTrainer:
         for _epoch in range(s.epochs):
             order = list(range(len(train_samples)))
             rng.shuffle(order)
-            batches = [order[i:i + s.batch_size] for i in range(0, len(order), s.batch_size)]
+            batches = [order[i : i + s.batch_size] for i in range(0, len(order), s.batch_size)]
             for b_index, idx in enumerate(batches):
                 batch = padded_collate_sft([train_samples[i] for i in idx], padding_idx=tokenizer.pad_id)
                 loss_sum, n = self._loss(model, batch, device)
@@ -199,13 +222,23 @@ class TorchtuneLoraTrainer:
         self.trained_model = model
         peak = torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
         return TrainingReport(
-            device=str(device), dtype=dtype_name, steps=step, epochs=s.epochs, train_examples=len(train_samples),
-            skipped_too_long=too_long, tokens=seen_tokens, trained_tokens=trained_tokens,
-            seconds=round(seconds, 3), tokens_per_second=round(seen_tokens / max(seconds, 1e-9), 1),
-            train_loss=losses, eval_loss_before=eval_before, eval_loss_after=eval_after,
+            device=str(device),
+            dtype=dtype_name,
+            steps=step,
+            epochs=s.epochs,
+            train_examples=len(train_samples),
+            skipped_too_long=too_long,
+            tokens=seen_tokens,
+            trained_tokens=trained_tokens,
+            seconds=round(seconds, 3),
+            tokens_per_second=round(seen_tokens / max(seconds, 1e-9), 1),
+            train_loss=losses,
+            eval_loss_before=eval_before,
+            eval_loss_after=eval_after,
             peak_memory_gb=None if peak is None else round(peak, 2),
             trainable_params=sum(p.numel() for p in trainable),
-            total_params=sum(p.numel() for p in model.parameters()))
+            total_params=sum(p.numel() for p in model.parameters()),
+        )
 
     def _save(self, model, out_dir: Path, get_adapter_state_dict, get_lora_module_names) -> None:
         """Writes the adapter through torchtune's HF checkpointer, which converts it to PEFT."""
@@ -213,12 +246,17 @@ class TorchtuneLoraTrainer:
 
         s = self.settings
         state = {k: v.detach().to("cpu") for k, v in get_adapter_state_dict(model.state_dict()).items()}
-        config = {"r": s.rank, "lora_alpha": s.alpha, "peft_type": "LORA",
-                  "target_modules": get_lora_module_names(list(s.attn_modules), s.apply_to_mlp, s.apply_to_output)}
+        config = {
+            "r": s.rank,
+            "lora_alpha": s.alpha,
+            "peft_type": "LORA",
+            "target_modules": get_lora_module_names(list(s.attn_modules), s.apply_to_mlp, s.apply_to_output),
+        }
         scratch = Path(tempfile.mkdtemp(prefix="tt-save-"))
         try:
-            self._checkpointer(scratch).save_checkpoint({training.ADAPTER_KEY: state, training.ADAPTER_CONFIG: config},
-                                                        epoch=0, adapter_only=True)
+            self._checkpointer(scratch).save_checkpoint(
+                {training.ADAPTER_KEY: state, training.ADAPTER_CONFIG: config}, epoch=0, adapter_only=True
+            )
             out_dir.mkdir(parents=True, exist_ok=True)
             for name in PEFT_FILES:
                 shutil.copy2(scratch / "epoch_0" / name, out_dir / name)

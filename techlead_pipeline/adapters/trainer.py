@@ -76,7 +76,8 @@ Progress = Callable[[int, int, float], None]  # (step, total steps, loss)
 
 
 class AdapterTrainer(Protocol):
-    def train(self, train: list[ChatExample], holdout: list[ChatExample], out_dir: Path,
-              progress: Progress | None = None) -> TrainingReport:
+    def train(
+        self, train: list[ChatExample], holdout: list[ChatExample], out_dir: Path, progress: Progress | None = None
+    ) -> TrainingReport:
         """Trains an adapter and writes it to `out_dir` in PEFT format (adapter_config.json,
         adapter_model.safetensors)."""

@@ -1,7 +1,6 @@
 """Assets of stage 1: the reviewer's comment history and the code around each comment."""
 # No `from __future__ import annotations` in asset modules: Dagster reads the context annotation.
 
-
 import time
 
 import dagster as dg
@@ -22,7 +21,7 @@ from .steps import workspace_step
     group_name="history",
     kinds={"github", "parquet"},
     description="Every human review comment in the repository, newest first, up to the reviewer's "
-                "3,000 most recent pull requests. Run-scoped and encrypted: holds diff hunks.",
+    "3,000 most recent pull requests. Run-scoped and encrypted: holds diff hunks.",
 )
 def review_comments(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
     target = from_key(context.partition_key)
@@ -30,25 +29,35 @@ def review_comments(context: dg.AssetExecutionContext, pipeline: PipelineSetting
     swept = pipeline.sweep_workspaces(context.instance, context.run.run_id)
     with workspace_step(context, pipeline) as workspace:
         checkpoint = CollectionCheckpoint(
-            settings.checkpoints_dir / context.partition_key, workspace.fernet,
+            settings.checkpoints_dir / context.partition_key,
+            workspace.fernet,
             {"reviewer": target.reviewer.lower(), "repo": target.repo.lower(), "max_prs": settings.max_prs},
-            settings.checkpoint_ttl_s)
+            settings.checkpoint_ttl_s,
+        )
         history = collect_review_comments(
-            pipeline.github(target.repo), target, max_prs=settings.max_prs, checkpoint=checkpoint,
-            progress=lambda pages, seen: _progress(context, pages, seen))
+            pipeline.github(target.repo),
+            target,
+            max_prs=settings.max_prs,
+            checkpoint=checkpoint,
+            progress=lambda pages, seen: _progress(context, pages, seen),
+        )
         if history.reviewer_comments.empty:
             raise NoReviewHistoryError(target.reviewer, target.repo)
         workspace.write_frame("review_comments", history.comments)
-        workspace.write_json("history", {"authored_prs": history.authored_prs,
-                                         "default_branch": history.default_branch, "stats": history.stats})
+        workspace.write_json(
+            "history",
+            {"authored_prs": history.authored_prs, "default_branch": history.default_branch, "stats": history.stats},
+        )
         per_user = history.comments["user"].value_counts().head(10)
-    return dg.MaterializeResult(metadata={
-        **{k: v for k, v in history.stats.items()},
-        "reviewer": target.reviewer,
-        "repository": target.repo,
-        "reviewers_seen": dg.MetadataValue.md(per_user.to_frame("comments").to_markdown()),
-        "stale_workspaces_removed": len(swept),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            **{k: v for k, v in history.stats.items()},
+            "reviewer": target.reviewer,
+            "repository": target.repo,
+            "reviewers_seen": dg.MetadataValue.md(per_user.to_frame("comments").to_markdown()),
+            "stale_workspaces_removed": len(swept),
+        }
+    )
 
 
 def _progress(context, pages: int, seen: int) -> None:
@@ -62,7 +71,7 @@ def _progress(context, pages: int, seen: int) -> None:
     kinds={"git", "parquet"},
     deps=[review_comments],
     description="The ~20 lines around each review comment, read from a private git mirror that is "
-                "deleted when the step ends. Run-scoped and encrypted.",
+    "deleted when the step ends. Run-scoped and encrypted.",
 )
 def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
     target = from_key(context.partition_key)
@@ -72,25 +81,35 @@ def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
         comments = workspace.read_frame("review_comments")
         history = workspace.read_json("history")
         top_level = comments[comments["in_reply_to_id"].isna()]
-        reviewed = top_level[(top_level["user"].str.lower() == target.reviewer.lower())
-                             & ~top_level["pull_number"].isin(history["authored_prs"])]
+        reviewed = top_level[
+            (top_level["user"].str.lower() == target.reviewer.lower())
+            & ~top_level["pull_number"].isin(history["authored_prs"])
+        ]
         with RepoMirror(pipeline.github(target.repo), parent=workspace.scratch()) as mirror:
             mirror.fetch_all()
-            contexts = extract_contexts(mirror, top_level, window=settings.context_lines,
-                                        max_bytes=settings.max_file_bytes)
-            chunks = reviewed_pull_chunks(mirror, reviewed, history["default_branch"],
-                                          window=settings.context_lines, max_bytes=settings.max_file_bytes)
+            contexts = extract_contexts(
+                mirror, top_level, window=settings.context_lines, max_bytes=settings.max_file_bytes
+            )
+            chunks = reviewed_pull_chunks(
+                mirror,
+                reviewed,
+                history["default_branch"],
+                window=settings.context_lines,
+                max_bytes=settings.max_file_bytes,
+            )
             fetches, api_reads = mirror.fetches, mirror.api_reads
         workspace.write_frame("code_contexts", contexts)
         workspace.write_frame("pull_chunks", chunks)
     statuses = contexts["status"].value_counts().to_dict()
-    return dg.MaterializeResult(metadata={
-        "contexts": len(contexts),
-        "reviewed_chunks": int((chunks["level"] == "chunk").sum()),
-        "reviewed_chunks_commented": int(((chunks["level"] == "chunk") & chunks["commented"]).sum()),
-        "silent_lines": int((chunks["level"] == "line").sum()),
-        "statuses": dg.MetadataValue.json({k: int(v) for k, v in statuses.items()}),
-        "git_fetches": fetches,
-        "contents_api_reads": api_reads,
-        "seconds": round(time.perf_counter() - started, 3),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "contexts": len(contexts),
+            "reviewed_chunks": int((chunks["level"] == "chunk").sum()),
+            "reviewed_chunks_commented": int(((chunks["level"] == "chunk") & chunks["commented"]).sum()),
+            "silent_lines": int((chunks["level"] == "line").sum()),
+            "statuses": dg.MetadataValue.json({k: int(v) for k, v in statuses.items()}),
+            "git_fetches": fetches,
+            "contents_api_reads": api_reads,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+    )

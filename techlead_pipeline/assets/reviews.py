@@ -29,10 +29,14 @@ class ReviewRequest(dg.Config):
     deps=[reviewer_evaluation],
     op_tags=L40S_SERVING,
     description="A pull request reviewed in the reviewer's voice and posted as one GitHub review. "
-                "Recorded as data (PR, comments, timings) — no source code.",
+    "Recorded as data (PR, comments, timings) — no source code.",
 )
-def pr_review(context: dg.AssetExecutionContext, config: ReviewRequest, pipeline: PipelineSettings,
-              reviewer_backend: ReviewerBackendResource) -> dg.MaterializeResult:
+def pr_review(
+    context: dg.AssetExecutionContext,
+    config: ReviewRequest,
+    pipeline: PipelineSettings,
+    reviewer_backend: ReviewerBackendResource,
+) -> dg.MaterializeResult:
     target = from_key(context.partition_key)
     settings = pipeline.settings()
     mention_id = config.mention_id or context.run.tags.get(run_tags.MENTION_ID) or f"run-{context.run.run_id}"
@@ -40,8 +44,9 @@ def pr_review(context: dg.AssetExecutionContext, config: ReviewRequest, pipeline
     try:
         bundle = served_bundle(pipeline.adapter_store(), target)
         backend = reviewer_backend.backend(target, bundle, settings.adapters_dir, config.backend)
-        outcome = review_pull_request(pipeline.github(target.repo), target, config.pull_number, backend, bundle,
-                                      mention_id, post=config.post)
+        outcome = review_pull_request(
+            pipeline.github(target.repo), target, config.pull_number, backend, bundle, mention_id, post=config.post
+        )
     except Exception as exc:
         from ..history.errors import UserFacingError
         from ..reviews.backends.base import BackendUnavailableError
@@ -49,35 +54,50 @@ def pr_review(context: dg.AssetExecutionContext, config: ReviewRequest, pipeline
         if isinstance(exc, (UserFacingError, BackendUnavailableError)):
             reply_to_mention(context, pipeline, f"I could not review this pull request: {exc}")
             raise dg.Failure(description=str(exc), allow_retries=isinstance(exc, BackendUnavailableError)) from None
-        reply_to_mention(context, pipeline, f"Sorry, something went wrong on my side while reviewing "
-                                            f"(run `{context.run.run_id[:8]}`); a new mention will try again.")
+        reply_to_mention(
+            context,
+            pipeline,
+            f"Sorry, something went wrong on my side while reviewing "
+            f"(run `{context.run.run_id[:8]}`); a new mention will try again.",
+        )
         raise
-    record = {"repo": target.repo, "pull_number": config.pull_number, "reviewer": target.reviewer,
-              "mention_id": mention_id, "backend": outcome.backend, "adapter_version": bundle.version,
-              "hunks": outcome.hunks, "skipped": outcome.skipped, "timings": outcome.timings,
-              "comments": outcome.as_records(),
-              "review_id": outcome.posted.review_id if outcome.posted else None,
-              "review_url": outcome.posted.html_url if outcome.posted else None,
-              "already_posted": bool(outcome.posted and outcome.posted.already_posted),
-              "rejected": [c.anchor.__dict__ for c in outcome.posted.rejected] if outcome.posted else []}
-    out = settings.home / "reviews" / context.partition_key
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"pr{config.pull_number}-{_safe(mention_id)}.json").write_text(json.dumps(record, indent=1))
-    table = "\n".join(["| path | line | side | comment |", "| --- | ---: | --- | --- |"] +
-                      [f"| `{c['path']}` | {c['line']} | {c['side']} | {c['body'].replace('|', '/')} |"
-                       for c in record["comments"]])
-    return dg.MaterializeResult(metadata={
+    record = {
+        "repo": target.repo,
         "pull_number": config.pull_number,
+        "reviewer": target.reviewer,
+        "mention_id": mention_id,
         "backend": outcome.backend,
         "adapter_version": bundle.version,
         "hunks": outcome.hunks,
-        "comments_posted": len(record["comments"]),
-        "already_posted": record["already_posted"],
-        "review_url": dg.MetadataValue.url(record["review_url"]) if record["review_url"] else "",
-        "comments": dg.MetadataValue.md(table),
-        "timings": dg.MetadataValue.json(outcome.timings),
-        "seconds": round(time.perf_counter() - started, 3),
-    })
+        "skipped": outcome.skipped,
+        "timings": outcome.timings,
+        "comments": outcome.as_records(),
+        "review_id": outcome.posted.review_id if outcome.posted else None,
+        "review_url": outcome.posted.html_url if outcome.posted else None,
+        "already_posted": bool(outcome.posted and outcome.posted.already_posted),
+        "rejected": [c.anchor.__dict__ for c in outcome.posted.rejected] if outcome.posted else [],
+    }
+    out = settings.home / "reviews" / context.partition_key
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"pr{config.pull_number}-{_safe(mention_id)}.json").write_text(json.dumps(record, indent=1))
+    table = "\n".join(
+        ["| path | line | side | comment |", "| --- | ---: | --- | --- |"]
+        + [f"| `{c['path']}` | {c['line']} | {c['side']} | {c['body'].replace('|', '/')} |" for c in record["comments"]]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "pull_number": config.pull_number,
+            "backend": outcome.backend,
+            "adapter_version": bundle.version,
+            "hunks": outcome.hunks,
+            "comments_posted": len(record["comments"]),
+            "already_posted": record["already_posted"],
+            "review_url": dg.MetadataValue.url(record["review_url"]) if record["review_url"] else "",
+            "comments": dg.MetadataValue.md(table),
+            "timings": dg.MetadataValue.json(outcome.timings),
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+    )
 
 
 def _safe(text: str) -> str:

@@ -18,14 +18,15 @@ from ..run_workspace import RunWorkspace
 
 log = logging.getLogger(__name__)
 
-# The assets that read or write the run workspace, in the order a run executes them.
-WORKSPACE_USERS = ("review_comments", "code_contexts", "training_examples", "reviewer_adapter",
-                   "reviewer_evaluation")
+# The assets that learn a reviewer, in the order a run executes them; all of them use the run workspace.
+TRAINING_CHAIN = ("review_comments", "code_contexts", "training_examples", "reviewer_adapter", "reviewer_evaluation")
+WORKSPACE_USERS = TRAINING_CHAIN
+PIPELINE = (*TRAINING_CHAIN, "pr_review")
 
 
 def later_workspace_users_selected(context: dg.AssetExecutionContext) -> bool:
     mine = context.asset_key.to_user_string()
-    later = WORKSPACE_USERS[WORKSPACE_USERS.index(mine) + 1:]
+    later = WORKSPACE_USERS[WORKSPACE_USERS.index(mine) + 1 :]
     selected = {k.to_user_string() for k in context.job_def.asset_layer.selected_asset_keys}
     return any(name in selected for name in later)
 
@@ -55,9 +56,12 @@ def workspace_step(context: dg.AssetExecutionContext, pipeline: PipelineSettings
         raise dg.Failure(description=str(exc), allow_retries=False) from None
     except BaseException:
         workspace.purge()
-        reply_to_mention(context, pipeline,
-                         f"Sorry, something went wrong on my side while preparing this review (run `{context.run.run_id[:8]}`). "
-                         "The maintainers can see the details in Dagster; a new mention will try again.")
+        reply_to_mention(
+            context,
+            pipeline,
+            f"Sorry, something went wrong on my side while preparing this review (run `{context.run.run_id[:8]}`). "
+            "The maintainers can see the details in Dagster; a new mention will try again.",
+        )
         raise
     else:
         if not later_workspace_users_selected(context):

@@ -22,7 +22,7 @@ from .steps import workspace_step
     kinds={"parquet"},
     deps=[code_contexts],
     description="Prompt/response pairs in OpenAI chat format, the newest ~10% of pull requests held out. "
-                "Run-scoped and encrypted.",
+    "Run-scoped and encrypted.",
 )
 def training_examples(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
     target = from_key(context.partition_key)
@@ -30,19 +30,26 @@ def training_examples(context: dg.AssetExecutionContext, pipeline: PipelineSetti
     with workspace_step(context, pipeline) as workspace:
         history = workspace.read_json("history")
         examples = build_examples(
-            workspace.read_frame("review_comments"), workspace.read_frame("code_contexts"),
-            workspace.read_frame("pull_chunks"), history["authored_prs"], target.reviewer, target.repo,
-            holdout_fraction=settings.holdout_fraction)
+            workspace.read_frame("review_comments"),
+            workspace.read_frame("code_contexts"),
+            workspace.read_frame("pull_chunks"),
+            history["authored_prs"],
+            target.reviewer,
+            target.repo,
+            holdout_fraction=settings.holdout_fraction,
+        )
         counts = examples.counts()
         usable = counts["train_comments"] + int((examples.split("holdout", kind="comment")).shape[0])
         if usable < settings.min_examples:
             raise NoReviewHistoryError(target.reviewer, target.repo, found=usable, needed=settings.min_examples)
         workspace.write_frame("training_examples", examples.examples)
-    return dg.MaterializeResult(metadata={
-        **counts,
-        "dropped": dg.MetadataValue.json(dict(examples.dropped)),
-        "dataset_fingerprint": examples.fingerprint(),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            **counts,
+            "dropped": dg.MetadataValue.json(dict(examples.dropped)),
+            "dataset_fingerprint": examples.fingerprint(),
+        }
+    )
 
 
 @dg.asset(
@@ -52,37 +59,56 @@ def training_examples(context: dg.AssetExecutionContext, pipeline: PipelineSetti
     deps=[training_examples],
     op_tags=H100_TRAINING,
     description="A LoRA adapter on the base model (torchtune) and the retrieval index, written as a new "
-                "version of the adapter cache (PEFT format). Served only once reviewer_evaluation passes it.",
+    "version of the adapter cache (PEFT format). Served only once reviewer_evaluation passes it.",
 )
-def reviewer_adapter(context: dg.AssetExecutionContext, pipeline: PipelineSettings,
-                     training: AdapterTraining) -> dg.MaterializeResult:
+def reviewer_adapter(
+    context: dg.AssetExecutionContext, pipeline: PipelineSettings, training: AdapterTraining
+) -> dg.MaterializeResult:
     target = from_key(context.partition_key)
     store = pipeline.adapter_store()
     with workspace_step(context, pipeline) as workspace:
         torchtune = training.kind == "torchtune"
         bundle = build_bundle(
-            store, target, workspace.read_frame("training_examples"), context.run.run_id,
-            base=training.base_model() if torchtune else None, lora=training.lora_settings() if torchtune else None,
+            store,
+            target,
+            workspace.read_frame("training_examples"),
+            context.run.run_id,
+            base=training.base_model() if torchtune else None,
+            lora=training.lora_settings() if torchtune else None,
             encoder=training.retrieval_encoder,
-            progress=lambda step, total, loss: _progress(context, step, total, loss))
+            progress=lambda step, total, loss: _progress(context, step, total, loss),
+        )
         workspace.write_json("candidate", {"version": bundle.version})
     metrics = bundle.manifest.get("metrics", {})
-    return dg.MaterializeResult(metadata={
-        "version": bundle.version,
-        "path": str(bundle.path),
-        "trainer": bundle.manifest["trainer"],
-        "retrieval_threshold": bundle.manifest["retrieval"]["threshold"],
-        **{k: metrics[k] for k in ("steps", "tokens", "tokens_per_second", "seconds", "eval_loss_before",
-                                   "eval_loss_after", "device", "dtype", "peak_memory_gb") if metrics.get(k) is not None},
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "version": bundle.version,
+            "path": str(bundle.path),
+            "trainer": bundle.manifest["trainer"],
+            "retrieval_threshold": bundle.manifest["retrieval"]["threshold"],
+            **{
+                k: metrics[k]
+                for k in (
+                    "steps",
+                    "tokens",
+                    "tokens_per_second",
+                    "seconds",
+                    "eval_loss_before",
+                    "eval_loss_after",
+                    "device",
+                    "dtype",
+                    "peak_memory_gb",
+                )
+                if metrics.get(k) is not None
+            },
+        }
+    )
 
 
 def _progress(context, step: int, total: int, loss: float) -> None:
     progress.report("training", step, total, f"loss {loss:.3f}")
     if step % 10 == 0 or step == total:
         context.log.info(f"step {step}/{total} loss {loss:.3f}")
-
-
 
 
 @dg.asset(
@@ -92,10 +118,11 @@ def _progress(context, step: int, total: int, loss: float) -> None:
     deps=[reviewer_adapter],
     op_tags=H100_TRAINING,
     description="The candidate adapter and the baselines (retrieval, another reviewer's nearest comment, most "
-                "frequent comment) on the held-out pull requests; the gate then decides what serves.",
+    "frequent comment) on the held-out pull requests; the gate then decides what serves.",
 )
-def reviewer_evaluation(context: dg.AssetExecutionContext, pipeline: PipelineSettings,
-                        training: AdapterTraining) -> dg.MaterializeResult:
+def reviewer_evaluation(
+    context: dg.AssetExecutionContext, pipeline: PipelineSettings, training: AdapterTraining
+) -> dg.MaterializeResult:
     target = from_key(context.partition_key)
     settings = pipeline.settings()
     store = pipeline.adapter_store()
@@ -103,17 +130,26 @@ def reviewer_evaluation(context: dg.AssetExecutionContext, pipeline: PipelineSet
         candidate = store.version(target, workspace.read_json("candidate")["version"])
         examples = workspace.read_frame("training_examples")
         adapter = local_generator(target, training.base_model(), candidate) if candidate.has_lora else None
-        outcome = evaluate_and_gate(store, target, candidate, examples, settings.primary_score, adapter=adapter,
-                                    semantic=settings.semantic_metric)
+        outcome = evaluate_and_gate(
+            store,
+            target,
+            candidate,
+            examples,
+            settings.primary_score,
+            adapter=adapter,
+            semantic=settings.semantic_metric,
+        )
     report, decision = outcome.report, outcome.decision
-    return dg.MaterializeResult(metadata={
-        "decision": decision.note,
-        "serving": decision.serving,
-        "promoted": decision.promote,
-        "primary_score": settings.primary_score,
-        "holdout_comments": report.holdout_comments,
-        "holdout_hunks": report.holdout_hunks,
-        "scores": dg.MetadataValue.md(markdown_table(report.as_dict())),
-        "results": dg.MetadataValue.json(report.as_dict()),
-        "plot": dg.MetadataValue.path(str(outcome.plot)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "decision": decision.note,
+            "serving": decision.serving,
+            "promoted": decision.promote,
+            "primary_score": settings.primary_score,
+            "holdout_comments": report.holdout_comments,
+            "holdout_hunks": report.holdout_hunks,
+            "scores": dg.MetadataValue.md(markdown_table(report.as_dict())),
+            "results": dg.MetadataValue.json(report.as_dict()),
+            "plot": dg.MetadataValue.path(str(outcome.plot)),
+        }
+    )

@@ -72,15 +72,14 @@ def _split_hunk(hunk: Hunk, max_changed: int) -> list[list[DiffLine]]:
             groups.append([])
         groups[-1].append(i)
     pieces = []
+    previous_end = 0  # context lines belong to one chunk only
     for k, group in enumerate(groups):
-        start = max(0, group[0] - CONTEXT_AROUND)
+        start = max(previous_end, group[0] - CONTEXT_AROUND)
         end = min(len(lines), group[-1] + CONTEXT_AROUND + 1)
-        if k > 0:  # context lines belong to one chunk only
-            start = max(start, pieces_end)
         if k + 1 < len(groups):
             end = min(end, groups[k + 1][0])
         pieces.append(lines[start:end])
-        pieces_end = end
+        previous_end = end
     return pieces
 
 
@@ -89,8 +88,18 @@ def chunk_file(change: FileChange, max_changed: int = 12) -> list[Chunk]:
     for h_index, hunk in enumerate(change.hunks):
         pieces = _split_hunk(hunk, max_changed)
         for c_index, piece in enumerate(pieces):
-            chunks.append(Chunk(change.path, change.old_path, change.status, change.language, piece, h_index,
-                                c_index, no_newline_at_end=hunk.no_newline_at_end and c_index == len(pieces) - 1))
+            chunks.append(
+                Chunk(
+                    change.path,
+                    change.old_path,
+                    change.status,
+                    change.language,
+                    piece,
+                    h_index,
+                    c_index,
+                    no_newline_at_end=hunk.no_newline_at_end and c_index == len(pieces) - 1,
+                )
+            )
     return chunks
 
 

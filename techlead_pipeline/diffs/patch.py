@@ -101,8 +101,17 @@ def _from_patched_file(pf) -> FileChange:
                 no_newline = True
                 continue
             lines.append(DiffLine(ln.line_type, ln.source_line_no, ln.target_line_no, ln.value.rstrip("\n")))
-        change.hunks.append(Hunk(h.source_start, h.source_length, h.target_start, h.target_length,
-                                 h.section_header or "", lines, no_newline))
+        change.hunks.append(
+            Hunk(
+                h.source_start,
+                h.source_length,
+                h.target_start,
+                h.target_length,
+                h.section_header or "",
+                lines,
+                no_newline,
+            )
+        )
     if not change.hunks:
         change.skipped = "no content change (mode or rename only)"
     return change

@@ -32,8 +32,11 @@ def load_crc_py() -> pd.DataFrame:
 
 
 def _key(hunk: str) -> str:
-    lines = [ln[1:] if ln[:1] in "+- " else ln for ln in (hunk or "").split("\n")
-             if ln and not ln.startswith("@@") and not ln.startswith("\\")]
+    lines = [
+        ln[1:] if ln[:1] in "+- " else ln
+        for ln in (hunk or "").split("\n")
+        if ln and not ln.startswith("@@") and not ln.startswith("\\")
+    ]
     return retrieval_key(lines or [""], len(lines) - 1 if lines else 0)
 
 
@@ -46,28 +49,40 @@ def repository_examples(data: pd.DataFrame, holdout_fraction: float = 0.1) -> pd
     data = data.drop_duplicates(["repo", "response", "file_path", "line_number"])
     data["created_at"] = pd.to_datetime(data["comment_created_at"], utc=True)
     data["split"] = "train"
-    for repo, group in data.groupby("repo"):
+    for _repo, group in data.groupby("repo"):
         order = group.groupby("pr_number")["created_at"].min().sort_values()
         n_hold = max(1, round(len(order) * holdout_fraction)) if len(order) > 1 else 0
-        held = set(order.index[len(order) - n_hold:])
+        held = set(order.index[len(order) - n_hold :])
         data.loc[group.index[group["pr_number"].isin(held)], "split"] = "holdout"
-    return pd.DataFrame({
-        "repo": data["repo"], "kind": "comment", "pull_number": data["pr_number"].astype(int), "chunk_id": None,
-        "comment_id": data["comment_id"].astype("Int64"), "key": data["code"].map(_key), "system": "",
-        "prompt": data["code"], "response": data["response"], "split": data["split"], "created_at": data["created_at"],
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "repo": data["repo"],
+            "kind": "comment",
+            "pull_number": data["pr_number"].astype(int),
+            "chunk_id": None,
+            "comment_id": data["comment_id"].astype("Int64"),
+            "key": data["code"].map(_key),
+            "system": "",
+            "prompt": data["code"],
+            "response": data["response"],
+            "split": data["split"],
+            "created_at": data["created_at"],
+        }
+    ).reset_index(drop=True)
 
 
-def evaluate_repository(all_examples: pd.DataFrame, repo: str, encoder: str = "hashed-tfidf",
-                        semantic: bool = True) -> EvaluationReport:
+def evaluate_repository(
+    all_examples: pd.DataFrame, repo: str, encoder: str = "hashed-tfidf", semantic: bool = True
+) -> EvaluationReport:
     frame = all_examples.assign(role=(all_examples["repo"] == repo).map({True: "target", False: "other"}))
     train = frame[(frame["role"] == "target") & (frame["split"] == "train")]
     index = RetrievalIndex.build(list(train["key"]), index_entries(train), encoder=encoder)
     return evaluate(frame, baseline_systems(frame, index), semantic=semantic)
 
 
-def evaluate_crc_py(encoder: str = "hashed-tfidf", semantic: bool = True,
-                    weighted: bool = True) -> tuple[dict, pd.DataFrame]:
+def evaluate_crc_py(
+    encoder: str = "hashed-tfidf", semantic: bool = True, weighted: bool = True
+) -> tuple[dict, pd.DataFrame]:
     """Per-repository reports and their mean over repositories with >= MIN_COMMENTS: weighted by
     held-out comments (pooled), or each repository counting once (macro)."""
     examples = repository_examples(load_crc_py())
@@ -76,23 +91,40 @@ def evaluate_crc_py(encoder: str = "hashed-tfidf", semantic: bool = True,
     rows, per_system = [], {}
     for repo in repos:
         report = evaluate_repository(examples, repo, encoder, semantic)
-        rows.append({"repo": repo, "comments": int(counts[repo]), "held_out": report.holdout_comments,
-                     **{f"{name}:{metric}": value for name, vals in report.systems.items()
-                        for metric, value in vals.items()}})
+        rows.append(
+            {
+                "repo": repo,
+                "comments": int(counts[repo]),
+                "held_out": report.holdout_comments,
+                **{
+                    f"{name}:{metric}": value for name, vals in report.systems.items() for metric, value in vals.items()
+                },
+            }
+        )
         for name, vals in report.systems.items():
             for metric, value in vals.items():
                 if value is not None:
                     per_system.setdefault(name, {}).setdefault(metric, []).append((value, report.holdout_comments))
         per_system.setdefault("*held-out truth*", {}).setdefault("voice", []).append(
-            (report.truth_voice, report.holdout_comments))
-    pooled = {name: {m: round(sum(v * (w if weighted else 1) for v, w in vals)
-                             / sum((w if weighted else 1) for _, w in vals), 4)
-                     for m, vals in metrics.items() if vals and vals[0][0] is not None}
-              for name, metrics in per_system.items()}
+            (report.truth_voice, report.holdout_comments)
+        )
+    pooled = {
+        name: {
+            m: round(sum(v * (w if weighted else 1) for v, w in vals) / sum((w if weighted else 1) for _, w in vals), 4)
+            for m, vals in metrics.items()
+            if vals and vals[0][0] is not None
+        }
+        for name, metrics in per_system.items()
+    }
     truth = pooled.pop("*held-out truth*", {}).get("voice")
-    summary = {"systems": pooled, "truth_voice": truth, "repositories": len(repos),
-               "holdout_comments": int(sum(r["held_out"] for r in rows)),
-               "train_comments": int(sum(r["comments"] - r["held_out"] for r in rows)), "encoder": encoder,
-               "weighting": "held-out comments" if weighted else "repository",
-               "notes": ["crc-py has no uncommented hunks: no 'when' score"]}
+    summary = {
+        "systems": pooled,
+        "truth_voice": truth,
+        "repositories": len(repos),
+        "holdout_comments": int(sum(r["held_out"] for r in rows)),
+        "train_comments": int(sum(r["comments"] - r["held_out"] for r in rows)),
+        "encoder": encoder,
+        "weighting": "held-out comments" if weighted else "repository",
+        "notes": ["crc-py has no uncommented hunks: no 'when' score"],
+    }
     return summary, pd.DataFrame(rows)

@@ -26,8 +26,13 @@ class EvaluationReport:
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"systems": self.systems, "holdout_comments": self.holdout_comments,
-                "holdout_hunks": self.holdout_hunks, "truth_voice": self.truth_voice, "notes": self.notes}
+        return {
+            "systems": self.systems,
+            "holdout_comments": self.holdout_comments,
+            "holdout_hunks": self.holdout_hunks,
+            "truth_voice": self.truth_voice,
+            "notes": self.notes,
+        }
 
 
 def _items(frame: pd.DataFrame) -> list[EvalItem]:
@@ -67,9 +72,12 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
     results: dict[str, dict] = {}
     for system in systems:
         said = system.say(_items(comments))
-        row = {"bleu4": bleu4(said, references), "rouge_l": rouge_l(said, references),
-               "semantic": semantic_similarity(said, references) if semantic else None,
-               "voice": voice.score(said)}
+        row = {
+            "bleu4": bleu4(said, references),
+            "rouge_l": rouge_l(said, references),
+            "semantic": semantic_similarity(said, references) if semantic else None,
+            "voice": voice.score(said),
+        }
         if chunk_items:
             w = when_score(system.comments_on(chunk_items), actual)
             row.update(when_precision=w.precision, when_recall=w.recall, when_f1=w.f1)

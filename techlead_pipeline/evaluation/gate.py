@@ -23,10 +23,16 @@ def decide(candidate: AdapterBundle, previous: AdapterBundle | None, systems: di
     adapter = systems.get("adapter", {}).get(primary)
     retrieval = systems.get("retrieval", {}).get(primary)
     if candidate.has_lora and adapter is not None and retrieval is not None and adapter > retrieval:
-        return GateDecision(True, "lora",
-                            f"The fine-tuned adapter is serving: it beat retrieval on {primary} ({adapter} vs {retrieval}).")
-    lost = (f"The new adapter did not beat retrieval on {primary} ({adapter} vs {retrieval})"
-            if candidate.has_lora else "No adapter was trained")
+        return GateDecision(
+            True,
+            "lora",
+            f"The fine-tuned adapter is serving: it beat retrieval on {primary} ({adapter} vs {retrieval}).",
+        )
+    lost = (
+        f"The new adapter did not beat retrieval on {primary} ({adapter} vs {retrieval})"
+        if candidate.has_lora
+        else "No adapter was trained"
+    )
     if previous is not None and previous.manifest.get("serving") == "lora":
         return GateDecision(False, "lora", f"{lost}, so the previous adapter (`{previous.version}`) keeps serving.")
     return GateDecision(True, "retrieval", f"{lost}, so retrieval of the lead's own past comments is serving.")

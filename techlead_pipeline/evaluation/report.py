@@ -6,8 +6,15 @@ from pathlib import Path
 
 from .evaluate import METRICS
 
-LABELS = {"bleu4": "BLEU-4", "rouge_l": "ROUGE-L", "semantic": "semantic", "voice": "voice",
-          "when_precision": "when P", "when_recall": "when R", "when_f1": "when F1"}
+LABELS = {
+    "bleu4": "BLEU-4",
+    "rouge_l": "ROUGE-L",
+    "semantic": "semantic",
+    "voice": "voice",
+    "when_precision": "when P",
+    "when_recall": "when R",
+    "when_f1": "when F1",
+}
 
 
 def _fmt(value) -> str:
@@ -17,11 +24,16 @@ def _fmt(value) -> str:
 def markdown_table(report: dict) -> str:
     head = "| system | " + " | ".join(LABELS[m] for m in METRICS) + " |"
     rule = "| --- | " + " | ".join("---:" for _ in METRICS) + " |"
-    rows = [f"| {name} | " + " | ".join(_fmt(vals.get(m)) for m in METRICS) + " |"
-            for name, vals in report["systems"].items()]
+    rows = [
+        f"| {name} | " + " | ".join(_fmt(vals.get(m)) for m in METRICS) + " |"
+        for name, vals in report["systems"].items()
+    ]
     if report.get("truth_voice") is not None:
-        rows.append("| *held-out truth* | " + " | ".join(
-            _fmt(report["truth_voice"]) if m == "voice" else "" for m in METRICS) + " |")
+        rows.append(
+            "| *held-out truth* | "
+            + " | ".join(_fmt(report["truth_voice"]) if m == "voice" else "" for m in METRICS)
+            + " |"
+        )
     return "\n".join([head, rule, *rows])
 
 

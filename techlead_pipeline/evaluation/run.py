@@ -35,8 +35,15 @@ def local_generator(target: ReviewerRepo, base: BaseModel, candidate: AdapterBun
     return LocalBackend(target.reviewer, target.repo, base, candidate.path).generate
 
 
-def evaluate_and_gate(store: AdapterStore, target: ReviewerRepo, candidate: AdapterBundle, examples: pd.DataFrame,
-                      primary: str, adapter: Generate | None = None, semantic: bool = True) -> EvaluationOutcome:
+def evaluate_and_gate(
+    store: AdapterStore,
+    target: ReviewerRepo,
+    candidate: AdapterBundle,
+    examples: pd.DataFrame,
+    primary: str,
+    adapter: Generate | None = None,
+    semantic: bool = True,
+) -> EvaluationOutcome:
     """`adapter` generates with the candidate's LoRA; without it only the baselines are scored."""
     if primary not in PRIMARY_SCORES:
         raise ValueError(f"primary score {primary!r} is not one of {', '.join(PRIMARY_SCORES)}")
@@ -47,9 +54,12 @@ def evaluate_and_gate(store: AdapterStore, target: ReviewerRepo, candidate: Adap
     report = evaluate(examples, systems, semantic=semantic)
     previous = store.current(target)
     decision = decide(candidate, previous, report.systems, primary)
-    image = plot(report.as_dict(), candidate.path / "evaluation.png",
-                 f"{target.reviewer} in {target.repo}: {report.holdout_comments} held-out comments, "
-                 f"{report.holdout_hunks} hunks")
+    image = plot(
+        report.as_dict(),
+        candidate.path / "evaluation.png",
+        f"{target.reviewer} in {target.repo}: {report.holdout_comments} held-out comments, "
+        f"{report.holdout_hunks} hunks",
+    )
     record = {"evaluation": report.as_dict(), "primary_score": primary, "gate": decision.note}
     if decision.promote:
         candidate = store.update_manifest(candidate, **record, serving=decision.serving, serving_note=decision.note)

@@ -35,8 +35,12 @@ class RetrievalSystem:
         commenting = [i for i, e in enumerate(self.index.entries) if e["response"] != NO_COMMENT]
         if not commenting or not keys:
             return [None] * len(keys)
-        sub = RetrievalIndex(self.index.encoder, self.index.vectors[commenting],
-                             [self.index.entries[i] for i in commenting], self.index.threshold)
+        sub = RetrievalIndex(
+            self.index.encoder,
+            self.index.vectors[commenting],
+            [self.index.entries[i] for i in commenting],
+            self.index.threshold,
+        )
         return sub.best(keys)
 
     def say(self, items: list[EvalItem]) -> list[str]:
@@ -85,7 +89,8 @@ class GenerativeSystem:
         focus = []
         for chunk in chunks:
             matches = self.focus_index.best([i.key for i in chunk])
-            scored = [(m.score, i) for m, i in zip(matches, chunk) if not m.silent] or \
-                     [(m.score, i) for m, i in zip(matches, chunk)]
+            scored = [(m.score, i) for m, i in zip(matches, chunk) if not m.silent] or [
+                (m.score, i) for m, i in zip(matches, chunk)
+            ]
             focus.append(max(scored, key=lambda s: s[0])[1])
         return [bool(a) for a in self._ask(focus)]

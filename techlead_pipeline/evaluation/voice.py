@@ -26,8 +26,10 @@ def _model():
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
 
-    features = make_union(TfidfVectorizer(analyzer="word", ngram_range=(1, 2), lowercase=False),
-                          TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=False))
+    features = make_union(
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), lowercase=False),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=False),
+    )
     return make_pipeline(features, LogisticRegression(max_iter=2000, class_weight="balanced"))
 
 

@@ -45,7 +45,8 @@ class GitHubCredentials:
             return cls(app_id=vault.get(APP_ID_NAME).reveal(), app_private_key=vault.get(APP_KEY_NAME))
         raise CredentialsMissing(
             f"no GitHub credentials in {vault.path}: store `{TOKEN_NAME}` or `{APP_ID_NAME}` + `{APP_KEY_NAME}` "
-            "(`techlead credentials set ...`)")
+            "(`techlead credentials set ...`)"
+        )
 
     def __repr__(self) -> str:
         return f"GitHubCredentials(kind={'app' if self.app_id else 'token'})"
@@ -97,8 +98,9 @@ class GitHubAccess:
         if not self.repo_name:
             raise CredentialsMissing("a GitHub App acts per installation: name the repository")
         owner, name = self.repo_name.split("/", 1)
-        with GithubIntegration(auth=app_auth, base_url=self.settings.github_api_url,
-                               retry=make_retry(self.settings)) as integration:
+        with GithubIntegration(
+            auth=app_auth, base_url=self.settings.github_api_url, retry=make_retry(self.settings)
+        ) as integration:
             installation = integration.get_repo_installation(owner, name)
         return app_auth.get_installation_auth(installation.id)
 

@@ -26,8 +26,10 @@ TRANSIENT_STATUS = {403, 429, 500, 502, 503, 504}
 
 def _transient(exc: Exception) -> float | None:
     """Seconds to wait before retrying `exc`, or None when it is not worth retrying."""
-    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                        requests.exceptions.Timeout)):
+    if isinstance(
+        exc,
+        (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.exceptions.Timeout),
+    ):
         return 0.0
     if isinstance(exc, GithubException) and exc.status in TRANSIENT_STATUS:
         headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
@@ -71,8 +73,14 @@ class WriteBudget:
             time.sleep(min(wait, 1.0))
 
 
-def write_once(what: str, attempt: Callable[[], T], already_done: Callable[[], T | None] | None = None,
-               tries: int = 6, backoff: float = 1.0, budget: WriteBudget | None = None) -> T:
+def write_once(
+    what: str,
+    attempt: Callable[[], T],
+    already_done: Callable[[], T | None] | None = None,
+    tries: int = 6,
+    backoff: float = 1.0,
+    budget: WriteBudget | None = None,
+) -> T:
     last: Exception | None = None
     for n in range(tries):
         if n and already_done is not None:

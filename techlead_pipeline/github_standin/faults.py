@@ -18,8 +18,16 @@ SECONDARY_LIMIT_MESSAGE = (
 )
 
 # Kinds of fault a rule can inject.
-KINDS = ("status", "secondary_rate_limit", "too_many_requests", "bad_gateway", "reset", "truncate", "latency",
-         "lost_response")  # lost_response: the request is processed, then the client gets a 502
+KINDS = (
+    "status",
+    "secondary_rate_limit",
+    "too_many_requests",
+    "bad_gateway",
+    "reset",
+    "truncate",
+    "latency",
+    "lost_response",
+)  # lost_response: the request is processed, then the client gets a 502
 
 
 @dataclass

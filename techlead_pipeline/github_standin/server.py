@@ -137,9 +137,6 @@ class RateLimiter:
             b = self._bucket(key, resource)
             return {"limit": b["limit"], "used": b["used"], "remaining": b["limit"] - b["used"], "reset": b["reset"]}
 
-    def reset(self) -> None:
-        with self._lock:
-            self._buckets.clear()
 
     @staticmethod
     def _headers(b: dict, resource: str) -> dict:
@@ -158,8 +155,14 @@ Handler = Callable[..., Response]
 class GitHubStandin:
     """Owns the fixture state, the fault plan, the request log and the HTTP server."""
 
-    def __init__(self, fixture_dir: Path | str, host: str = "127.0.0.1", port: int = 0,
-                 core_limit: int = CORE_LIMIT, content_per_minute: int = CONTENT_PER_MINUTE):
+    def __init__(
+        self,
+        fixture_dir: Path | str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        core_limit: int = CORE_LIMIT,
+        content_per_minute: int = CONTENT_PER_MINUTE,
+    ):
         self.fixture: FixtureState = load_fixture(fixture_dir)
         self.faults = FaultPlan()
         self.rate = RateLimiter(core_limit=core_limit)
@@ -241,13 +244,20 @@ class GitHubStandin:
     def posted_issue_comments(self, repo: str | None = None) -> list[dict]:
         return [p for p in self.posted if p["kind"] == "issue_comment" and (repo is None or p["repo"] == repo)]
 
-    def add_issue_comment(self, repo: str, number: int, login: str, body: str,
-                          created_at: datetime | None = None) -> dict:
+    def add_issue_comment(
+        self, repo: str, number: int, login: str, body: str, created_at: datetime | None = None
+    ) -> dict:
         """Adds a comment as if `login` had written it on GitHub (how tests and the demo mention the bot)."""
         state = self._repo_or_404(*repo.split("/", 1))
         when = iso(created_at or utcnow())
-        record = {"id": self.fixture.new_id(), "issue_number": number, "user": login, "body": body,
-                  "created_at": when, "updated_at": when}
+        record = {
+            "id": self.fixture.new_id(),
+            "issue_number": number,
+            "user": login,
+            "body": body,
+            "created_at": when,
+            "updated_at": when,
+        }
         with self.fixture.lock:
             state.issue_comments.append(record)
         return record
@@ -266,15 +276,23 @@ class GitHubStandin:
             recent = [t for t in self._writes.get(key, []) if now - t < 60]
             if len(recent) >= self.content_per_minute:
                 self._writes[key] = recent
-                raise HttpError(403, SECONDARY_LIMIT_MESSAGE, headers={"Retry-After": str(int(60 - (now - recent[0])) + 1)})
+                raise HttpError(
+                    403, SECONDARY_LIMIT_MESSAGE, headers={"Retry-After": str(int(60 - (now - recent[0])) + 1)}
+                )
             self._writes[key] = recent + [now]
 
     def writes_in_any_minute(self) -> int:
         """The most content-creating requests any identity made within one 60-second window."""
         worst = 0
         with self._log_lock:
-            stamps = sorted(r["t"] for r in self.requests if r["kind"] == "api" and r["method"] == "POST"
-                            and r["status"] in (200, 201) and "/app/installations/" not in r["path"])
+            stamps = sorted(
+                r["t"]
+                for r in self.requests
+                if r["kind"] == "api"
+                and r["method"] == "POST"
+                and r["status"] in (200, 201)
+                and "/app/installations/" not in r["path"]
+            )
         for i, t in enumerate(stamps):
             worst = max(worst, sum(1 for u in stamps[i:] if u - t < 60))
         return worst
@@ -336,8 +354,13 @@ class GitHubStandin:
         if inst:
             if time.time() > inst["expires"]:
                 raise HttpError(401, "Bad credentials")
-            return Identity(login=f"{inst['app']['slug']}[bot]", key=f"inst:{digest}", kind="installation",
-                            repos=inst["repos"], app=inst["app"])
+            return Identity(
+                login=f"{inst['app']['slug']}[bot]",
+                key=f"inst:{digest}",
+                kind="installation",
+                repos=inst["repos"],
+                app=inst["app"],
+            )
         if scheme == "bearer" and value.count(".") == 2:
             return self._identify_app_jwt(value)
         raise HttpError(401, "Bad credentials")
@@ -388,7 +411,7 @@ class GitHubStandin:
         except ValueError as exc:
             raise HttpError(422, "Invalid pagination parameters") from exc
         last = max((len(items) + per_page - 1) // per_page, 1)
-        chunk = items[(page - 1) * per_page: page * per_page]
+        chunk = items[(page - 1) * per_page : page * per_page]
         links = []
 
         def link(p: int, rel: str) -> str:
@@ -442,16 +465,26 @@ class GitHubStandin:
         if not req.identity or req.identity.kind != "app":
             raise HttpError(401, "A JSON web token could not be decoded")
         app = req.identity.app
-        return Response(body={"id": app["id"], "slug": app["slug"], "name": app.get("name", app["slug"]),
-                              "owner": self._user(app.get("owner", "acme-labs"))})
+        return Response(
+            body={
+                "id": app["id"],
+                "slug": app["slug"],
+                "name": app.get("name", app["slug"]),
+                "owner": self._user(app.get("owner", "acme-labs")),
+            }
+        )
 
     def _installation_json(self, app: dict, inst: dict) -> dict:
-        return {"id": inst["id"], "app_id": app["id"], "target_type": "Organization",
-                "account": self._user(inst.get("account", app.get("owner", "acme-labs"))),
-                "access_tokens_url": f"{self.api_url}/app/installations/{inst['id']}/access_tokens",
-                "repositories_url": f"{self.api_url}/installation/repositories",
-                "permissions": {"pull_requests": "write", "issues": "write", "contents": "read"},
-                "repository_selection": "selected"}
+        return {
+            "id": inst["id"],
+            "app_id": app["id"],
+            "target_type": "Organization",
+            "account": self._user(inst.get("account", app.get("owner", "acme-labs"))),
+            "access_tokens_url": f"{self.api_url}/app/installations/{inst['id']}/access_tokens",
+            "repositories_url": f"{self.api_url}/installation/repositories",
+            "permissions": {"pull_requests": "write", "issues": "write", "contents": "read"},
+            "repository_selection": "selected",
+        }
 
     def h_repo_installation(self, req: Request, o: str, r: str) -> Response:
         if not req.identity or req.identity.kind != "app":
@@ -472,14 +505,16 @@ class GitHubStandin:
             raise HttpError(404, "Not Found")
         token = "ghs_" + secrets.token_urlsafe(27)
         expires = time.time() + 3600
-        self.installation_tokens[token] = {"app": app, "repos": {x.lower() for x in inst["repos"]},
-                                           "expires": expires}
-        return Response(status=201, body={
-            "token": token,
-            "expires_at": iso(datetime.fromtimestamp(expires, timezone.utc)),
-            "permissions": {"pull_requests": "write", "issues": "write", "contents": "read"},
-            "repository_selection": "selected",
-        })
+        self.installation_tokens[token] = {"app": app, "repos": {x.lower() for x in inst["repos"]}, "expires": expires}
+        return Response(
+            status=201,
+            body={
+                "token": token,
+                "expires_at": iso(datetime.fromtimestamp(expires, timezone.utc)),
+                "permissions": {"pull_requests": "write", "issues": "write", "contents": "read"},
+                "repository_selection": "selected",
+            },
+        )
 
     def h_search_issues(self, req: Request) -> Response:
         q = req.query.get("q", "")
@@ -529,9 +564,11 @@ class GitHubStandin:
         stats = None
         if with_stats:
             diff = pull_diff(repo.git_dir, pr["base_sha"], pr["head_sha"])
-            stats = {"additions": sum(f["additions"] for f in diff.files),
-                     "deletions": sum(f["deletions"] for f in diff.files),
-                     "changed_files": len(diff.files)}
+            stats = {
+                "additions": sum(f["additions"] for f in diff.files),
+                "deletions": sum(f["deletions"] for f in diff.files),
+                "changed_files": len(diff.files),
+            }
         return shapes.pull_json(self.urls, repo, pr, self._user_record(pr["user"]), self._repo_obj(repo), stats)
 
     def _issue_json(self, repo: RepoState, pr: dict) -> dict:
@@ -541,13 +578,23 @@ class GitHubStandin:
             "url": f"{self.urls.repo_api(full)}/issues/{n}",
             "repository_url": self.urls.repo_api(full),
             "html_url": f"{self.urls.repo_web(full)}/pull/{n}",
-            "id": 200_000 + n, "node_id": f"I_{n}", "number": n,
-            "title": pr.get("title", ""), "body": pr.get("body", ""),
-            "user": self._user(pr["user"]), "state": pr.get("state", "open"),
-            "created_at": pr.get("created_at"), "updated_at": pr.get("updated_at", pr.get("created_at")),
-            "closed_at": pr.get("closed_at"), "comments": 0, "labels": [], "assignees": [],
-            "pull_request": {"url": f"{self.urls.repo_api(full)}/pulls/{n}",
-                             "html_url": f"{self.urls.repo_web(full)}/pull/{n}"},
+            "id": 200_000 + n,
+            "node_id": f"I_{n}",
+            "number": n,
+            "title": pr.get("title", ""),
+            "body": pr.get("body", ""),
+            "user": self._user(pr["user"]),
+            "state": pr.get("state", "open"),
+            "created_at": pr.get("created_at"),
+            "updated_at": pr.get("updated_at", pr.get("created_at")),
+            "closed_at": pr.get("closed_at"),
+            "comments": 0,
+            "labels": [],
+            "assignees": [],
+            "pull_request": {
+                "url": f"{self.urls.repo_api(full)}/pulls/{n}",
+                "html_url": f"{self.urls.repo_web(full)}/pull/{n}",
+            },
         }
 
     def h_pulls(self, req: Request, o: str, r: str) -> Response:
@@ -556,8 +603,10 @@ class GitHubStandin:
         pulls = [p for p in repo.pulls.values() if state == "all" or p.get("state", "open") == state]
         sort = req.query.get("sort", "created")
         key = "updated_at" if sort == "updated" else "created_at"
-        pulls.sort(key=lambda p: (p.get(key) or p["created_at"], p["number"]),
-                   reverse=req.query.get("direction", "desc") == "desc")
+        pulls.sort(
+            key=lambda p: (p.get(key) or p["created_at"], p["number"]),
+            reverse=req.query.get("direction", "desc") == "desc",
+        )
         return self.paginate(req, [self._pull_obj(repo, p) for p in pulls])
 
     def h_pull(self, req: Request, o: str, r: str, n: str) -> Response:
@@ -599,8 +648,9 @@ class GitHubStandin:
         self._pull_or_404(repo, n)
         with self.fixture.lock:
             reviews = sorted((x for x in repo.reviews if x["pull_number"] == int(n)), key=lambda x: x["id"])
-        return self.paginate(req, [shapes.review_json(self.urls, repo, x, self._user_record(x["user"]))
-                                   for x in reviews])
+        return self.paginate(
+            req, [shapes.review_json(self.urls, repo, x, self._user_record(x["user"])) for x in reviews]
+        )
 
     def h_create_review(self, req: Request, o: str, r: str, n: str) -> Response:
         ident = self._need_user(req)
@@ -626,26 +676,55 @@ class GitHubStandin:
             raise HttpError(422, "Unprocessable Entity", errors=errors)
         now = iso(utcnow())
         state = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "COMMENT": "COMMENTED"}.get(
-            event, "PENDING")
-        review = {"id": self.fixture.new_id(), "pull_number": int(n), "user": ident.login,
-                  "body": payload.get("body", ""), "state": state, "commit_id": commit_id, "submitted_at": now}
+            event, "PENDING"
+        )
+        review = {
+            "id": self.fixture.new_id(),
+            "pull_number": int(n),
+            "user": ident.login,
+            "body": payload.get("body", ""),
+            "state": state,
+            "commit_id": commit_id,
+            "submitted_at": now,
+        }
         stored_comments = []
         for c in comments:
             side = c.get("side", "RIGHT")
-            stored_comments.append({
-                "id": self.fixture.new_id(), "pull_number": int(n), "user": ident.login,
-                "body": c.get("body", ""), "path": c["path"], "commit_id": commit_id,
-                "original_commit_id": commit_id, "diff_hunk": hunk_up_to(diff.text, c["path"], c.get("line"), side),
-                "line": c.get("line"), "original_line": c.get("line"), "side": side,
-                "start_line": c.get("start_line"), "start_side": c.get("start_side"),
-                "original_start_line": c.get("start_line"),
-                "pull_request_review_id": review["id"], "created_at": now, "updated_at": now,
-            })
+            stored_comments.append(
+                {
+                    "id": self.fixture.new_id(),
+                    "pull_number": int(n),
+                    "user": ident.login,
+                    "body": c.get("body", ""),
+                    "path": c["path"],
+                    "commit_id": commit_id,
+                    "original_commit_id": commit_id,
+                    "diff_hunk": hunk_up_to(diff.text, c["path"], c.get("line"), side),
+                    "line": c.get("line"),
+                    "original_line": c.get("line"),
+                    "side": side,
+                    "start_line": c.get("start_line"),
+                    "start_side": c.get("start_side"),
+                    "original_start_line": c.get("start_line"),
+                    "pull_request_review_id": review["id"],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         with self.fixture.lock:
             repo.reviews.append(review)
             repo.review_comments.extend(stored_comments)
-            self.posted.append({"kind": "review", "repo": repo.full_name, "number": int(n), "user": ident.login,
-                                "review": review, "comments": stored_comments, "payload": payload})
+            self.posted.append(
+                {
+                    "kind": "review",
+                    "repo": repo.full_name,
+                    "number": int(n),
+                    "user": ident.login,
+                    "review": review,
+                    "comments": stored_comments,
+                    "payload": payload,
+                }
+            )
         return Response(body=shapes.review_json(self.urls, repo, review, self._user_record(ident.login)))
 
     def h_contents(self, req: Request, o: str, r: str, path: str) -> Response:
@@ -659,7 +738,9 @@ class GitHubStandin:
         if kind == "tree":
             raise HttpError(422, "This stand-in serves files only from /contents")
         blob_sha = git_text(["rev-parse", f"{ref}:{path}"], repo.git_dir).strip()
-        body = shapes.content_json(self.urls, repo, path, ref, blob_sha, data if len(data) <= MAX_CONTENT_BYTES else b"")
+        body = shapes.content_json(
+            self.urls, repo, path, ref, blob_sha, data if len(data) <= MAX_CONTENT_BYTES else b""
+        )
         if len(data) > MAX_CONTENT_BYTES:  # GitHub: files over 1 MB come without content
             body.update({"content": "", "encoding": "none", "size": len(data)})
         return Response(body=body)
@@ -673,15 +754,23 @@ class GitHubStandin:
             raise HttpError(422, f"No commit found for SHA: {ref}") from None
         sha, parents, an, ae, ad, cn, ce, cd, message = raw.split("\x00", 8)
         full = repo.full_name
-        return Response(body={
-            "sha": sha, "node_id": f"C_{sha}", "url": f"{self.urls.repo_api(full)}/commits/{sha}",
-            "html_url": f"{self.urls.repo_web(full)}/commit/{sha}",
-            "commit": {"message": message.strip(), "author": {"name": an, "email": ae, "date": ad},
-                       "committer": {"name": cn, "email": ce, "date": cd},
-                       "url": f"{self.urls.repo_api(full)}/git/commits/{sha}"},
-            "parents": [{"sha": p, "url": f"{self.urls.repo_api(full)}/commits/{p}"} for p in parents.split()],
-            "author": None, "committer": None,
-        })
+        return Response(
+            body={
+                "sha": sha,
+                "node_id": f"C_{sha}",
+                "url": f"{self.urls.repo_api(full)}/commits/{sha}",
+                "html_url": f"{self.urls.repo_web(full)}/commit/{sha}",
+                "commit": {
+                    "message": message.strip(),
+                    "author": {"name": an, "email": ae, "date": ad},
+                    "committer": {"name": cn, "email": ce, "date": cd},
+                    "url": f"{self.urls.repo_api(full)}/git/commits/{sha}",
+                },
+                "parents": [{"sha": p, "url": f"{self.urls.repo_api(full)}/commits/{p}"} for p in parents.split()],
+                "author": None,
+                "committer": None,
+            }
+        )
 
     # ------------------------------------------------------------------ handlers: issues
     def _issue_comment_objs(self, repo: RepoState, comments: list[dict]) -> list[dict]:
@@ -712,15 +801,31 @@ class GitHubStandin:
         self._pull_or_404(repo, n)
         body = req.json().get("body")
         if not isinstance(body, str) or not body.strip():
-            raise HttpError(422, "Validation Failed", errors=[{"resource": "IssueComment", "code": "missing_field",
-                                                               "field": "body"}])
+            raise HttpError(
+                422,
+                "Validation Failed",
+                errors=[{"resource": "IssueComment", "code": "missing_field", "field": "body"}],
+            )
         now = iso(utcnow())
-        record = {"id": self.fixture.new_id(), "issue_number": int(n), "user": ident.login, "body": body,
-                  "created_at": now, "updated_at": now}
+        record = {
+            "id": self.fixture.new_id(),
+            "issue_number": int(n),
+            "user": ident.login,
+            "body": body,
+            "created_at": now,
+            "updated_at": now,
+        }
         with self.fixture.lock:
             repo.issue_comments.append(record)
-            self.posted.append({"kind": "issue_comment", "repo": repo.full_name, "number": int(n),
-                                "user": ident.login, "comment": record})
+            self.posted.append(
+                {
+                    "kind": "issue_comment",
+                    "repo": repo.full_name,
+                    "number": int(n),
+                    "user": ident.login,
+                    "comment": record,
+                }
+            )
         return Response(status=201, body=self._issue_comment_objs(repo, [record])[0])
 
     def h_permission(self, req: Request, o: str, r: str, login: str) -> Response:
@@ -735,12 +840,12 @@ class GitHubStandin:
         else:
             role = permission
             permission = {"maintain": "write", "triage": "read"}.get(permission, permission)
-        return Response(body={"permission": permission, "role_name": role,
-                              "user": shapes.user_json(self.urls, user)})
+        return Response(body={"permission": permission, "role_name": role, "user": shapes.user_json(self.urls, user)})
 
     # ------------------------------------------------------------------ git smart HTTP
-    def git_http(self, handler: "_RequestHandler", owner: str, name: str, rest: str, query: str,
-                 body: bytes) -> tuple[int, dict, bytes]:
+    def git_http(
+        self, handler: "_RequestHandler", owner: str, name: str, rest: str, query: str, body: bytes
+    ) -> tuple[int, dict, bytes]:
         repo = self.fixture.repo(owner, name)
         if repo is None:
             return 404, {"Content-Type": "text/plain"}, b"Repository not found.\n"
@@ -749,22 +854,36 @@ class GitHubStandin:
             ident = self.identify(handler.headers)
         except HttpError:
             return 401, {"WWW-Authenticate": 'Basic realm="GitHub"', "Content-Type": "text/plain"}, b"Bad credentials\n"
-        if repo.meta.get("private") and (ident is None or ident.kind == "app" or (
-                ident.kind == "installation" and repo.full_name.lower() not in (ident.repos or set()))):
-            return 401, {"WWW-Authenticate": 'Basic realm="GitHub"', "Content-Type": "text/plain"}, b"Authentication required\n"
-        env = git_env({
-            "GIT_PROJECT_ROOT": str(repo.git_dir.parent),
-            "GIT_HTTP_EXPORT_ALL": "1",
-            "PATH_INFO": f"/{repo.git_dir.name}/{rest}",
-            "QUERY_STRING": query,
-            "REQUEST_METHOD": handler.command,
-            "CONTENT_TYPE": handler.headers.get("Content-Type", ""),
-            "CONTENT_LENGTH": str(len(body)),
-            "GIT_PROTOCOL": handler.headers.get("Git-Protocol", ""),
-            "HTTP_CONTENT_ENCODING": handler.headers.get("Content-Encoding", ""),
-            "REMOTE_ADDR": "127.0.0.1",
-        }, config={"uploadpack.allowFilter": "true", "uploadpack.allowAnySHA1InWant": "true",
-                   "http.uploadpack": "true", "http.receivepack": "false"})
+        if repo.meta.get("private") and (
+            ident is None
+            or ident.kind == "app"
+            or (ident.kind == "installation" and repo.full_name.lower() not in (ident.repos or set()))
+        ):
+            return (
+                401,
+                {"WWW-Authenticate": 'Basic realm="GitHub"', "Content-Type": "text/plain"},
+                b"Authentication required\n",
+            )
+        env = git_env(
+            {
+                "GIT_PROJECT_ROOT": str(repo.git_dir.parent),
+                "GIT_HTTP_EXPORT_ALL": "1",
+                "PATH_INFO": f"/{repo.git_dir.name}/{rest}",
+                "QUERY_STRING": query,
+                "REQUEST_METHOD": handler.command,
+                "CONTENT_TYPE": handler.headers.get("Content-Type", ""),
+                "CONTENT_LENGTH": str(len(body)),
+                "GIT_PROTOCOL": handler.headers.get("Git-Protocol", ""),
+                "HTTP_CONTENT_ENCODING": handler.headers.get("Content-Encoding", ""),
+                "REMOTE_ADDR": "127.0.0.1",
+            },
+            config={
+                "uploadpack.allowFilter": "true",
+                "uploadpack.allowAnySHA1InWant": "true",
+                "http.uploadpack": "true",
+                "http.receivepack": "false",
+            },
+        )
         proc = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True, timeout=600)
         raw = proc.stdout
         head, _, payload = raw.partition(b"\r\n\r\n")
@@ -853,8 +972,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _record(self, kind: str, path: str, status: int, counted: bool, login: str | None) -> None:
         with self.owner._log_lock:
-            self.owner.requests.append({"t": time.time(), "method": self.command, "path": path, "status": status,
-                                        "kind": kind, "counted": counted, "login": login})
+            self.owner.requests.append(
+                {
+                    "t": time.time(),
+                    "method": self.command,
+                    "path": path,
+                    "status": status,
+                    "kind": kind,
+                    "counted": counted,
+                    "login": login,
+                }
+            )
 
     def _handle(self) -> None:
         split = urlsplit(self.path)
@@ -874,8 +1002,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if fault is not None and not lost_response and self._apply_fault(fault, kind, path):
             return
         if git:
-            status, headers, payload = self.owner.git_http(self, git.group(1), git.group(2), git.group(3),
-                                                            split.query, body)
+            status, headers, payload = self.owner.git_http(
+                self, git.group(1), git.group(2), git.group(3), split.query, body
+            )
             self._record("git", path, status, False, None)
             self._send(status, headers, payload)
             return
@@ -883,7 +1012,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._send_json(404, {"message": "Not Found", "documentation_url": DOCS})
             self._record("web", path, 404, False, None)
             return
-        api_path = path[len("/api/v3"):] or "/"
+        api_path = path[len("/api/v3") :] or "/"
         query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         req = Request(self.command, api_path, query, self.headers, body)
         resource = "search" if api_path.startswith("/search/") else "core"
@@ -908,7 +1037,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 self._record("api", api_path, 502, False, login)
                 self._send(502, {"Content-Type": "text/html"}, b"<html><body><h1>502 Bad Gateway</h1></body></html>")
                 return
-            rate_headers = self.owner.rate.consume(key, resource) if resp.counted else self.owner.rate.peek(key, resource)
+            rate_headers = (
+                self.owner.rate.consume(key, resource) if resp.counted else self.owner.rate.peek(key, resource)
+            )
             headers = {**rate_headers, **resp.headers, "Content-Type": ctype}
             if self.command == "GET":
                 headers["ETag"] = etag
@@ -932,10 +1063,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _apply_fault(self, fault: FaultRule, kind: str, path: str) -> bool:
         headers: dict[str, str] = {}
         if fault.retry_after is not None:
-            headers["Retry-After"] = str(int(fault.retry_after)) if float(fault.retry_after).is_integer() else str(fault.retry_after)
+            headers["Retry-After"] = (
+                str(int(fault.retry_after)) if float(fault.retry_after).is_integer() else str(fault.retry_after)
+            )
         if fault.kind == "secondary_rate_limit":
             self._record(kind, path, 403, False, None)
-            self._send_json(403, {"message": fault.message or SECONDARY_LIMIT_MESSAGE, "documentation_url": DOCS}, headers)
+            self._send_json(
+                403, {"message": fault.message or SECONDARY_LIMIT_MESSAGE, "documentation_url": DOCS}, headers
+            )
             return True
         if fault.kind == "too_many_requests":
             self._record(kind, path, 429, False, None)
@@ -943,7 +1078,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return True
         if fault.kind == "bad_gateway":
             self._record(kind, path, 502, False, None)
-            self._send(502, {"Content-Type": "text/html", **headers}, b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+            self._send(
+                502, {"Content-Type": "text/html", **headers}, b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+            )
             return True
         if fault.kind == "status":
             status = fault.status or 500
@@ -980,8 +1117,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             pass
 
     def _send_json(self, status: int, body: Any, headers: dict | None = None) -> None:
-        self._send(status, {"Content-Type": "application/json; charset=utf-8", **(headers or {})},
-                   json.dumps(body).encode())
+        self._send(
+            status, {"Content-Type": "application/json; charset=utf-8", **(headers or {})}, json.dumps(body).encode()
+        )
 
     def _send(self, status: int, headers: dict, payload: bytes) -> None:
         try:
@@ -1028,4 +1166,3 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._send_json(201, record)
         else:
             self._send_json(404, {"message": "unknown stand-in control endpoint"})
-

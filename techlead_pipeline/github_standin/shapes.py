@@ -73,7 +73,9 @@ def _branch(urls: Urls, repo, ref: str, sha: str, user: dict[str, Any], repo_obj
     }
 
 
-def pull_json(urls: Urls, repo, pr: dict[str, Any], author: dict[str, Any], repo_obj: dict, stats: dict | None = None) -> dict:
+def pull_json(
+    urls: Urls, repo, pr: dict[str, Any], author: dict[str, Any], repo_obj: dict, stats: dict | None = None
+) -> dict:
     full = repo.full_name
     number = pr["number"]
     author_obj = user_json(urls, author)

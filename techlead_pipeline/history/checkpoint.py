@@ -46,8 +46,7 @@ class CollectionCheckpoint:
 
     def save_page(self, page: int, rows: list[dict]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / f"page-{page:05d}.enc").write_bytes(
-            self.fernet.encrypt(json.dumps(rows, default=str).encode()))
+        (self.folder / f"page-{page:05d}.enc").write_bytes(self.fernet.encrypt(json.dumps(rows, default=str).encode()))
         started = time.time()
         if self._state_file.exists():
             started = json.loads(self._state_file.read_text()).get("started", started)

@@ -50,9 +50,18 @@ class RepoMirror:
 
     def fetch_all(self) -> None:
         run_git(["init", "-q", "--bare", str(self.git_dir)])
-        run_git(["fetch", "-q", "--no-tags", self.access.clone_url(),
-                 "+refs/heads/*:refs/heads/*", "+refs/pull/*/head:refs/pull/*/head"],
-                self.git_dir, env=self._env())
+        run_git(
+            [
+                "fetch",
+                "-q",
+                "--no-tags",
+                self.access.clone_url(),
+                "+refs/heads/*:refs/heads/*",
+                "+refs/pull/*/head:refs/pull/*/head",
+            ],
+            self.git_dir,
+            env=self._env(),
+        )
         self.fetches += 1
 
     def has_commit(self, sha: str) -> bool:
@@ -134,8 +143,7 @@ class Window:
 
 def anchor_text(diff_hunk: str, side: str | None) -> str | None:
     """The commented line's text: GitHub cuts `diff_hunk` right after it."""
-    lines = [ln for ln in (diff_hunk or "").split("\n") if ln and not ln.startswith("@@")
-             and not ln.startswith("\\")]
+    lines = [ln for ln in (diff_hunk or "").split("\n") if ln and not ln.startswith("@@") and not ln.startswith("\\")]
     if not lines:
         return None
     last = lines[-1]
@@ -195,20 +203,30 @@ def window_for(mirror: RepoMirror, comment: dict, window: int, max_bytes: int) -
     half = window // 2
     start = max(1, focus - half)
     end = min(len(lines), start + window)
-    return Window(status, sha, focus, start, "\n".join(lines[start - 1:end]))
+    return Window(status, sha, focus, start, "\n".join(lines[start - 1 : end]))
 
 
-def extract_contexts(mirror: RepoMirror, comments: pd.DataFrame, *, window: int = 20,
-                     max_bytes: int = 2_000_000) -> pd.DataFrame:
+def extract_contexts(
+    mirror: RepoMirror, comments: pd.DataFrame, *, window: int = 20, max_bytes: int = 2_000_000
+) -> pd.DataFrame:
     """One row per comment: where its window came from and the code in it."""
     shas = set(comments["original_commit_id"].dropna()) | set(comments["commit_id"].dropna())
     mirror.fetch_commits(shas)
     rows = []
     for comment in comments.to_dict("records"):
         w = window_for(mirror, comment, window, max_bytes)
-        rows.append({"comment_id": comment["id"], "status": w.status, "path": comment["path"],
-                     "language": language_for(comment["path"]), "sha": w.sha, "focus_line": w.focus_line,
-                     "start_line": w.start_line, "code": w.code})
+        rows.append(
+            {
+                "comment_id": comment["id"],
+                "status": w.status,
+                "path": comment["path"],
+                "language": language_for(comment["path"]),
+                "sha": w.sha,
+                "focus_line": w.focus_line,
+                "start_line": w.start_line,
+                "code": w.code,
+            }
+        )
     df = pd.DataFrame(rows, columns=CONTEXT_COLUMNS)
     df["focus_line"] = df["focus_line"].astype("Int64")
     df["start_line"] = df["start_line"].astype("Int64")

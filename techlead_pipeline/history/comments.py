@@ -24,16 +24,32 @@ from .errors import GitHubUnavailableError, NotAReviewerError, UnknownRepository
 log = logging.getLogger(__name__)
 
 COMMENT_COLUMNS = {
-    "id": "int64", "pull_number": "int64", "user": "string", "user_type": "string", "body": "string",
-    "path": "string", "commit_id": "string", "original_commit_id": "string", "diff_hunk": "string",
-    "line": "Int64", "original_line": "Int64", "start_line": "Int64", "original_start_line": "Int64",
-    "side": "string", "start_side": "string", "subject_type": "string", "in_reply_to_id": "Int64",
-    "position": "Int64", "original_position": "Int64", "pull_request_review_id": "Int64",
-    "created_at": "datetime64[ns, UTC]", "updated_at": "datetime64[ns, UTC]", "html_url": "string",
+    "id": "int64",
+    "pull_number": "int64",
+    "user": "string",
+    "user_type": "string",
+    "body": "string",
+    "path": "string",
+    "commit_id": "string",
+    "original_commit_id": "string",
+    "diff_hunk": "string",
+    "line": "Int64",
+    "original_line": "Int64",
+    "start_line": "Int64",
+    "original_start_line": "Int64",
+    "side": "string",
+    "start_side": "string",
+    "subject_type": "string",
+    "in_reply_to_id": "Int64",
+    "position": "Int64",
+    "original_position": "Int64",
+    "pull_request_review_id": "Int64",
+    "created_at": "datetime64[ns, UTC]",
+    "updated_at": "datetime64[ns, UTC]",
+    "html_url": "string",
     "author_association": "string",
 }
-TRANSIENT = (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
-             requests.exceptions.Timeout)
+TRANSIENT = (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.exceptions.Timeout)
 
 Progress = Callable[[int, int], None]  # (pages done, comments seen)
 
@@ -55,15 +71,30 @@ def _row(c) -> dict:
     pr_url = c.pull_request_url or ""
     user = c.user  # None for deleted accounts, which GitHub shows as "ghost"
     return {
-        "id": c.id, "pull_number": int(pr_url.rstrip("/").rsplit("/", 1)[-1]),
-        "user": user.login if user else "ghost", "user_type": user.type if user else "User", "body": c.body or "", "path": c.path, "commit_id": c.commit_id,
-        "original_commit_id": c.original_commit_id, "diff_hunk": c.diff_hunk or "", "line": c.line,
-        "original_line": c.original_line, "start_line": c.start_line, "original_start_line": c.original_start_line,
-        "side": c.side, "start_side": c.start_side, "subject_type": c.subject_type or "line",
-        "in_reply_to_id": c.in_reply_to_id, "position": c.position, "original_position": c.original_position,
+        "id": c.id,
+        "pull_number": int(pr_url.rstrip("/").rsplit("/", 1)[-1]),
+        "user": user.login if user else "ghost",
+        "user_type": user.type if user else "User",
+        "body": c.body or "",
+        "path": c.path,
+        "commit_id": c.commit_id,
+        "original_commit_id": c.original_commit_id,
+        "diff_hunk": c.diff_hunk or "",
+        "line": c.line,
+        "original_line": c.original_line,
+        "start_line": c.start_line,
+        "original_start_line": c.original_start_line,
+        "side": c.side,
+        "start_side": c.start_side,
+        "subject_type": c.subject_type or "line",
+        "in_reply_to_id": c.in_reply_to_id,
+        "position": c.position,
+        "original_position": c.original_position,
         "pull_request_review_id": c.pull_request_review_id,
-        "created_at": c.created_at.isoformat(), "updated_at": c.updated_at.isoformat(),
-        "html_url": c.html_url, "author_association": getattr(c, "author_association", None),
+        "created_at": c.created_at.isoformat(),
+        "updated_at": c.updated_at.isoformat(),
+        "html_url": c.html_url,
+        "author_association": getattr(c, "author_association", None),
     }
 
 
@@ -141,8 +172,7 @@ def collect_review_comments(
     api_calls = 2  # the user and repository look-ups
     while len(reviewer_prs) < max_prs:
         try:
-            items = with_transient_retry(f"reading page {page + 1} of review comments",
-                                         lambda: paged.get_page(page))
+            items = with_transient_retry(f"reading page {page + 1} of review comments", lambda: paged.get_page(page))
         except GithubException as exc:
             raise GitHubUnavailableError("reading review comments", f"HTTP {exc.status}") from exc
         api_calls += 1
@@ -163,9 +193,13 @@ def collect_review_comments(
     else:
         stopped = f"reached the cap of {max_prs} pull requests"
     kept_prs = set(reviewer_prs[:max_prs])
-    rows = [r for r in rows_by_id.values()
-            if r["user_type"] != "Bot" and not r["user"].endswith("[bot]")
-            and (r["user"].lower() != reviewer or r["pull_number"] in kept_prs)]
+    rows = [
+        r
+        for r in rows_by_id.values()
+        if r["user_type"] != "Bot"
+        and not r["user"].endswith("[bot]")
+        and (r["user"].lower() != reviewer or r["pull_number"] in kept_prs)
+    ]
     if len(reviewer_prs) > max_prs:
         stopped = f"reached the cap of {max_prs} pull requests"
     comments = comments_frame(rows).sort_values(["created_at", "id"], ascending=[False, False], ignore_index=True)
@@ -174,10 +208,15 @@ def collect_review_comments(
     if checkpoint:
         checkpoint.clear()
     stats = {
-        "pages": page, "resumed_from_page": resumed_from, "api_calls": api_calls,
-        "comments_seen": len(rows_by_id), "human_comments": len(comments),
+        "pages": page,
+        "resumed_from_page": resumed_from,
+        "api_calls": api_calls,
+        "comments_seen": len(rows_by_id),
+        "human_comments": len(comments),
         "reviewer_comments": int((comments["user"].str.lower() == reviewer).sum()),
-        "reviewer_prs": len(kept_prs), "stopped": stopped, "seconds": round(time.perf_counter() - started, 3),
+        "reviewer_prs": len(kept_prs),
+        "stopped": stopped,
+        "seconds": round(time.perf_counter() - started, 3),
     }
     return CollectedHistory(target, comments, authored, default_branch, stats)
 
@@ -186,7 +225,9 @@ def _authored_prs(access: GitHubAccess, target: ReviewerRepo) -> list[int]:
     """Pull requests the reviewer opened: their comments there explain, they do not review."""
     query = f"repo:{target.repo} is:pr author:{target.reviewer}"
     try:
-        return with_transient_retry("searching the reviewer's own pull requests",
-                                    lambda: sorted(i.number for i in access.client.search_issues(query)))
+        return with_transient_retry(
+            "searching the reviewer's own pull requests",
+            lambda: sorted(i.number for i in access.client.search_issues(query)),
+        )
     except GithubException as exc:
         raise GitHubUnavailableError("searching pull requests", f"HTTP {exc.status}") from exc

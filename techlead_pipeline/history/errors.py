@@ -22,8 +22,10 @@ class NoReviewHistoryError(UserFacingError):
         if found == 0:
             msg = f"`{login}` has not left any review comments in {repo}, so there is no style to learn from."
         else:
-            msg = (f"`{login}` has only {found} usable review comment{'s' if found != 1 else ''} in {repo}; "
-                   f"I need at least {needed} to learn their style.")
+            msg = (
+                f"`{login}` has only {found} usable review comment{'s' if found != 1 else ''} in {repo}; "
+                f"I need at least {needed} to learn their style."
+            )
         super().__init__(msg)
         self.login, self.repo, self.found, self.needed = login, repo, found, needed
 

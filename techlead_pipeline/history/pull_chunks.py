@@ -21,8 +21,21 @@ from ..gitcmd import GitError, git_text
 from ..reviews.anchors import candidate_lines
 from .code_context import RepoMirror, Window, hunk_window
 
-CHUNK_COLUMNS = ["level", "chunk_id", "pull_number", "path", "language", "head_sha", "hunk", "side", "focus_line",
-                 "start_line", "code", "commented", "comment_ids"]
+CHUNK_COLUMNS = [
+    "level",
+    "chunk_id",
+    "pull_number",
+    "path",
+    "language",
+    "head_sha",
+    "hunk",
+    "side",
+    "focus_line",
+    "start_line",
+    "code",
+    "commented",
+    "comment_ids",
+]
 
 
 def _git(mirror: RepoMirror, *args: str) -> str | None:
@@ -62,24 +75,33 @@ def _window(files: _Files, sha: str, path: str, focus: int, window: int) -> Wind
     if lines is None:
         return None
     start = max(1, focus - window // 2)
-    return Window("ok", sha, focus, start, "\n".join(lines[start - 1: min(len(lines), start + window)]))
+    return Window("ok", sha, focus, start, "\n".join(lines[start - 1 : min(len(lines), start + window)]))
 
 
 def _at(chunk, files: _Files, head: str, base: str, side: str, focus: int, window: int) -> dict:
     """The prompt fields (hunk up to the line, code window) for one line of a chunk."""
-    focus_diff_line = next((ln for ln in chunk.lines if (ln.new_no if side == "RIGHT" else ln.old_no) == focus),
-                           chunk.lines[-1])
+    focus_diff_line = next(
+        (ln for ln in chunk.lines if (ln.new_no if side == "RIGHT" else ln.old_no) == focus), chunk.lines[-1]
+    )
     hunk = chunk.text(up_to=focus_diff_line)
     w = _window(files, head if side == "RIGHT" else base, chunk.path, focus, window) or hunk_window(hunk, side, window)
     return {"hunk": hunk, "side": side, "focus_line": focus, "start_line": w.start_line, "code": w.code}
 
 
-def reviewed_pull_chunks(mirror: RepoMirror, reviewer_comments: pd.DataFrame, default_branch: str, *,
-                         window: int = 20, max_bytes: int = 2_000_000, max_changed: int = 12) -> pd.DataFrame:
+def reviewed_pull_chunks(
+    mirror: RepoMirror,
+    reviewer_comments: pd.DataFrame,
+    default_branch: str,
+    *,
+    window: int = 20,
+    max_bytes: int = 2_000_000,
+    max_changed: int = 12,
+) -> pd.DataFrame:
     rows = []
     files = _Files(mirror, max_bytes)
-    line_comments = reviewer_comments[(reviewer_comments["in_reply_to_id"].isna())
-                                      & (reviewer_comments["subject_type"] != "file")]
+    line_comments = reviewer_comments[
+        (reviewer_comments["in_reply_to_id"].isna()) & (reviewer_comments["subject_type"] != "file")
+    ]
     for number, group in line_comments.groupby("pull_number"):
         head = Counter(group["original_commit_id"]).most_common(1)[0][0]
         base = pull_base(mirror, head, default_branch)
@@ -94,9 +116,13 @@ def reviewed_pull_chunks(mirror: RepoMirror, reviewer_comments: pd.DataFrame, de
             continue
         on_head = group[group["original_commit_id"] == head]
         for chunk in chunks:
-            hits = [c for c in on_head.to_dict("records")
-                    if c["path"] == chunk.path and not pd.isna(c["original_line"])
-                    and chunk.covers(int(c["original_line"]), c["side"] or "RIGHT")]
+            hits = [
+                c
+                for c in on_head.to_dict("records")
+                if c["path"] == chunk.path
+                and not pd.isna(c["original_line"])
+                and chunk.covers(int(c["original_line"]), c["side"] or "RIGHT")
+            ]
             commented_lines = {(c["side"] or "RIGHT", int(c["original_line"])) for c in hits}
             side = "RIGHT" if chunk.added else "LEFT"
             if hits:
@@ -104,17 +130,36 @@ def reviewed_pull_chunks(mirror: RepoMirror, reviewer_comments: pd.DataFrame, de
             else:
                 last = (chunk.added or chunk.removed)[-1]
                 focus = last.new_no if side == "RIGHT" else last.old_no
-            base_row = {"pull_number": int(number), "path": chunk.path, "language": chunk.language, "head_sha": head,
-                        "chunk_id": f"{number}:{chunk.path}:{chunk.hunk_index}:{chunk.chunk_index}"}
-            rows.append({**base_row, **_at(chunk, files, head, base, side, focus, window), "level": "chunk",
-                         "commented": bool(hits), "comment_ids": [int(c["id"]) for c in hits]})
+            base_row = {
+                "pull_number": int(number),
+                "path": chunk.path,
+                "language": chunk.language,
+                "head_sha": head,
+                "chunk_id": f"{number}:{chunk.path}:{chunk.hunk_index}:{chunk.chunk_index}",
+            }
+            rows.append(
+                {
+                    **base_row,
+                    **_at(chunk, files, head, base, side, focus, window),
+                    "level": "chunk",
+                    "commented": bool(hits),
+                    "comment_ids": [int(c["id"]) for c in hits],
+                }
+            )
             for line in candidate_lines(chunk):
                 line_side = "LEFT" if line.kind == "-" else "RIGHT"
                 number_ = line.new_no if line_side == "RIGHT" else line.old_no
                 if (line_side, number_) in commented_lines:
                     continue
-                rows.append({**base_row, **_at(chunk, files, head, base, line_side, number_, window),
-                             "level": "line", "commented": False, "comment_ids": []})
+                rows.append(
+                    {
+                        **base_row,
+                        **_at(chunk, files, head, base, line_side, number_, window),
+                        "level": "line",
+                        "commented": False,
+                        "comment_ids": [],
+                    }
+                )
     df = pd.DataFrame(rows, columns=CHUNK_COLUMNS)
     df["start_line"] = df["start_line"].astype("Int64")
     return df

@@ -33,8 +33,15 @@ def pull_number_of(comment: dict) -> int | None:
     return int(html.split("/pull/")[1].split("#")[0].split("/")[0])
 
 
-def decide_mention(comment: dict, repo: str, bot_login: str, *, permission_of: Callable[[str], str],
-                   user_exists: Callable[[str], bool], is_cached: Callable[[ReviewerRepo], bool]) -> MentionWork:
+def decide_mention(
+    comment: dict,
+    repo: str,
+    bot_login: str,
+    *,
+    permission_of: Callable[[str], str],
+    user_exists: Callable[[str], bool],
+    is_cached: Callable[[ReviewerRepo], bool],
+) -> MentionWork:
     commenter = (comment.get("user") or {}).get("login", "ghost")
     base = dict(comment_id=int(comment["id"]), repo=repo, pull_number=pull_number_of(comment), commenter=commenter)
     if commenter.lower() in (bot_login.lower(), f"{bot_login.lower()}[bot]"):
@@ -45,8 +52,11 @@ def decide_mention(comment: dict, repo: str, bot_login: str, *, permission_of: C
     if base["pull_number"] is None:
         return MentionWork("reply", **base, reply="I review pull requests: please mention me on one.")
     if permission_of(commenter) not in WRITE_PERMISSIONS:
-        return MentionWork("reply", **base, reply=(
-            f"Sorry `{commenter}`, only collaborators with write access to {repo} can ask me for a review."))
+        return MentionWork(
+            "reply",
+            **base,
+            reply=(f"Sorry `{commenter}`, only collaborators with write access to {repo} can ask me for a review."),
+        )
     if isinstance(command, MalformedMention):
         return MentionWork("reply", **base, reply=command.message)
     assert isinstance(command, MentionCommand)
@@ -55,7 +65,10 @@ def decide_mention(comment: dict, repo: str, bot_login: str, *, permission_of: C
     except InvalidNameError as exc:
         return MentionWork("reply", **base, reply=f"{exc}.")
     if not user_exists(target.reviewer):
-        return MentionWork("reply", **base, reply=(
-            f"I can't find a GitHub user called `{target.reviewer}`. Check the spelling of the login."))
+        return MentionWork(
+            "reply",
+            **base,
+            reply=(f"I can't find a GitHub user called `{target.reviewer}`. Check the spelling of the login."),
+        )
     train = command.force_reload or not is_cached(target)
     return MentionWork("run", **base, target=target, train=train, force_reload=command.force_reload)

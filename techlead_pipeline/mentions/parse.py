@@ -51,9 +51,9 @@ def parse_mention(body: str | None, bot_login: str) -> MentionCommand | Malforme
     mention = re.compile(rf"(?<![\w@/.-])@{re.escape(bot_login)}(?![\w-])", re.I)
     for line in _prose(body).split("\n"):
         match = mention.search(line)
-        if not match or line[:match.start()].strip(" \t" + _PUNCT):
+        if not match or line[: match.start()].strip(" \t" + _PUNCT):
             continue
-        words = [w.strip(_PUNCT) for w in line[match.end():].split()]
+        words = [w.strip(_PUNCT) for w in line[match.end() :].split()]
         words = [w for w in words if w]
         usage = f"say `@{bot_login} USERNAME` (optionally `--force-reload`), e.g. `@{bot_login} octocat`"
         flags = [w for w in words if w.startswith(("-", "—", "–"))]

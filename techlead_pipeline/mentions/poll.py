@@ -35,12 +35,21 @@ class MentionCursor:
     @classmethod
     def load(cls, raw: str | None) -> "MentionCursor":
         data = json.loads(raw) if raw else {}
-        return cls({repo: RepoCursor(**c) for repo, c in data.get("repos", {}).items()},
-                   dict(data.get("training", {})), list(data.get("waiting", [])))
+        return cls(
+            {repo: RepoCursor(**c) for repo, c in data.get("repos", {}).items()},
+            dict(data.get("training", {})),
+            list(data.get("waiting", [])),
+        )
 
     def dump(self) -> str:
-        return json.dumps({"repos": {r: asdict(c) for r, c in self.repos.items()}, "training": self.training,
-                           "waiting": self.waiting}, sort_keys=True)
+        return json.dumps(
+            {
+                "repos": {r: asdict(c) for r, c in self.repos.items()},
+                "training": self.training,
+                "waiting": self.waiting,
+            },
+            sort_keys=True,
+        )
 
     def for_repo(self, repo: str, lookback_s: int, now: datetime | None = None) -> RepoCursor:
         if repo not in self.repos:  # a new repository: act on recent mentions only, never on old history
@@ -67,8 +76,11 @@ def poll_comments(access: GitHubAccess, repo: str, cursor: RepoCursor) -> PollRe
     etag = None
     for page in range(1, MAX_PAGES + 1):
         status, response_headers, body = with_transient_retry(
-            f"polling comments of {repo}", lambda: requester.requestJson(
-                "GET", url, parameters={**params, "page": page}, headers=headers if page == 1 else {}))
+            f"polling comments of {repo}",
+            lambda: requester.requestJson(
+                "GET", url, parameters={**params, "page": page}, headers=headers if page == 1 else {}
+            ),
+        )
         requests += 1
         if status == 304:
             return PollResult([], True, requests)

@@ -51,8 +51,12 @@ def range_anchor(chunk: Chunk, first: DiffLine, last: DiffLine) -> Anchor:
 
 def candidate_lines(chunk: Chunk, limit: int = 40) -> list[DiffLine]:
     """Lines a comment may sit on: added lines; for a deletion-only chunk, deleted lines."""
-    lines = [ln for ln in chunk.added if ln.text.strip()] or chunk.added or \
-        [ln for ln in chunk.removed if ln.text.strip()] or chunk.removed
+    lines = (
+        [ln for ln in chunk.added if ln.text.strip()]
+        or chunk.added
+        or [ln for ln in chunk.removed if ln.text.strip()]
+        or chunk.removed
+    )
     return lines[-limit:]
 
 
@@ -61,8 +65,11 @@ def default_focus(chunk: Chunk) -> DiffLine:
 
 
 def is_valid(anchor: Anchor, chunk: Chunk) -> bool:
-    numbers = {number_on_side(ln, anchor.side) for ln in chunk.lines
-               if (anchor.side == "RIGHT" and ln.kind in "+ ") or (anchor.side == "LEFT" and ln.kind in "- ")}
+    numbers = {
+        number_on_side(ln, anchor.side)
+        for ln in chunk.lines
+        if (anchor.side == "RIGHT" and ln.kind in "+ ") or (anchor.side == "LEFT" and ln.kind in "- ")
+    }
     if anchor.line not in numbers:
         return False
     return anchor.start_line is None or (anchor.start_line in numbers and anchor.start_line < anchor.line)

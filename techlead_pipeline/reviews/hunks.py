@@ -31,8 +31,15 @@ class HunkReview:
     candidates: list[Candidate]
 
     def prompt(self, candidate: Candidate) -> str:
-        return user_prompt(self.chunk.path, self.chunk.language, self.chunk.text(up_to=candidate.line),
-                           candidate.code, candidate.start_line, candidate.focus_line, candidate.side)
+        return user_prompt(
+            self.chunk.path,
+            self.chunk.language,
+            self.chunk.text(up_to=candidate.line),
+            candidate.code,
+            candidate.start_line,
+            candidate.focus_line,
+            candidate.side,
+        )
 
     def anchor(self, candidate: Candidate) -> Anchor:
         return anchor_at(self.chunk, candidate.line)
@@ -46,7 +53,7 @@ class PreparedReview:
 
 def _window_from_lines(lines: list[str], focus: int, window: int = WINDOW) -> tuple[str, int, str]:
     start = max(1, focus - window // 2)
-    chosen = lines[start - 1: start - 1 + window]
+    chosen = lines[start - 1 : start - 1 + window]
     return "\n".join(chosen), start, retrieval_key(lines, focus - 1)
 
 
@@ -59,8 +66,14 @@ def _window_from_chunk(chunk: Chunk, line: DiffLine) -> tuple[str, int, str]:
     return "\n".join(texts), start, retrieval_key(texts, index)
 
 
-def prepare(changes: list[FileChange], new_file_text: Callable[[str], str | None], *, max_changed: int = 12,
-            max_hunks: int = 300, max_candidates: int = 40) -> PreparedReview:
+def prepare(
+    changes: list[FileChange],
+    new_file_text: Callable[[str], str | None],
+    *,
+    max_changed: int = 12,
+    max_hunks: int = 300,
+    max_candidates: int = 40,
+) -> PreparedReview:
     skipped = [f"`{c.path}`: {c.skipped}" for c in changes if c.skipped]
     chunks = chunk_changes(changes, max_changed=max_changed)
     if len(chunks) > max_hunks:

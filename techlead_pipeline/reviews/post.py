@@ -53,8 +53,15 @@ def _rejected_indices(exc: GithubException, count: int) -> set[int]:
     return {int(i) for i in re.findall(r"comments\[(\d+)\]", text) if int(i) < count}
 
 
-def post_review(access: GitHubAccess, repo_name: str, number: int, head_sha: str, comments: list[DraftComment],
-                summary: str, mention_id: str) -> PostedReview:
+def post_review(
+    access: GitHubAccess,
+    repo_name: str,
+    number: int,
+    head_sha: str,
+    comments: list[DraftComment],
+    summary: str,
+    mention_id: str,
+) -> PostedReview:
     repo = access.client.get_repo(repo_name, lazy=True)
     pr = repo.get_pull(number)
     existing = find_existing_review(pr, mention_id)
@@ -67,10 +74,15 @@ def post_review(access: GitHubAccess, repo_name: str, number: int, head_sha: str
     for attempt in range(MAX_ATTEMPTS):
         body = _summary(summary, rejected, mention_id)
         try:
-            review = write_once(f"posting the review on #{number}",
-                                lambda: pr.create_review(commit=commit, body=body, event="COMMENT",
-                                                         comments=[c.payload() for c in pending]),
-                                lambda: find_existing_review(pr, mention_id), backoff=backoff, budget=access.write_budget)
+            review = write_once(
+                f"posting the review on #{number}",
+                lambda: pr.create_review(
+                    commit=commit, body=body, event="COMMENT", comments=[c.payload() for c in pending]
+                ),
+                lambda: find_existing_review(pr, mention_id),
+                backoff=backoff,
+                budget=access.write_budget,
+            )
             return PostedReview(review.id, review.html_url, pending, rejected)
         except GithubException as exc:
             if exc.status != 422 or not pending:
@@ -88,7 +100,9 @@ def _summary(summary: str, rejected: list[DraftComment], mention_id: str) -> str
     parts = [summary]
     if rejected:
         where = ", ".join(f"`{c.anchor.path}:{c.anchor.line}`" for c in rejected[:10])
-        parts.append(f"GitHub refused {len(rejected)} comment{'s' if len(rejected) != 1 else ''} "
-                     f"(no longer part of the diff?): {where}.")
+        parts.append(
+            f"GitHub refused {len(rejected)} comment{'s' if len(rejected) != 1 else ''} "
+            f"(no longer part of the diff?): {where}."
+        )
     parts.append(marker(mention_id, "review"))
     return "\n\n".join(parts)

@@ -43,9 +43,13 @@ class PullRequestData:
             if self._access is not None:
                 try:
                     repo = self._access.client.get_repo(self.repo, lazy=True)
-                    content = with_transient_retry(f"reading {path}", lambda: repo.get_contents(path, ref=self.head_sha))
+                    content = with_transient_retry(
+                        f"reading {path}", lambda: repo.get_contents(path, ref=self.head_sha)
+                    )
                     self.api_calls += 1
-                    raw = base64.b64decode(content.content or "") if getattr(content, "encoding", "") == "base64" else b""
+                    raw = (
+                        base64.b64decode(content.content or "") if getattr(content, "encoding", "") == "base64" else b""
+                    )
                     if raw and b"\0" not in raw[:8000] and len(raw) <= MAX_FILE_BYTES:
                         self._texts[path] = raw.decode("utf-8", "replace")
                 except (GithubException, UserFacingError) as exc:
@@ -60,8 +64,21 @@ def load_pull_request(access: GitHubAccess, repo_name: str, number: int) -> Pull
         pr = with_transient_retry(f"reading pull request #{number}", lambda: repo.get_pull(number))
     except UnknownObjectException:
         raise PullRequestNotFound(repo_name, number) from None
-    files = with_transient_retry("listing changed files", lambda: [
-        {"filename": f.filename, "status": f.status, "patch": f.patch, "previous_filename": f.previous_filename}
-        for f in pr.get_files()])
-    return PullRequestData(repo_name, number, pr.head.sha, pr.user.login if pr.user else "ghost", pr.title,
-                           pr.state, parse_pull_files(files), access, api_calls=1 + max(1, -(-len(files) // 100)))
+    files = with_transient_retry(
+        "listing changed files",
+        lambda: [
+            {"filename": f.filename, "status": f.status, "patch": f.patch, "previous_filename": f.previous_filename}
+            for f in pr.get_files()
+        ],
+    )
+    return PullRequestData(
+        repo_name,
+        number,
+        pr.head.sha,
+        pr.user.login if pr.user else "ghost",
+        pr.title,
+        pr.state,
+        parse_pull_files(files),
+        access,
+        api_calls=1 + max(1, -(-len(files) // 100)),
+    )

@@ -7,8 +7,9 @@ from ..github_api.writes import write_once
 from .markers import has_marker, marker
 
 
-def post_reply(access: GitHubAccess, repo: str, number: int, body: str, mention_id: str | None = None,
-               kind: str = "reply") -> bool:
+def post_reply(
+    access: GitHubAccess, repo: str, number: int, body: str, mention_id: str | None = None, kind: str = "reply"
+) -> bool:
     """Posts `body` as an issue comment; with a mention id, never twice for the same mention.
 
     Returns whether a comment was posted.
@@ -23,6 +24,11 @@ def post_reply(access: GitHubAccess, repo: str, number: int, body: str, mention_
         if existing() is not None:
             return False
         text = f"{body}\n\n{marker(mention_id, kind)}"
-    write_once(f"replying on #{number}", lambda: issue.create_comment(text),
-               existing if mention_id else None, backoff=access.settings.retry_backoff, budget=access.write_budget)
+    write_once(
+        f"replying on #{number}",
+        lambda: issue.create_comment(text),
+        existing if mention_id else None,
+        backoff=access.settings.retry_backoff,
+        budget=access.write_budget,
+    )
     return True

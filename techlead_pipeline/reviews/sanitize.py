@@ -16,10 +16,12 @@ REDACTED = "[redacted]"
 _HTML_COMMENT = re.compile(r"<!--.*?(-->|$)", re.S)
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
-_HTML_ELEMENTS = ("a|abbr|audio|b|base|blockquote|body|br|button|code|del|details|div|em|embed|form|h[1-6]|head|hr|"
-                  "html|i|iframe|img|input|ins|kbd|li|link|meta|object|ol|p|picture|pre|q|s|samp|script|"
-                  "section|select|source|span|strong|style|sub|summary|sup|svg|table|tbody|td|textarea|th|"
-                  "thead|tr|u|ul|video")
+_HTML_ELEMENTS = (
+    "a|abbr|audio|b|base|blockquote|body|br|button|code|del|details|div|em|embed|form|h[1-6]|head|hr|"
+    "html|i|iframe|img|input|ins|kbd|li|link|meta|object|ol|p|picture|pre|q|s|samp|script|"
+    "section|select|source|span|strong|style|sub|summary|sup|svg|table|tbody|td|textarea|th|"
+    "thead|tr|u|ul|video"
+)
 _TAG = re.compile(rf"</?(?:{_HTML_ELEMENTS})\b[^<>]*>?", re.I)
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -43,7 +45,7 @@ def _outside_code(text: str, fn) -> str:
     """Applies `fn` to the parts of `text` that are not inline code spans."""
     out, last = [], 0
     for m in _CODE_SPAN.finditer(text):
-        out.append(fn(text[last:m.start()]))
+        out.append(fn(text[last : m.start()]))
         out.append(m.group(0))
         last = m.end()
     out.append(fn(text[last:]))

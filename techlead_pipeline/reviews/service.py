@@ -44,8 +44,9 @@ class ReviewOutcome:
     summary: str = ""
 
     def as_records(self) -> list[dict]:
-        return [{"path": c.anchor.path, "line": c.anchor.line, "side": c.anchor.side, "body": c.body}
-                for c in self.comments]
+        return [
+            {"path": c.anchor.path, "line": c.anchor.line, "side": c.anchor.side, "body": c.body} for c in self.comments
+        ]
 
 
 def served_bundle(store: AdapterStore, target: ReviewerRepo) -> AdapterBundle:
@@ -55,9 +56,15 @@ def served_bundle(store: AdapterStore, target: ReviewerRepo) -> AdapterBundle:
     return bundle
 
 
-def make_backend(kind: str, target: ReviewerRepo, bundle: AdapterBundle, adapters_root: Path,
-                 vllm_url: str | None = None, server_adapters_root: str | None = None,
-                 base_model_dir: str | None = None) -> ReviewerBackend:
+def make_backend(
+    kind: str,
+    target: ReviewerRepo,
+    bundle: AdapterBundle,
+    adapters_root: Path,
+    vllm_url: str | None = None,
+    server_adapters_root: str | None = None,
+    base_model_dir: str | None = None,
+) -> ReviewerBackend:
     """The backend for `kind`; `auto` follows what the bundle's manifest says is served."""
     if kind not in BACKENDS:
         raise ValueError(f"unknown backend {kind!r}; one of {', '.join(BACKENDS)}")
@@ -80,12 +87,17 @@ def make_backend(kind: str, target: ReviewerRepo, bundle: AdapterBundle, adapter
 
     if not vllm_url:
         raise ValueError("the vllm backend needs TECHLEAD_VLLM_URL")
-    return VllmBackend(target, bundle, VllmClient(vllm_url), adapters_root,
-                       server_adapters_root or str(adapters_root), retrieval)
+    return VllmBackend(
+        target, bundle, VllmClient(vllm_url), adapters_root, server_adapters_root or str(adapters_root), retrieval
+    )
 
 
-def review_changes(changes: list[FileChange], new_file_text: Callable[[str], str | None], backend: ReviewerBackend,
-                   secrets: tuple[str, ...] = ()) -> tuple[list[DraftComment], PreparedReview, dict]:
+def review_changes(
+    changes: list[FileChange],
+    new_file_text: Callable[[str], str | None],
+    backend: ReviewerBackend,
+    secrets: tuple[str, ...] = (),
+) -> tuple[list[DraftComment], PreparedReview, dict]:
     timings = {}
     t = time.perf_counter()
     prepared = prepare(changes, new_file_text)
@@ -104,14 +116,18 @@ def review_changes(changes: list[FileChange], new_file_text: Callable[[str], str
     return drafts, prepared, timings
 
 
-def summary_text(target: ReviewerRepo, bundle: AdapterBundle, backend: str, drafts: list, hunks: int,
-                 skipped: list[str]) -> str:
+def summary_text(
+    target: ReviewerRepo, bundle: AdapterBundle, backend: str, drafts: list, hunks: int, skipped: list[str]
+) -> str:
     learned = bundle.manifest.get("dataset", {}).get("train_comments") or bundle.manifest.get("retrieval", {}).get(
-        "comments")
-    lines = [f"**Review in the style of `{target.reviewer}`** — learned from {learned or 'their'} review comments "
-             f"in this repository (`{backend}` backend, adapter `{bundle.version}`).",
-             f"{len(drafts)} comment{'s' if len(drafts) != 1 else ''} on {hunks} hunk{'s' if hunks != 1 else ''}; "
-             f"the rest looked fine in their eyes."]
+        "comments"
+    )
+    lines = [
+        f"**Review in the style of `{target.reviewer}`** — learned from {learned or 'their'} review comments "
+        f"in this repository (`{backend}` backend, adapter `{bundle.version}`).",
+        f"{len(drafts)} comment{'s' if len(drafts) != 1 else ''} on {hunks} hunk{'s' if hunks != 1 else ''}; "
+        f"the rest looked fine in their eyes.",
+    ]
     if bundle.manifest.get("serving_note"):
         lines.append(bundle.manifest["serving_note"])
     if skipped:
@@ -119,14 +135,22 @@ def summary_text(target: ReviewerRepo, bundle: AdapterBundle, backend: str, draf
     return "\n\n".join(lines)
 
 
-def review_pull_request(access: GitHubAccess, target: ReviewerRepo, number: int, backend: ReviewerBackend,
-                        bundle: AdapterBundle, mention_id: str, post: bool = True,
-                        secrets: tuple[str, ...] = ()) -> ReviewOutcome:
+def review_pull_request(
+    access: GitHubAccess,
+    target: ReviewerRepo,
+    number: int,
+    backend: ReviewerBackend,
+    bundle: AdapterBundle,
+    mention_id: str,
+    post: bool = True,
+    secrets: tuple[str, ...] = (),
+) -> ReviewOutcome:
     started = time.perf_counter()
     pull = load_pull_request(access, target.repo, number)
     fetch_s = time.perf_counter() - started
-    drafts, prepared, timings = review_changes(pull.changes, pull.new_file_text, backend,
-                                               secrets + (access.current_token().reveal(),))
+    drafts, prepared, timings = review_changes(
+        pull.changes, pull.new_file_text, backend, secrets + (access.current_token().reveal(),)
+    )
     timings = {"fetch_s": fetch_s + 0.0, **timings}
     summary = summary_text(target, bundle, backend.name, drafts, len(prepared.hunks), prepared.skipped)
     outcome = ReviewOutcome(backend.name, drafts, len(prepared.hunks), prepared.skipped, timings, summary=summary)

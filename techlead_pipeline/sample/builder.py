@@ -45,8 +45,15 @@ USERS = [
     {"login": BOT_LOGIN, "id": 1009, "type": "User", "name": "Tech Lead Bot"},
     {"login": OWNER, "id": 1010, "type": "Organization", "name": "ACME Labs"},
 ]
-COLLABORATORS = {LEAD: "admin", "tomas-b": "write", "priya-r": "write", "dev-jonah": "write",
-                 "li-wei": "write", "new-hire": "write", BOT_LOGIN: "write"}
+COLLABORATORS = {
+    LEAD: "admin",
+    "tomas-b": "write",
+    "priya-r": "write",
+    "dev-jonah": "write",
+    "li-wei": "write",
+    "new-hire": "write",
+    BOT_LOGIN: "write",
+}
 AUTHORS = ("dev-jonah", "li-wei", "tomas-b", "priya-r")
 MODULES = ("invoices", "payments", "ledger", "refunds", "reports", "customers")
 LINT_MESSAGES = (
@@ -54,8 +61,14 @@ LINT_MESSAGES = (
     "ruff: `F841` local variable is assigned to but never used",
     "mypy: Function is missing a return type annotation  [no-untyped-def]",
 )
-REPLIES = ("done", "good catch — fixed", "fixed in the next commit", "ah, right. will do", "Done.",
-           "makes sense, updated")
+REPLIES = (
+    "done",
+    "good catch — fixed",
+    "fixed in the next commit",
+    "ah, right. will do",
+    "Done.",
+    "makes sense, updated",
+)
 
 
 @dataclass
@@ -251,18 +264,33 @@ def _build_history(work: _Repo, rng: random.Random, crc: list[str], writer: _Fun
         lines, _ = writer.function([])
         work.write(f"billing_core/{module}.py", _module_header(module) + "\n\n" + "\n".join(lines) + "\n")
     work.write("billing_core/__init__.py", '"""ACME billing core."""\n\n__version__ = "1.0.0"\n')
-    work.write("billing_core/util.py", '"""Shared helpers."""\n\n\ndef build_entries(batch):\n    return list(batch)\n\n\n'
-               'def compute_discount(customer_id, total):\n    return 0\n\n\nclass _Retry:\n    def wait(self):\n'
-               '        return None\n\n\nretry_policy = _Retry()\n')
-    legacy = ['"""CSV export kept for the old finance dashboard."""', "", "import csv", "", "",
-              "def export_csv(rows, path):", '    with open(path, "w", newline="") as fh:',
-              "        writer = csv.writer(fh)", "        for row in rows:", "            writer.writerow(row)",
-              "    return path", ""]
+    work.write(
+        "billing_core/util.py",
+        '"""Shared helpers."""\n\n\ndef build_entries(batch):\n    return list(batch)\n\n\n'
+        "def compute_discount(customer_id, total):\n    return 0\n\n\nclass _Retry:\n    def wait(self):\n"
+        "        return None\n\n\nretry_policy = _Retry()\n",
+    )
+    legacy = [
+        '"""CSV export kept for the old finance dashboard."""',
+        "",
+        "import csv",
+        "",
+        "",
+        "def export_csv(rows, path):",
+        '    with open(path, "w", newline="") as fh:',
+        "        writer = csv.writer(fh)",
+        "        for row in rows:",
+        "            writer.writerow(row)",
+        "    return path",
+        "",
+    ]
     work.write("billing_core/legacy_export.py", "\n".join(legacy))
     work.write("docs/logo.png", _png(1))
     work.write("README.md", "# billing_core\n\nInvoices, payments and the ledger for ACME.\n")
-    work.write("tests/test_invoices.py", "from billing_core import invoices\n\n\ndef test_module_loads():\n"
-               "    assert invoices.CENT\n")
+    work.write(
+        "tests/test_invoices.py",
+        "from billing_core import invoices\n\n\ndef test_module_loads():\n    assert invoices.CENT\n",
+    )
     work.commit("Initial import of billing_core", when, "tomas-b")
 
     pulls: list[_Pull] = []
@@ -304,9 +332,13 @@ def _build_history(work: _Repo, rng: random.Random, crc: list[str], writer: _Fun
             smell = SMELLS_BY_ID[sid]
             file_lines = work.read_lines(path)
             if smell.on_def:
-                file_lines[line - 1] = file_lines[line - 1].replace(f", {ctx['param']}=[]", f", {ctx['param']}=None") \
-                    if sid == "mutable_default" else file_lines[line - 1].replace("(customer_id, items):",
-                                                                                   "(customer_id: str, items: list) -> dict:")
+                file_lines[line - 1] = (
+                    file_lines[line - 1].replace(f", {ctx['param']}=[]", f", {ctx['param']}=None")
+                    if sid == "mutable_default"
+                    else file_lines[line - 1].replace(
+                        "(customer_id, items):", "(customer_id: str, items: list) -> dict:"
+                    )
+                )
             elif len(smell.fixed) == len(smell.lines):
                 start = line - 1 - smell.anchor
                 for i, fixed_line in enumerate(smell.render(ctx, fixed=True)):
@@ -323,14 +355,30 @@ def _build_history(work: _Repo, rng: random.Random, crc: list[str], writer: _Fun
             if c.reply_to is None and c.user not in review_ids:
                 rid = 500_000 + len(reviews) + 1
                 review_ids[c.user] = rid
-                reviews.append({"id": rid, "pull_number": number, "user": c.user, "body": "",
-                                "state": "COMMENTED", "commit_id": pr.commits[0],
-                                "submitted_at": _iso(c.created)})
+                reviews.append(
+                    {
+                        "id": rid,
+                        "pull_number": number,
+                        "user": c.user,
+                        "body": "",
+                        "state": "COMMENTED",
+                        "commit_id": pr.commits[0],
+                        "submitted_at": _iso(c.created),
+                    }
+                )
         work.git("checkout", "-q", "main")
         if pr.state == "closed":
             merged = created + timedelta(days=1, hours=20)
-            work.git("merge", "-q", "--no-ff", "-m", f"Merge pull request #{number} from {branch}", branch,
-                     when=merged, author=LEAD)
+            work.git(
+                "merge",
+                "-q",
+                "--no-ff",
+                "-m",
+                f"Merge pull request #{number} from {branch}",
+                branch,
+                when=merged,
+                author=LEAD,
+            )
             pr.merged_at = pr.closed_at = merged
         pulls.append(pr)
     return pulls, comments, reviews
@@ -364,11 +412,12 @@ def _edit_for_pull(work, rng, writer, number, demo_pr, big_pr, extra_targets):
             lines = work.read_lines(path)
             for i, line in enumerate(lines):
                 if line.strip().startswith("total = sum(item.amount"):
-                    lines[i] = line.replace("sum(item.amount for item in items)",
-                                            "sum((item.amount for item in items), Decimal(0))")
+                    lines[i] = line.replace(
+                        "sum(item.amount for item in items)", "sum((item.amount for item in items), Decimal(0))"
+                    )
                 elif line.strip().startswith("validated = [item"):
                     lines[i] = line.replace("item.quantity > 0", "item.quantity >= 1")
-                elif line.strip().startswith('"""') and line.endswith("for one customer.\"\"\""):
+                elif line.strip().startswith('"""') and line.endswith('for one customer."""'):
                     lines[i] = line.replace("for one customer.", "for a single customer.")
             work.write(path, "\n".join(lines))
         fn, anchors = writer.function(["float_money", "debug_print"])
@@ -376,14 +425,16 @@ def _edit_for_pull(work, rng, writer, number, demo_pr, big_pr, extra_targets):
         return title, targets
     if number == demo_pr:
         title = "Add refund batching and card retries"
-        for module, smells in (("refunds", ["float_money", "bare_except", "missing_types"]),
-                               ("payments", ["logs_card_number", "request_no_timeout"]),
-                               ("ledger", ["percent_format", "eq_none"])):
+        for module, smells in (
+            ("refunds", ["float_money", "bare_except", "missing_types"]),
+            ("payments", ["logs_card_number", "request_no_timeout"]),
+            ("ledger", ["percent_format", "eq_none"]),
+        ):
             fn, anchors = writer.function(smells)
             targets += _append_function(work, f"billing_core/{module}.py", fn, anchors)
         work.write("docs/logo.png", _png(3))
         work.git("mv", "tests/test_invoices.py", "tests/test_invoice_module.py")
-        work.write("billing_core/settings.toml", "[billing]\ncurrency = \"EUR\"")  # no final newline
+        work.write("billing_core/settings.toml", '[billing]\ncurrency = "EUR"')  # no final newline
         return title, targets
     if number == 7:
         title = "Rename util module to helpers"
@@ -400,9 +451,15 @@ def _edit_for_pull(work, rng, writer, number, demo_pr, big_pr, extra_targets):
         old = work.read_lines("billing_core/legacy_export.py")
         (work.path / "billing_core/legacy_export.py").unlink()
         line = next(i for i, text in enumerate(old, 1) if text.startswith("def export_csv"))
-        extra_targets.append(("billing_core/legacy_export.py", line, "LEFT",
-                              "is anything still calling `export_csv`? finance pulls that csv every monday — "
-                              "check with them before we drop it."))
+        extra_targets.append(
+            (
+                "billing_core/legacy_export.py",
+                line,
+                "LEFT",
+                "is anything still calling `export_csv`? finance pulls that csv every monday — "
+                "check with them before we drop it.",
+            )
+        )
         fn, anchors = writer.function(_pick_smells(rng, 3))
         targets += _append_function(work, "billing_core/reports.py", fn, anchors)
         return title, targets
@@ -455,13 +512,20 @@ def _review(work, rng, crc, pr: _Pull, targets, extra_targets, commit) -> list[_
         return c
 
     diff = pull_diff(work.path, pr.base_sha, commit)
-    added_lines = [(path, line) for path, a in diff.anchors.items() if path.endswith(".py")
-                   for line in sorted(a["RIGHT"]) if work.read_lines(path)[line - 1].strip()]
+    added_lines = [
+        (path, line)
+        for path, a in diff.anchors.items()
+        if path.endswith(".py")
+        for line in sorted(a["RIGHT"])
+        if work.read_lines(path)[line - 1].strip()
+    ]
     lead_reviews = pr.author != LEAD
     for path, line, sid, ctx in targets:
         smell = SMELLS_BY_ID[sid]
         if lead_reviews and rng.random() < 0.88:
-            c = add(user=LEAD, body=smell.lead_comment(ctx, rng), path=path, line=line, smell_key=(path, line, sid, ctx))
+            c = add(
+                user=LEAD, body=smell.lead_comment(ctx, rng), path=path, line=line, smell_key=(path, line, sid, ctx)
+            )
             if rng.random() < 0.03:  # a double-submitted comment: exact duplicate
                 add(user=LEAD, body=c.body, path=path, line=line)
             if rng.random() < 0.3:
@@ -490,12 +554,20 @@ def _review(work, rng, crc, pr: _Pull, targets, extra_targets, commit) -> list[_
     if not lead_reviews and added_lines:
         # The lead explains her own change; the dataset must not learn from these.
         path, line = rng.choice(added_lines)
-        add(user=LEAD, body="heads-up: this moves to the new ledger api next sprint, so I kept it minimal.",
-            path=path, line=line)
+        add(
+            user=LEAD,
+            body="heads-up: this moves to the new ledger api next sprint, so I kept it minimal.",
+            path=path,
+            line=line,
+        )
         for path, line, sid, ctx in targets[:2]:
             if rng.random() < 0.6:
-                add(user="priya-r", body=SMELLS_BY_ID[sid].formal_comment(ctx, rng) if SMELLS_BY_ID[sid].formal
-                    else rng.choice(crc), path=path, line=line)
+                add(
+                    user="priya-r",
+                    body=SMELLS_BY_ID[sid].formal_comment(ctx, rng) if SMELLS_BY_ID[sid].formal else rng.choice(crc),
+                    path=path,
+                    line=line,
+                )
     return out
 
 
@@ -518,70 +590,126 @@ def _write_records(dest: Path, repo_dir: Path, pulls: list[_Pull], comments: lis
         outdated = c.outdated
         in_reply = ids.get(c.reply_to) if c.reply_to is not None else None
         rec = {
-            "id": c.id, "pull_number": c.pull, "user": c.user, "body": c.body, "path": c.path,
-            "commit_id": head, "original_commit_id": original,
+            "id": c.id,
+            "pull_number": c.pull,
+            "user": c.user,
+            "body": c.body,
+            "path": c.path,
+            "commit_id": head,
+            "original_commit_id": original,
             "diff_hunk": hunk_up_to(first_diff.text, c.path, c.line, c.side) if c.line else "",
-            "line": None if outdated else c.line, "original_line": c.line,
-            "side": c.side, "start_line": None, "original_start_line": None, "start_side": None,
+            "line": None if outdated else c.line,
+            "original_line": c.line,
+            "side": c.side,
+            "start_line": None,
+            "original_start_line": None,
+            "start_side": None,
             "position": None if outdated else diff_position(first_diff.text, c.path, c.line, c.side),
             "original_position": diff_position(first_diff.text, c.path, c.line, c.side),
             "subject_type": "file" if c.subject_type == "file" else "line",
             "in_reply_to_id": in_reply,
             "pull_request_review_id": review_by.get((c.pull, c.user)),
-            "created_at": _iso(c.created), "updated_at": _iso(c.created),
+            "created_at": _iso(c.created),
+            "updated_at": _iso(c.created),
             "author_association": "MEMBER" if c.user in COLLABORATORS else "NONE",
         }
         if rec["subject_type"] == "file":
             rec["side"] = None
         if in_reply is not None:
             parent = next(r for r in records if r["id"] == in_reply)
-            rec.update({k: parent[k] for k in ("diff_hunk", "line", "original_line", "side", "position",
-                                               "original_position", "path")})
+            rec.update(
+                {
+                    k: parent[k]
+                    for k in ("diff_hunk", "line", "original_line", "side", "position", "original_position", "path")
+                }
+            )
         records.append(rec)
     pull_records = []
     for p in pulls:
         updated = p.closed_at or p.created + timedelta(days=1)
-        pull_records.append({
-            "number": p.number, "title": p.title, "body": f"{p.title}.\n\nPart of the billing roadmap.",
-            "user": p.author, "state": p.state, "created_at": _iso(p.created), "updated_at": _iso(updated),
-            "closed_at": _iso(p.closed_at) if p.closed_at else None,
-            "merged_at": _iso(p.merged_at) if p.merged_at else None,
-            "head_ref": p.branch, "head_sha": p.commits[-1], "base_ref": "main", "base_sha": p.base_sha,
-            "commits": len(p.commits),
-        })
+        pull_records.append(
+            {
+                "number": p.number,
+                "title": p.title,
+                "body": f"{p.title}.\n\nPart of the billing roadmap.",
+                "user": p.author,
+                "state": p.state,
+                "created_at": _iso(p.created),
+                "updated_at": _iso(updated),
+                "closed_at": _iso(p.closed_at) if p.closed_at else None,
+                "merged_at": _iso(p.merged_at) if p.merged_at else None,
+                "head_ref": p.branch,
+                "head_sha": p.commits[-1],
+                "base_ref": "main",
+                "base_sha": p.base_sha,
+                "commits": len(p.commits),
+            }
+        )
     issue_comments = [
-        {"id": 3_000_001 + i, "issue_number": p.number, "user": LEAD if p.author != LEAD else "tomas-b",
-         "body": rng.choice(("LGTM once CI is green.", "merging, thanks!", "can you rebase on main?")),
-         "created_at": _iso(p.created + timedelta(days=1, hours=2)),
-         "updated_at": _iso(p.created + timedelta(days=1, hours=2))}
-        for i, p in enumerate(pulls) if p.state == "closed" and i % 3 == 0
+        {
+            "id": 3_000_001 + i,
+            "issue_number": p.number,
+            "user": LEAD if p.author != LEAD else "tomas-b",
+            "body": rng.choice(("LGTM once CI is green.", "merging, thanks!", "can you rebase on main?")),
+            "created_at": _iso(p.created + timedelta(days=1, hours=2)),
+            "updated_at": _iso(p.created + timedelta(days=1, hours=2)),
+        }
+        for i, p in enumerate(pulls)
+        if p.state == "closed" and i % 3 == 0
     ]
     # An old mention from before the bot was installed: a new deployment must not act on it.
-    issue_comments.append({"id": 3_100_001, "issue_number": pulls[10].number, "user": "tomas-b",
-                           "body": f"@{BOT_LOGIN} {LEAD}", "created_at": _iso(pulls[10].created + timedelta(days=1)),
-                           "updated_at": _iso(pulls[10].created + timedelta(days=1))})
+    issue_comments.append(
+        {
+            "id": 3_100_001,
+            "issue_number": pulls[10].number,
+            "user": "tomas-b",
+            "body": f"@{BOT_LOGIN} {LEAD}",
+            "created_at": _iso(pulls[10].created + timedelta(days=1)),
+            "updated_at": _iso(pulls[10].created + timedelta(days=1)),
+        }
+    )
     _dump(repo_dir / "review_comments.json", records)
     _dump(repo_dir / "pulls.json", pull_records)
     _dump(repo_dir / "reviews.json", reviews)
     _dump(repo_dir / "issue_comments.json", issue_comments)
     _dump(repo_dir / "collaborators.json", COLLABORATORS)
-    _dump(repo_dir / "repository.json", {
-        "id": 880_001, "default_branch": "main", "private": True,
-        "description": "Invoices, payments and the ledger for ACME.",
-        "created_at": _iso(T0 - timedelta(days=30)), "pushed_at": _iso(pulls[-1].created),
-    })
+    _dump(
+        repo_dir / "repository.json",
+        {
+            "id": 880_001,
+            "default_branch": "main",
+            "private": True,
+            "description": "Invoices, payments and the ledger for ACME.",
+            "created_at": _iso(T0 - timedelta(days=30)),
+            "pushed_at": _iso(pulls[-1].created),
+        },
+    )
     key_pem = resources.files("techlead_pipeline.sample").joinpath("data/standin_app_private_key.pem").read_bytes()
-    public_pem = serialization.load_pem_private_key(key_pem, password=None).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    public_pem = (
+        serialization.load_pem_private_key(key_pem, password=None)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     tokens = {_token(u["login"]): u["login"] for u in USERS if u["type"] == "User"}
-    _dump(dest / "fixture.json", {
-        "repositories": [f"{OWNER}/{REPO}"],
-        "users": USERS,
-        "tokens": tokens,
-        "apps": [{"id": APP_ID, "slug": BOT_LOGIN, "name": "Tech Lead Bot", "owner": OWNER,
-                  "public_key_pem": public_pem,
-                  "installations": [{"id": INSTALLATION_ID, "account": OWNER, "repos": [f"{OWNER}/{REPO}"]}]}],
-    })
+    _dump(
+        dest / "fixture.json",
+        {
+            "repositories": [f"{OWNER}/{REPO}"],
+            "users": USERS,
+            "tokens": tokens,
+            "apps": [
+                {
+                    "id": APP_ID,
+                    "slug": BOT_LOGIN,
+                    "name": "Tech Lead Bot",
+                    "owner": OWNER,
+                    "public_key_pem": public_pem,
+                    "installations": [{"id": INSTALLATION_ID, "account": OWNER, "repos": [f"{OWNER}/{REPO}"]}],
+                }
+            ],
+        },
+    )
 
 
 def _token(login: str) -> str:

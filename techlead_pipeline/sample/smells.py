@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Callable
 
 Ctx = dict[str, str]
 
@@ -52,7 +51,7 @@ SMELLS: tuple[Smell, ...] = (
         (
             "nit: f-string here please — we dropped `%` formatting in the style guide.",
             "nit: `%`-formatting → f-string.",
-            "could this be an f-string? reads better — `f\"{noun} {{{var}}} ...\"`",
+            'could this be an f-string? reads better — `f"{noun} {{{var}}} ..."`',
         ),
         ("Could you please use an f-string here instead of %-formatting?",),
     ),
@@ -133,7 +132,7 @@ SMELLS: tuple[Smell, ...] = (
         0,
         ("retry_policy.wait()",),
         (
-            "a `sleep` in library code makes every caller (and every test) slow — can this take a retry policy instead?",
+            "a `sleep` in library code makes every caller (and every test) slow — can this take a retry policy instead?",  # noqa: E501
             "`time.sleep({small})` here blocks the worker. inject a clock / retry policy so tests can skip it.",
         ),
     ),
@@ -251,18 +250,41 @@ CONSTANTS = {
     "500": "MAX_LINE_ITEMS",
 }
 
-FORMAL_PRAISE = ("Thanks, this looks good to me.", "Nice cleanup!")
 LEAD_PRAISE = ("nice — much easier to follow now.", "👍", "love this, thanks for the tests.")
 
-VERBS = ("compute", "apply", "reconcile", "export", "collect", "settle", "refund", "validate", "schedule",
-         "summarize", "archive", "notify", "match", "split", "merge", "charge")
-NOUNS = ("invoice", "payment", "ledger", "refund", "statement", "credit", "payout", "tax", "subscription",
-         "discount", "dispute", "receipt")
-VARS = ("invoice_id", "payment", "entry", "refund", "statement", "credit_note", "payout", "batch", "line",
-        "period")
-
-Chooser = Callable[[random.Random], Ctx]
-
+VERBS = (
+    "compute",
+    "apply",
+    "reconcile",
+    "export",
+    "collect",
+    "settle",
+    "refund",
+    "validate",
+    "schedule",
+    "summarize",
+    "archive",
+    "notify",
+    "match",
+    "split",
+    "merge",
+    "charge",
+)
+NOUNS = (
+    "invoice",
+    "payment",
+    "ledger",
+    "refund",
+    "statement",
+    "credit",
+    "payout",
+    "tax",
+    "subscription",
+    "discount",
+    "dispute",
+    "receipt",
+)
+VARS = ("invoice_id", "payment", "entry", "refund", "statement", "credit_note", "payout", "batch", "line", "period")
 
 def make_context(rng: random.Random, name: str) -> Ctx:
     num = rng.choice(sorted(CONSTANTS))

@@ -24,8 +24,25 @@ from .comment_text import is_empty_or_emoji, one_line
 from .keys import key_from_window
 from .prompts import NO_COMMENT, system_prompt, user_prompt
 
-EXAMPLE_COLUMNS = ["example_id", "role", "kind", "user", "pull_number", "chunk_id", "created_at", "path", "language",
-                   "side", "focus_line", "comment_id", "system", "prompt", "key", "response", "split"]
+EXAMPLE_COLUMNS = [
+    "example_id",
+    "role",
+    "kind",
+    "user",
+    "pull_number",
+    "chunk_id",
+    "created_at",
+    "path",
+    "language",
+    "side",
+    "focus_line",
+    "comment_id",
+    "system",
+    "prompt",
+    "key",
+    "response",
+    "split",
+]
 
 
 @dataclass
@@ -66,8 +83,16 @@ def _example_id(*parts) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
 
 
-def build_examples(comments: pd.DataFrame, contexts: pd.DataFrame, pull_chunks: pd.DataFrame | None,
-                   authored_prs: list[int], reviewer: str, repo: str, *, holdout_fraction: float = 0.1) -> ExampleSet:
+def build_examples(
+    comments: pd.DataFrame,
+    contexts: pd.DataFrame,
+    pull_chunks: pd.DataFrame | None,
+    authored_prs: list[int],
+    reviewer: str,
+    repo: str,
+    *,
+    holdout_fraction: float = 0.1,
+) -> ExampleSet:
     dropped: Counter = Counter()
     reviewer_l = reviewer.lower()
     ctx = contexts.set_index("comment_id") if len(contexts) else contexts
@@ -103,30 +128,57 @@ def build_examples(comments: pd.DataFrame, contexts: pd.DataFrame, pull_chunks: 
             continue
         focus = None if pd.isna(context["focus_line"]) else int(context["focus_line"])
         start = None if pd.isna(context["start_line"]) else int(context["start_line"])
-        prompt = user_prompt(c["path"], context["language"], c["diff_hunk"], context["code"], start, focus,
-                             c["side"] or "RIGHT")
+        prompt = user_prompt(
+            c["path"], context["language"], c["diff_hunk"], context["code"], start, focus, c["side"] or "RIGHT"
+        )
         key = key_from_window(context["code"], start, focus, anchor_text(c["diff_hunk"], c["side"]) or "")
-        rows.append({"example_id": _example_id("c", c["id"]), "role": role, "kind": "comment", "user": c["user"],
-                     "pull_number": int(c["pull_number"]), "chunk_id": chunk_of_comment.get(int(c["id"])),
-                     "created_at": c["created_at"], "path": c["path"],
-                     "language": context["language"], "side": c["side"] or "RIGHT",
-                     "focus_line": focus, "comment_id": int(c["id"]),
-                     "prompt": prompt, "key": key, "response": one_line(c["body"])})
+        rows.append(
+            {
+                "example_id": _example_id("c", c["id"]),
+                "role": role,
+                "kind": "comment",
+                "user": c["user"],
+                "pull_number": int(c["pull_number"]),
+                "chunk_id": chunk_of_comment.get(int(c["id"])),
+                "created_at": c["created_at"],
+                "path": c["path"],
+                "language": context["language"],
+                "side": c["side"] or "RIGHT",
+                "focus_line": focus,
+                "comment_id": int(c["id"]),
+                "prompt": prompt,
+                "key": key,
+                "response": one_line(c["body"]),
+            }
+        )
     if pull_chunks is not None and len(pull_chunks):
         pr_time = comments.groupby("pull_number")["created_at"].min()
         silent = pull_chunks[(pull_chunks["level"] == "line") & ~pull_chunks["commented"]]
         for ch in silent.to_dict("records"):
             start = None if pd.isna(ch["start_line"]) else int(ch["start_line"])
-            prompt = user_prompt(ch["path"], ch["language"], ch["hunk"], ch["code"], start, int(ch["focus_line"]),
-                                 ch["side"])
+            prompt = user_prompt(
+                ch["path"], ch["language"], ch["hunk"], ch["code"], start, int(ch["focus_line"]), ch["side"]
+            )
             key = key_from_window(ch["code"], start, int(ch["focus_line"]), anchor_text(ch["hunk"], ch["side"]) or "")
-            rows.append({"example_id": _example_id("n", ch["pull_number"], ch["path"], ch["focus_line"], ch["side"]),
-                         "role": "target", "kind": "no_comment", "user": reviewer,
-                         "pull_number": int(ch["pull_number"]), "chunk_id": ch["chunk_id"],
-                         "created_at": pr_time.get(ch["pull_number"]),
-                         "path": ch["path"], "language": ch["language"], "side": ch["side"],
-                         "focus_line": int(ch["focus_line"]), "comment_id": None, "prompt": prompt,
-                         "key": key, "response": NO_COMMENT})
+            rows.append(
+                {
+                    "example_id": _example_id("n", ch["pull_number"], ch["path"], ch["focus_line"], ch["side"]),
+                    "role": "target",
+                    "kind": "no_comment",
+                    "user": reviewer,
+                    "pull_number": int(ch["pull_number"]),
+                    "chunk_id": ch["chunk_id"],
+                    "created_at": pr_time.get(ch["pull_number"]),
+                    "path": ch["path"],
+                    "language": ch["language"],
+                    "side": ch["side"],
+                    "focus_line": int(ch["focus_line"]),
+                    "comment_id": None,
+                    "prompt": prompt,
+                    "key": key,
+                    "response": NO_COMMENT,
+                }
+            )
     df = pd.DataFrame(rows, columns=[c for c in EXAMPLE_COLUMNS if c not in ("system", "split")])
     df["system"] = system_prompt(reviewer, repo)
     df["split"] = _time_split(df, holdout_fraction)
@@ -140,7 +192,7 @@ def _time_split(df: pd.DataFrame, holdout_fraction: float) -> pd.Series:
     target = df[(df["role"] == "target") & (df["kind"] == "comment")]
     order = target.groupby("pull_number")["created_at"].min().sort_values()
     n_hold = min(len(order) - 1, max(1, math.ceil(len(order) * holdout_fraction))) if len(order) > 1 else 0
-    held = set(order.index[len(order) - n_hold:]) if n_hold else set()
+    held = set(order.index[len(order) - n_hold :]) if n_hold else set()
     cutoff = order.iloc[len(order) - n_hold] if n_hold else None
     split = pd.Series("train", index=df.index)
     split[df["pull_number"].isin(held)] = "holdout"
@@ -163,7 +215,15 @@ def to_openai_jsonl(examples: pd.DataFrame) -> str:
     """The examples as OpenAI chat fine-tuning lines: {"messages": [system, user, assistant]}."""
     lines = []
     for row in examples.itertuples(index=False):
-        lines.append(json.dumps({"messages": [{"role": "system", "content": row.system},
-                                              {"role": "user", "content": row.prompt},
-                                              {"role": "assistant", "content": row.response}]}))
+        lines.append(
+            json.dumps(
+                {
+                    "messages": [
+                        {"role": "system", "content": row.system},
+                        {"role": "user", "content": row.prompt},
+                        {"role": "assistant", "content": row.response},
+                    ]
+                }
+            )
+        )
     return "\n".join(lines) + ("\n" if lines else "")

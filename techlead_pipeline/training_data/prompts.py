@@ -13,9 +13,11 @@ MAX_HUNK_LINES = 24
 
 
 def system_prompt(reviewer: str, repo: str) -> str:
-    return (f"You are {reviewer}, reviewing a pull request in {repo}. Write the one-line review comment you would "
-            f"leave on the line marked >>, in your own words and style. If you would not comment there, reply "
-            f"exactly {NO_COMMENT}.")
+    return (
+        f"You are {reviewer}, reviewing a pull request in {repo}. Write the one-line review comment you would "
+        f"leave on the line marked >>, in your own words and style. If you would not comment there, reply "
+        f"exactly {NO_COMMENT}."
+    )
 
 
 def trim_hunk(hunk: str, max_lines: int = MAX_HUNK_LINES) -> str:
@@ -37,12 +39,15 @@ def code_block(code: str, start_line: int | None, focus_line: int | None) -> str
     return "\n".join(out)
 
 
-def user_prompt(path: str, language: str, hunk: str, code: str, start_line: int | None,
-                focus_line: int | None, side: str = "RIGHT") -> str:
+def user_prompt(
+    path: str, language: str, hunk: str, code: str, start_line: int | None, focus_line: int | None, side: str = "RIGHT"
+) -> str:
     version = "old" if side == "LEFT" else "new"
-    return (f"File: {path} ({language})\n"
-            f"Diff:\n{trim_hunk(hunk)}\n"
-            f"Code around the marked line ({version} version):\n{code_block(code, start_line, focus_line)}")
+    return (
+        f"File: {path} ({language})\n"
+        f"Diff:\n{trim_hunk(hunk)}\n"
+        f"Code around the marked line ({version} version):\n{code_block(code, start_line, focus_line)}"
+    )
 
 
 def messages(reviewer: str, repo: str, user: str, response: str | None = None) -> list[dict]:

@@ -11,8 +11,9 @@ from techlead_pipeline.adapters.torchtune_trainer import TorchtuneLoraTrainer
 from techlead_pipeline.adapters.trainer import ChatExample, LoraSettings
 from techlead_pipeline_tests.conftest import SAMPLE_REPO
 
-SETTINGS = LoraSettings(rank=8, alpha=16, epochs=3, batch_size=8, grad_accum=1, max_seq_len=1024, lr=3e-3,
-                        warmup_steps=2)
+SETTINGS = LoraSettings(
+    rank=8, alpha=16, epochs=3, batch_size=8, grad_accum=1, max_seq_len=1024, lr=3e-3, warmup_steps=2
+)
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +21,10 @@ def examples(sample_fixture):
     """Prompt/response pairs from the sample lead's comments (diff hunk in, comment out)."""
     comments = json.loads((sample_fixture / "repos" / SAMPLE_REPO / "review_comments.json").read_text())
     lead = [c for c in comments if c["user"] == "mira-kovacs" and c["diff_hunk"] and not c["in_reply_to_id"]]
-    pairs = [ChatExample("You are mira-kovacs.", f"File: {c['path']}\nDiff:\n{c['diff_hunk'][-800:]}", c["body"])
-             for c in lead]
+    pairs = [
+        ChatExample("You are mira-kovacs.", f"File: {c['path']}\nDiff:\n{c['diff_hunk'][-800:]}", c["body"])
+        for c in lead
+    ]
     return pairs[:160], pairs[160:200]
 
 
@@ -46,8 +49,15 @@ def test_adapter_is_written_in_peft_format(trained, tiny_base_model):
     assert sorted(p.name for p in out.iterdir()) == ["adapter_config.json", "adapter_model.safetensors"]
     config = json.loads((out / "adapter_config.json").read_text())
     assert config["peft_type"] == "LORA" and config["r"] == 8 and config["lora_alpha"] == 16
-    assert set(config["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
-                                             "down_proj"}
+    assert set(config["target_modules"]) == {
+        "q_proj",
+        "k_proj",
+        "v_proj",
+        "o_proj",
+        "gate_proj",
+        "up_proj",
+        "down_proj",
+    }
     assert config["base_model_name_or_path"] == tiny_base_model.model_id
 
 

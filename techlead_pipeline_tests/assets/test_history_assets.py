@@ -31,8 +31,13 @@ def test_collect_history_materializes_both_assets(settings, lead_target, instanc
     assert instance.has_dynamic_partition("reviewer_repo", lead_target.key)
 
 
-@pytest.mark.parametrize("login,message", [("ghost-reviewer-x", "can't find a GitHub user called `ghost-reviewer-x`"),
-                                           ("new-hire", "has not left any review comments")])
+@pytest.mark.parametrize(
+    "login,message",
+    [
+        ("ghost-reviewer-x", "can't find a GitHub user called `ghost-reviewer-x`"),
+        ("new-hire", "has not left any review comments"),
+    ],
+)
 def test_bad_reviewers_fail_with_a_sentence(settings, instance, login, message):
     result = run_partition("collect_history", reviewer_repo(login, SAMPLE_REPO), dagster_instance=instance)
     assert not result.success

@@ -32,8 +32,7 @@ def canary_settings(tmp_path_factory, home, monkeypatch):
         yield Settings(), standin
 
 
-def test_training_run_caches_an_adapter_and_keeps_no_source(canary_settings, training_env, instance, lead_target,
-                                                            home):
+def test_training_run_caches_an_adapter_and_keeps_no_source(canary_settings, training_env, instance, lead_target, home):
     settings, _ = canary_settings
     result = run_partition("train_reviewer", lead_target, dagster_instance=instance)
     assert result.success, result.error
@@ -55,8 +54,9 @@ def test_training_run_caches_an_adapter_and_keeps_no_source(canary_settings, tra
     assert leaks == []
 
 
-def test_cached_adapter_is_reused_and_force_reload_replaces_it(settings, training_env, standin, monkeypatch,
-                                                               lead_target):
+def test_cached_adapter_is_reused_and_force_reload_replaces_it(
+    settings, training_env, standin, monkeypatch, lead_target
+):
     argv = ["train", "--reviewer", lead_target.reviewer, "--repo", SAMPLE_REPO, "--github-url", standin.api_url]
     assert cli.main(argv) == 0
     store = AdapterStore(settings.adapters_dir)
@@ -70,8 +70,9 @@ def test_cached_adapter_is_reused_and_force_reload_replaces_it(settings, trainin
     assert second != first and first in store.versions(lead_target)
 
 
-def test_failed_retrain_leaves_the_old_adapter_serving(settings, training_env, instance, lead_target, tmp_path,
-                                                       monkeypatch):
+def test_failed_retrain_leaves_the_old_adapter_serving(
+    settings, training_env, instance, lead_target, tmp_path, monkeypatch
+):
     assert run_partition("train_reviewer", lead_target, dagster_instance=instance).success
     store = AdapterStore(settings.adapters_dir)
     before = store.current(lead_target).version

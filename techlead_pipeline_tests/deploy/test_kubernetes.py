@@ -19,18 +19,28 @@ K8S_VERSION = "1.30.0"
 
 def step_job(assets_def):
     tags = {k: v for k, v in assets_def.op.tags.items()}
-    job_config = DagsterK8sJobConfig(job_image="ghcr.io/acme-labs/techlead-reviewer:0.1.0",
-                                     dagster_home="/opt/dagster/dagster_home", instance_config_map="dagster-instance")
-    job = construct_dagster_k8s_job(job_config, args=["dagster", "api", "execute_step"], job_name="step",
-                                    user_defined_k8s_config=get_user_defined_k8s_config(tags))
+    job_config = DagsterK8sJobConfig(
+        job_image="ghcr.io/acme-labs/techlead-reviewer:0.1.0",
+        dagster_home="/opt/dagster/dagster_home",
+        instance_config_map="dagster-instance",
+    )
+    job = construct_dagster_k8s_job(
+        job_config,
+        args=["dagster", "api", "execute_step"],
+        job_name="step",
+        user_defined_k8s_config=get_user_defined_k8s_config(tags),
+    )
     return job.spec.template.spec
 
 
-@pytest.mark.parametrize("assets_def,product,pool", [
-    (reviewer_adapter, "NVIDIA-H100-80GB-HBM3", "train"),
-    (reviewer_evaluation, "NVIDIA-H100-80GB-HBM3", "train"),
-    (pr_review, "NVIDIA-L40S", "serve"),
-])
+@pytest.mark.parametrize(
+    "assets_def,product,pool",
+    [
+        (reviewer_adapter, "NVIDIA-H100-80GB-HBM3", "train"),
+        (reviewer_evaluation, "NVIDIA-H100-80GB-HBM3", "train"),
+        (pr_review, "NVIDIA-L40S", "serve"),
+    ],
+)
 def test_gpu_steps_request_the_right_nodes(assets_def, product, pool):
     pod = step_job(assets_def)
     assert pod.node_selector == {"nvidia.com/gpu.product": product, "techlead/pool": pool}

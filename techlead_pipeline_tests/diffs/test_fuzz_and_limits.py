@@ -31,12 +31,32 @@ index 0000000..3333333
 \\ No newline at end of file
 """
 
-diff_ish = st.lists(st.one_of(
-    st.sampled_from(["diff --git a/x.py b/x.py", "--- a/x.py", "+++ b/x.py", "--- /dev/null", "+++ /dev/null",
-                     "@@ -1,3 +1,4 @@", "@@ -0,0 +1 @@", "@@ -5 +5,2 @@ def f():", " context", "+added", "-removed",
-                     "\\ No newline at end of file", "Binary files a/x and b/x differ", "new file mode 100644",
-                     "index 1234567..89abcde 100644", ""]),
-    st.text(max_size=40)), max_size=40).map("\n".join)
+diff_ish = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "diff --git a/x.py b/x.py",
+                "--- a/x.py",
+                "+++ b/x.py",
+                "--- /dev/null",
+                "+++ /dev/null",
+                "@@ -1,3 +1,4 @@",
+                "@@ -0,0 +1 @@",
+                "@@ -5 +5,2 @@ def f():",
+                " context",
+                "+added",
+                "-removed",
+                "\\ No newline at end of file",
+                "Binary files a/x and b/x differ",
+                "new file mode 100644",
+                "index 1234567..89abcde 100644",
+                "",
+            ]
+        ),
+        st.text(max_size=40),
+    ),
+    max_size=40,
+).map("\n".join)
 
 
 def exercise(text: str) -> None:
@@ -65,13 +85,22 @@ def test_arbitrary_text(text):
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, len(KINDS) - 1), st.integers(1, 40), st.text(max_size=20))
 def test_mutated_real_diffs(cut, length, noise):
-    exercise(KINDS[:cut] + noise + KINDS[cut + length:])
+    exercise(KINDS[:cut] + noise + KINDS[cut + length :])
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.fixed_dictionaries({"filename": st.text(min_size=1, max_size=30),
-                                       "status": st.sampled_from(["added", "removed", "modified", "renamed"]),
-                                       "patch": st.one_of(st.none(), diff_ish)}), max_size=5))
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "filename": st.text(min_size=1, max_size=30),
+                "status": st.sampled_from(["added", "removed", "modified", "renamed"]),
+                "patch": st.one_of(st.none(), diff_ish),
+            }
+        ),
+        max_size=5,
+    )
+)
 def test_pull_request_files_from_the_api(files):
     for change in parse_pull_files(files):
         for chunk in chunk_changes([change]):
@@ -82,16 +111,23 @@ def test_pull_request_files_from_the_api(files):
 def test_submodule_and_symlink_changes_are_skipped_with_a_reason():
     changes = {c.path: c.skipped for c in parse_diff(SPECIAL)}
     assert changes == {"vendor/lib": "submodule pointer change", "current": "symbolic link"}
-    from_api = parse_pull_files([{"filename": "vendor/lib", "status": "modified",
-                                  "patch": "@@ -1 +1 @@\n-Subproject commit 1\n+Subproject commit 2"}])
+    from_api = parse_pull_files(
+        [
+            {
+                "filename": "vendor/lib",
+                "status": "modified",
+                "patch": "@@ -1 +1 @@\n-Subproject commit 1\n+Subproject commit 2",
+            }
+        ]
+    )
     assert from_api[0].skipped == "submodule pointer change"
 
 
 def test_a_pathological_pull_request_is_prepared_in_bounded_time():
     huge = "".join(f"+line {i} " + "x" * 80 + "\n" for i in range(10_000))
-    files = [{"filename": f"gen/m{i}.py", "status": "added", "patch": f"@@ -0,0 +1,10000 @@\n{huge}"}
-             for i in range(3)] + [{"filename": f"pkg/m{i}.py", "status": "modified", "patch": "@@ -1 +1 @@\n-a\n+b"}
-                                   for i in range(1000)]
+    files = [
+        {"filename": f"gen/m{i}.py", "status": "added", "patch": f"@@ -0,0 +1,10000 @@\n{huge}"} for i in range(3)
+    ] + [{"filename": f"pkg/m{i}.py", "status": "modified", "patch": "@@ -1 +1 @@\n-a\n+b"} for i in range(1000)]
     started = time.perf_counter()
     prepared = prepare(parse_pull_files(files), lambda path: None, max_hunks=300)
     assert time.perf_counter() - started < 60

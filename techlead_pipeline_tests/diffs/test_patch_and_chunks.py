@@ -82,8 +82,9 @@ def test_a_ten_thousand_line_hunk_becomes_bounded_chunks():
 
 
 def test_a_thousand_file_pull_request_is_capped_with_a_reason():
-    files = [{"filename": f"pkg/m{i}.py", "status": "modified", "patch": "@@ -1,1 +1,1 @@\n-a\n+b"}
-             for i in range(1000)]
+    files = [
+        {"filename": f"pkg/m{i}.py", "status": "modified", "patch": "@@ -1,1 +1,1 @@\n-a\n+b"} for i in range(1000)
+    ]
     files.append({"filename": "vendor/blob.bin", "status": "modified", "patch": None})
     prepared = prepare(parse_pull_files(files), lambda path: None, max_hunks=300)
     assert len(prepared.hunks) == 300
@@ -91,7 +92,9 @@ def test_a_thousand_file_pull_request_is_capped_with_a_reason():
     assert any(s.startswith("`vendor/blob.bin`") for s in prepared.skipped)
 
 
-@pytest.mark.parametrize("text", ["@@ -1,2 +1,2 @@\n-a\n+b\n", "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,5 +1,1 @@\n-a\n"])
+@pytest.mark.parametrize(
+    "text", ["@@ -1,2 +1,2 @@\n-a\n+b\n", "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,5 +1,1 @@\n-a\n"]
+)
 def test_malformed_diffs_are_a_clear_error(text):
     with pytest.raises(MalformedDiffError, match="I could not read this diff"):
         parse_diff(text)

@@ -10,7 +10,7 @@ def test_crc_py_repository_split_and_scores():
     assert len(data) == 1030
     small = data[data["repo"].isin(["scrapy", "pandas", "numpy"])]
     examples = repository_examples(small)
-    for repo, group in examples.groupby("repo"):
+    for _repo, group in examples.groupby("repo"):
         held = group[group["split"] == "holdout"]
         train = group[group["split"] == "train"]
         assert len(held) and len(train)

@@ -9,7 +9,6 @@ from techlead_pipeline.adapters.store import AdapterStore
 from techlead_pipeline.evaluation.evaluate import baseline_systems, evaluate
 from techlead_pipeline.evaluation.gate import decide
 from techlead_pipeline.evaluation.run import evaluate_and_gate
-from techlead_pipeline.evaluation.systems import GenerativeSystem
 from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.reviews.backends.retrieval_index import RetrievalIndex
 from techlead_pipeline.reviews.service import summary_text
@@ -23,11 +22,27 @@ def examples() -> pd.DataFrame:
     rows = []
 
     def add(role, kind, pr, split, line, response, chunk=None):
-        rows.append({"example_id": f"{len(rows)}", "role": role, "kind": kind, "user": "lead" if role == "target" else
-                     "other", "pull_number": pr, "chunk_id": chunk, "created_at": None, "path": "a.py",
-                     "language": "Python", "side": "RIGHT", "focus_line": 1, "comment_id": len(rows) if kind ==
-                     "comment" else None, "system": "sys", "prompt": f"code: {line}", "key": retrieval_key([line], 0),
-                     "response": response, "split": split})
+        rows.append(
+            {
+                "example_id": f"{len(rows)}",
+                "role": role,
+                "kind": kind,
+                "user": "lead" if role == "target" else "other",
+                "pull_number": pr,
+                "chunk_id": chunk,
+                "created_at": None,
+                "path": "a.py",
+                "language": "Python",
+                "side": "RIGHT",
+                "focus_line": 1,
+                "comment_id": len(rows) if kind == "comment" else None,
+                "system": "sys",
+                "prompt": f"code: {line}",
+                "key": retrieval_key([line], 0),
+                "response": response,
+                "split": split,
+            }
+        )
 
     for pr, var in enumerate(["a", "b", "c", "d", "e", "f"]):
         add("target", "comment", pr, "train", f"if {var} == None:", "nit: `is None`, not `== None`.")
@@ -46,8 +61,9 @@ def examples() -> pd.DataFrame:
 def test_every_system_is_scored_on_the_same_data():
     frame = examples()
     train = frame[(frame["role"] == "target") & (frame["split"] == "train")]
-    index = RetrievalIndex.build(list(train["key"]), [{"response": r, "pull_number": p} for r, p in
-                                                      zip(train["response"], train["pull_number"])])
+    index = RetrievalIndex.build(
+        list(train["key"]), [{"response": r, "pull_number": p} for r, p in zip(train["response"], train["pull_number"])]
+    )
     report = evaluate(frame, baseline_systems(frame, index), semantic=False)
     assert report.holdout_comments == 1 and report.holdout_hunks == 2
     retrieval = report.systems["retrieval"]
@@ -100,8 +116,15 @@ def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_
     assert store.current(TARGET).version == first.version and outcome.plot.exists()
 
     second = candidate("r2")
-    outcome = evaluate_and_gate(store, TARGET, second, frame, "rouge_l",
-                                adapter=lambda convs: ["the logo is blurry"] * len(convs), semantic=False)
+    outcome = evaluate_and_gate(
+        store,
+        TARGET,
+        second,
+        frame,
+        "rouge_l",
+        adapter=lambda convs: ["the logo is blurry"] * len(convs),
+        semantic=False,
+    )
     assert outcome.decision.promote is False
     served = store.current(TARGET)
     assert served.version == first.version and "keeps serving" in served.manifest["serving_note"]

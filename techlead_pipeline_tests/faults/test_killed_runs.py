@@ -33,8 +33,12 @@ def canary_fixture(tmp_path_factory):
 @pytest.fixture
 def env(canary_fixture, home, monkeypatch, tmp_path):
     with GitHubStandin(canary_fixture) as standin:
-        values = {"TECHLEAD_GITHUB_API_URL": standin.api_url, "TECHLEAD_GITHUB_WEB_URL": standin.url,
-                  "TECHLEAD_RETRY_BACKOFF": "0.05", "TECHLEAD_SECONDS_BETWEEN_WRITES": "0"}
+        values = {
+            "TECHLEAD_GITHUB_API_URL": standin.api_url,
+            "TECHLEAD_GITHUB_WEB_URL": standin.url,
+            "TECHLEAD_RETRY_BACKOFF": "0.05",
+            "TECHLEAD_SECONDS_BETWEEN_WRITES": "0",
+        }
         for key, value in values.items():
             monkeypatch.setenv(key, value)
         TokenVault.open(Settings().secrets_dir).put(TOKEN_NAME, standin.token_for(BOT_LOGIN))
@@ -42,9 +46,13 @@ def env(canary_fixture, home, monkeypatch, tmp_path):
 
 
 def start_collect() -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "techlead_pipeline.cli", "collect", "--reviewer", LEAD,
-                             "--repo", SAMPLE_REPO], env=dict(os.environ), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "techlead_pipeline.cli", "collect", "--reviewer", LEAD, "--repo", SAMPLE_REPO],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def wait_for(predicate, seconds: float = 60):
@@ -91,8 +99,9 @@ def test_killed_mid_fetch_leaves_no_source_outside_the_clone_and_the_sweep_remov
     proc = start_collect()
     workspaces = Settings().workspaces_dir
     try:
-        assert wait_for(lambda: any(p.name == "scratch" for p in workspaces.rglob("*")) if workspaces.exists()
-                        else False)
+        assert wait_for(
+            lambda: any(p.name == "scratch" for p in workspaces.rglob("*")) if workspaces.exists() else False
+        )
         time.sleep(1)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -106,7 +115,11 @@ def test_killed_mid_fetch_leaves_no_source_outside_the_clone_and_the_sweep_remov
         [killed] = instance.get_runs()
         instance.report_run_failed(killed)
         standin.faults.clear()
-        result = run_partition("collect_history", reviewer_repo(LEAD, SAMPLE_REPO), dagster_instance=instance,
-                               selection=["review_comments"])
+        result = run_partition(
+            "collect_history",
+            reviewer_repo(LEAD, SAMPLE_REPO),
+            dagster_instance=instance,
+            selection=["review_comments"],
+        )
     assert result.success and result.materializations["review_comments"]["stale_workspaces_removed"] == 1
     assert files_under(workspaces) == []

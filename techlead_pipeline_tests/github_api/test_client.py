@@ -35,9 +35,20 @@ def _free_port() -> int:
 
 def test_standin_command_serves_a_fixture_git_can_clone(sample_fixture, tmp_path):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "techlead_pipeline.cli", "github-standin",
-                             "--fixture", str(sample_fixture), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "techlead_pipeline.cli",
+            "github-standin",
+            "--fixture",
+            str(sample_fixture),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -46,11 +57,24 @@ def test_standin_command_serves_a_fixture_git_can_clone(sample_fixture, tmp_path
             except OSError:
                 time.sleep(0.1)
         import json
-        token = next(t for t, u in json.loads((sample_fixture / "fixture.json").read_text())["tokens"].items()
-                     if u == BOT_LOGIN)
-        result = subprocess.run(["git", "-c", f"http.extraHeader=Authorization: Bearer {token}", "clone", "-q",
-                                 f"http://127.0.0.1:{port}/{SAMPLE_REPO}.git", str(tmp_path / "c")],
-                                capture_output=True, text=True, timeout=60)
+
+        token = next(
+            t for t, u in json.loads((sample_fixture / "fixture.json").read_text())["tokens"].items() if u == BOT_LOGIN
+        )
+        result = subprocess.run(
+            [
+                "git",
+                "-c",
+                f"http.extraHeader=Authorization: Bearer {token}",
+                "clone",
+                "-q",
+                f"http://127.0.0.1:{port}/{SAMPLE_REPO}.git",
+                str(tmp_path / "c"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 0, result.stderr
         assert (tmp_path / "c" / "README.md").exists()
     finally:

@@ -22,16 +22,30 @@ def test_clone_and_fetch_pull_heads(standin, tmp_path):
     url = f"{standin.url}/{SAMPLE_REPO}.git"
     subprocess.run(["git", "clone", "-q", url, str(tmp_path / "clone")], env=env, check=True)
     assert (tmp_path / "clone" / "billing_core" / "invoices.py").exists()
-    subprocess.run(["git", "fetch", "-q", "origin", "+refs/pull/*/head:refs/pull/*/head"],
-                   cwd=tmp_path / "clone", env=env, check=True)
-    heads = subprocess.run(["git", "for-each-ref", "refs/pull"], cwd=tmp_path / "clone", env=env,
-                           capture_output=True, text=True, check=True).stdout.splitlines()
+    subprocess.run(
+        ["git", "fetch", "-q", "origin", "+refs/pull/*/head:refs/pull/*/head"],
+        cwd=tmp_path / "clone",
+        env=env,
+        check=True,
+    )
+    heads = subprocess.run(
+        ["git", "for-each-ref", "refs/pull"],
+        cwd=tmp_path / "clone",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     assert len(heads) == 52
     assert any(r["kind"] == "git" for r in standin.requests)
 
 
 def test_private_repository_needs_credentials(standin, tmp_path):
-    result = subprocess.run(["git", "clone", "-q", f"{standin.url}/{SAMPLE_REPO}.git", str(tmp_path / "x")],
-                            env=_auth_env(None), capture_output=True, text=True)
+    result = subprocess.run(
+        ["git", "clone", "-q", f"{standin.url}/{SAMPLE_REPO}.git", str(tmp_path / "x")],
+        env=_auth_env(None),
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode != 0
     assert "Authentication" in result.stderr or "could not read Username" in result.stderr

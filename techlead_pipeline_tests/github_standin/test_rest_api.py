@@ -15,8 +15,13 @@ from techlead_pipeline_tests.conftest import SAMPLE_REPO
 
 @pytest.fixture
 def gh(standin):
-    client = Github(base_url=standin.api_url, auth=Auth.Token(standin.token_for(BOT_LOGIN)), per_page=100,
-                    seconds_between_requests=None, seconds_between_writes=None)
+    client = Github(
+        base_url=standin.api_url,
+        auth=Auth.Token(standin.token_for(BOT_LOGIN)),
+        per_page=100,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
     yield client
     client.close()
 
@@ -49,9 +54,11 @@ def test_pull_files_contents_and_diff(gh, standin):
     assert b"def " in content.decoded_content
     with pytest.raises(UnknownObjectException):
         repo.get_contents("does/not/exist.py", ref=pr.head.sha)
-    diff = requests.get(f"{standin.api_url}/repos/{SAMPLE_REPO}/pulls/51",
-                        headers={"Authorization": f"token {standin.token_for(BOT_LOGIN)}",
-                                 "Accept": "application/vnd.github.v3.diff"}, timeout=10)
+    diff = requests.get(
+        f"{standin.api_url}/repos/{SAMPLE_REPO}/pulls/51",
+        headers={"Authorization": f"token {standin.token_for(BOT_LOGIN)}", "Accept": "application/vnd.github.v3.diff"},
+        timeout=10,
+    )
     assert diff.text.startswith("diff --git")
 
 
@@ -72,15 +79,21 @@ def test_review_with_valid_anchors_is_recorded_and_invalid_ones_get_422(gh, stan
     pr = repo.get_pull(51)
     patch = next(f for f in pr.get_files() if f.filename == "billing_core/refunds.py").patch
     start = int(patch.split("+", 2)[1].split(",")[0])  # first new line of the only hunk
-    review = pr.create_review(commit=repo.get_commit(pr.head.sha), body="summary", event="COMMENT",
-                              comments=[{"path": "billing_core/refunds.py", "line": start + 3, "side": "RIGHT",
-                                         "body": "a comment"}])
+    review = pr.create_review(
+        commit=repo.get_commit(pr.head.sha),
+        body="summary",
+        event="COMMENT",
+        comments=[{"path": "billing_core/refunds.py", "line": start + 3, "side": "RIGHT", "body": "a comment"}],
+    )
     assert review.state == "COMMENTED"
     assert [r.id for r in pr.get_reviews()] == [review.id]
     assert standin.posted_reviews()[0]["comments"][0]["line"] == start + 3
     with pytest.raises(GithubException) as err:
-        pr.create_review(body="x", event="COMMENT",
-                         comments=[{"path": "billing_core/refunds.py", "line": 1, "side": "RIGHT", "body": "no"}])
+        pr.create_review(
+            body="x",
+            event="COMMENT",
+            comments=[{"path": "billing_core/refunds.py", "line": 1, "side": "RIGHT", "body": "no"}],
+        )
     assert err.value.status == 422
     assert len(standin.posted_reviews()) == 1
 
@@ -101,8 +114,11 @@ def test_rate_limit_endpoint_and_headers(gh, standin):
     after = gh.get_rate_limit().resources.core
     assert before.limit == 5000
     assert after.remaining == before.remaining - 2  # repo + pull; /rate_limit itself is free, as on GitHub
-    response = requests.get(f"{standin.api_url}/repos/{SAMPLE_REPO}",
-                            headers={"Authorization": f"token {standin.token_for(BOT_LOGIN)}"}, timeout=10)
+    response = requests.get(
+        f"{standin.api_url}/repos/{SAMPLE_REPO}",
+        headers={"Authorization": f"token {standin.token_for(BOT_LOGIN)}"},
+        timeout=10,
+    )
     for header in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Used"):
         assert header in response.headers
 
@@ -151,8 +167,12 @@ def test_github_app_installation_flow(standin):
     app_auth = Auth.AppAuth(APP_ID, app_private_key_pem().decode())
     with GithubIntegration(auth=app_auth, base_url=standin.api_url) as integration:
         installation = integration.get_repo_installation(*SAMPLE_REPO.split("/"))
-    gh = Github(auth=app_auth.get_installation_auth(installation.id), base_url=standin.api_url,
-                seconds_between_requests=None, seconds_between_writes=None)
+    gh = Github(
+        auth=app_auth.get_installation_auth(installation.id),
+        base_url=standin.api_url,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
     pr = gh.get_repo(SAMPLE_REPO).get_pull(50)
     comment = pr.create_issue_comment("posted as the app")
     assert comment.user.login == f"{BOT_LOGIN}[bot]" and comment.user.type == "Bot"

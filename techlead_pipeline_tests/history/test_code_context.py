@@ -68,8 +68,9 @@ def test_unreadable_files_fall_back_to_the_hunk(history, mirror):
     comment = _comment(history, path="billing_core/refunds.py", side="RIGHT", subject_type="line")
     too_big = window_for(mirror, comment, window=20, max_bytes=100)
     assert too_big.status == "too_large" and too_big.code.split("\n")[-1] == anchor_text(comment["diff_hunk"], "RIGHT")
-    gone = window_for(mirror, dict(comment, original_commit_id="0" * 40, commit_id="0" * 40), window=20,
-                      max_bytes=10**6)
+    gone = window_for(
+        mirror, dict(comment, original_commit_id="0" * 40, commit_id="0" * 40), window=20, max_bytes=10**6
+    )
     assert gone.status == "file_missing" and gone.code
 
 

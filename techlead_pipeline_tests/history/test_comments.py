@@ -8,8 +8,12 @@ import pytest
 
 from techlead_pipeline.history.checkpoint import CollectionCheckpoint
 from techlead_pipeline.history.comments import collect_review_comments
-from techlead_pipeline.history.errors import GitHubUnavailableError, NotAReviewerError, UnknownRepositoryError, \
-    UnknownReviewerError
+from techlead_pipeline.history.errors import (
+    GitHubUnavailableError,
+    NotAReviewerError,
+    UnknownRepositoryError,
+    UnknownReviewerError,
+)
 from techlead_pipeline.github_api.token_vault import load_keys
 from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.sample.builder import LEAD
@@ -88,16 +92,18 @@ def test_resumes_from_the_last_complete_page(bot_access, lead_target, standin, s
     folder = settings.checkpoints_dir / lead_target.key
     standin.faults.add(kind="status", status=500, path=r"/pulls/comments\?.*page=3", times=-1)
     with pytest.raises(GitHubUnavailableError):
-        collect_review_comments(bot_access, lead_target,
-                                checkpoint=CollectionCheckpoint(folder, fernet, params, ttl_s=3600))
+        collect_review_comments(
+            bot_access, lead_target, checkpoint=CollectionCheckpoint(folder, fernet, params, ttl_s=3600)
+        )
     saved = files_under(folder)
     assert len([p for p in saved if p.name.startswith("page-")]) == 2
     hunk_line = fixture_comments(sample_fixture)[-1]["diff_hunk"].splitlines()[-1]
     assert all(hunk_line.encode() not in p.read_bytes() for p in saved)  # pages are encrypted at rest
     standin.faults.clear()
     mark = len(standin.requests)
-    resumed = collect_review_comments(bot_access, lead_target,
-                                      checkpoint=CollectionCheckpoint(folder, fernet, params, ttl_s=3600))
+    resumed = collect_review_comments(
+        bot_access, lead_target, checkpoint=CollectionCheckpoint(folder, fernet, params, ttl_s=3600)
+    )
     pages = [r["path"] for r in standin.api_calls(mark) if r["path"].endswith("/pulls/comments")]
     assert len(pages) == 2  # pages 3 and 4 only
     assert resumed.stats["resumed_from_page"] == 2

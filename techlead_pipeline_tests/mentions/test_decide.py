@@ -9,17 +9,27 @@ REPO = "acme-labs/billing_core.py"
 
 def comment(body, login="tomas-b", pull=True, id=1):
     where = "pull" if pull else "issues"
-    return {"id": id, "body": body, "user": {"login": login},
-            "html_url": f"https://github.com/{REPO}/{where}/51#issuecomment-{id}",
-            "issue_url": f"https://api.github.com/repos/{REPO}/issues/51"}
+    return {
+        "id": id,
+        "body": body,
+        "user": {"login": login},
+        "html_url": f"https://github.com/{REPO}/{where}/51#issuecomment-{id}",
+        "issue_url": f"https://api.github.com/repos/{REPO}/issues/51",
+    }
 
 
 PERMS = {"tomas-b": "write", "mira-kovacs": "admin", "reader": "read", "sam-okafor": "none"}
 
 
 def decide(c, cached=False, exists=True):
-    return decide_mention(c, REPO, "tech-lead-bot", permission_of=lambda u: PERMS.get(u, "none"),
-                          user_exists=lambda u: exists, is_cached=lambda t: cached)
+    return decide_mention(
+        c,
+        REPO,
+        "tech-lead-bot",
+        permission_of=lambda u: PERMS.get(u, "none"),
+        user_exists=lambda u: exists,
+        is_cached=lambda t: cached,
+    )
 
 
 def test_a_collaborator_gets_a_training_run_then_reviews_only():
@@ -35,7 +45,9 @@ def test_refusals_are_polite_sentences():
     for who in ("reader", "sam-okafor", "stranger"):
         work = decide(comment("@tech-lead-bot mira-kovacs", login=who))
         assert work.kind == "reply" and "only collaborators with write access" in work.reply
-    assert "can't find a GitHub user called `nobody-x`" in decide(comment("@tech-lead-bot nobody-x"), exists=False).reply
+    assert (
+        "can't find a GitHub user called `nobody-x`" in decide(comment("@tech-lead-bot nobody-x"), exists=False).reply
+    )
     assert "review pull requests" in decide(comment("@tech-lead-bot mira-kovacs", pull=False)).reply
     assert decide(comment("@tech-lead-bot")).kind == "reply"
 

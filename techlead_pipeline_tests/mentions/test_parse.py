@@ -12,41 +12,50 @@ from techlead_pipeline.mentions.parse import MalformedMention, MentionCommand, p
 BOT = "tech-lead-bot"
 
 
-@pytest.mark.parametrize("body,expected", [
-    ("@tech-lead-bot mira-kovacs", MentionCommand("mira-kovacs")),
-    ("@Tech-Lead-Bot: @Mira-Kovacs --force-reload.", MentionCommand("Mira-Kovacs", True)),
-    ("@TECH-LEAD-BOT mira-kovacs —force-reload", MentionCommand("mira-kovacs", True)),
-    ("@tech-lead-bot, mira-kovacs please!", MentionCommand("mira-kovacs")),
-    ("Looks risky.\n\n**@tech-lead-bot** mira-kovacs\n", MentionCommand("mira-kovacs")),
-    ("@tech-lead-bot --force-reload mira-kovacs", MentionCommand("mira-kovacs", True)),
-])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        ("@tech-lead-bot mira-kovacs", MentionCommand("mira-kovacs")),
+        ("@Tech-Lead-Bot: @Mira-Kovacs --force-reload.", MentionCommand("Mira-Kovacs", True)),
+        ("@TECH-LEAD-BOT mira-kovacs —force-reload", MentionCommand("mira-kovacs", True)),
+        ("@tech-lead-bot, mira-kovacs please!", MentionCommand("mira-kovacs")),
+        ("Looks risky.\n\n**@tech-lead-bot** mira-kovacs\n", MentionCommand("mira-kovacs")),
+        ("@tech-lead-bot --force-reload mira-kovacs", MentionCommand("mira-kovacs", True)),
+    ],
+)
 def test_commands(body, expected):
     assert parse_mention(body, BOT) == expected
 
 
-@pytest.mark.parametrize("body", [
-    "`@tech-lead-bot mira-kovacs`",
-    "> @tech-lead-bot mira-kovacs",
-    "```\n@tech-lead-bot mira-kovacs\n```",
-    "~~~text\n@tech-lead-bot mira-kovacs\n~~~",
-    "    @tech-lead-bot mira-kovacs",
-    "<!-- @tech-lead-bot mira-kovacs -->",
-    "thanks @tech-lead-bot for the review",
-    "write to ops@tech-lead-bot.example",
-    "@tech-lead-botty mira-kovacs",
-    "no mention at all",
-    "",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "`@tech-lead-bot mira-kovacs`",
+        "> @tech-lead-bot mira-kovacs",
+        "```\n@tech-lead-bot mira-kovacs\n```",
+        "~~~text\n@tech-lead-bot mira-kovacs\n~~~",
+        "    @tech-lead-bot mira-kovacs",
+        "<!-- @tech-lead-bot mira-kovacs -->",
+        "thanks @tech-lead-bot for the review",
+        "write to ops@tech-lead-bot.example",
+        "@tech-lead-botty mira-kovacs",
+        "no mention at all",
+        "",
+    ],
+)
 def test_not_commands(body):
     assert parse_mention(body, BOT) is None
 
 
-@pytest.mark.parametrize("body,says", [
-    ("@tech-lead-bot", "Whose reviews should I learn?"),
-    ("@tech-lead-bot mira --bogus", "I don't know the option `--bogus`"),
-    ("@tech-lead-bot mira_kovacs", "is not a GitHub username"),
-    ("@tech-lead-bot mira.kovacs", "is not a GitHub username"),
-])
+@pytest.mark.parametrize(
+    "body,says",
+    [
+        ("@tech-lead-bot", "Whose reviews should I learn?"),
+        ("@tech-lead-bot mira --bogus", "I don't know the option `--bogus`"),
+        ("@tech-lead-bot mira_kovacs", "is not a GitHub username"),
+        ("@tech-lead-bot mira.kovacs", "is not a GitHub username"),
+    ],
+)
 def test_malformed_commands_get_a_sentence(body, says):
     result = parse_mention(body, BOT)
     assert isinstance(result, MalformedMention) and says in result.message

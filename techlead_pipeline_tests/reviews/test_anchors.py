@@ -25,7 +25,7 @@ def edited_files(draw):
         if op == "insert" or not new:
             new[pos:pos] = draw(st.lists(words, min_size=1, max_size=8))
         elif op == "delete":
-            del new[min(pos, len(new) - 1):min(pos, len(new) - 1) + draw(st.integers(1, 5))]
+            del new[min(pos, len(new) - 1) : min(pos, len(new) - 1) + draw(st.integers(1, 5))]
         else:
             new[min(pos, len(new) - 1)] = draw(words) + " # changed"
     return old, new
@@ -47,8 +47,9 @@ def unidiff_lines(diff_text: str) -> dict[str, set[int]]:
 @given(edited_files(), st.integers(1, 12), st.integers(0, 5))
 def test_anchors_are_lines_of_the_diff(files, max_changed, context):
     old, new = files
-    body = "".join(difflib.unified_diff([l + "\n" for l in old], [l + "\n" for l in new], "a/f.py", "b/f.py",
-                                        n=context))
+    body = "".join(
+        difflib.unified_diff([l + "\n" for l in old], [l + "\n" for l in new], "a/f.py", "b/f.py", n=context)
+    )
     if not body:
         return
     diff = "diff --git a/f.py b/f.py\n" + body

@@ -24,8 +24,14 @@ def build():
 
 def test_nearest_comment_and_silence():
     index = build()
-    matches = index.best([key("if invoice == None:"), key('print("DEBUG", invoice)'),
-                          key('return {"customer": customer_id}'), key("frobnicate(quux, 42)")])
+    matches = index.best(
+        [
+            key("if invoice == None:"),
+            key('print("DEBUG", invoice)'),
+            key('return {"customer": customer_id}'),
+            key("frobnicate(quux, 42)"),
+        ]
+    )
     answers = [index.answer(m) for m in matches]
     assert answers[:3] == ["nit: `is None`, not `== None`.", "leftover debug `print`.", None]
     assert answers[3] is None  # nothing like it: below the threshold

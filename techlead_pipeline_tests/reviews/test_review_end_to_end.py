@@ -66,19 +66,40 @@ def test_a_refused_comment_does_not_sink_the_review(served, settings, standin, b
 def test_cli_reviews_a_local_diff_as_json_lines(served, settings, standin, lead_target, capsys, tmp_path):
     repo = standin.fixture.repo(*SAMPLE_REPO.split("/"))
     pr = repo.pulls[DEMO_PR]
-    diff = subprocess.run(["git", "diff", pr["base_sha"], pr["head_sha"]], cwd=repo.git_dir, capture_output=True,
-                          text=True, check=True).stdout
+    diff = subprocess.run(
+        ["git", "diff", pr["base_sha"], pr["head_sha"]], cwd=repo.git_dir, capture_output=True, text=True, check=True
+    ).stdout
     (tmp_path / "change.diff").write_text(diff)
-    assert cli.main(["review", "--reviewer", LEAD, "--repo", SAMPLE_REPO, "--diff", str(tmp_path / "change.diff"),
-                     "--backend", "retrieval"]) == 0
+    assert (
+        cli.main(
+            [
+                "review",
+                "--reviewer",
+                LEAD,
+                "--repo",
+                SAMPLE_REPO,
+                "--diff",
+                str(tmp_path / "change.diff"),
+                "--backend",
+                "retrieval",
+            ]
+        )
+        == 0
+    )
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert lines and all(set(x) == {"path", "line", "side", "body"} for x in lines)
     assert_valid_anchors(standin, lines)
 
 
 def test_pr_review_asset_posts_and_records_no_code(served, settings, standin, instance, lead_target):
-    result = run_partition("review_pull_request", lead_target, dagster_instance=instance, run_config={
-        "ops": {"pr_review": {"config": {"pull_number": DEMO_PR, "mention_id": "777", "backend": "retrieval"}}}})
+    result = run_partition(
+        "review_pull_request",
+        lead_target,
+        dagster_instance=instance,
+        run_config={
+            "ops": {"pr_review": {"config": {"pull_number": DEMO_PR, "mention_id": "777", "backend": "retrieval"}}}
+        },
+    )
     assert result.success, result.error
     meta = result.materializations["pr_review"]
     assert meta["comments_posted"] == len(standin.posted_reviews()[0]["comments"]) and meta["hunks"] == 4

@@ -20,7 +20,8 @@ from techlead_pipeline.diffs.patch import parse_diff
 RECORDING = json.loads((Path(__file__).parent / "recordings" / "vllm_exchange.json").read_text())
 TARGET = reviewer_repo("mira-kovacs", "acme-labs/billing_core.py")
 DIFF = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n" + "".join(
-    f"@@ -{10 * i + 1},1 +{10 * i + 1},2 @@\n ctx{i}\n+print('DEBUG', v{i})\n" for i in range(6))
+    f"@@ -{10 * i + 1},1 +{10 * i + 1},2 @@\n ctx{i}\n+print('DEBUG', v{i})\n" for i in range(6)
+)
 
 
 class Replay:
@@ -36,20 +37,25 @@ class Replay:
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         self.sent.append((request.method, request.url.path, body))
-        recorded = next(i["response"] for i in RECORDING["interactions"]
-                        if i["request"]["method"] == request.method and i["request"]["path"] == request.url.path)
+        recorded = next(
+            i["response"]
+            for i in RECORDING["interactions"]
+            if i["request"]["method"] == request.method and i["request"]["path"] == request.url.path
+        )
         if request.url.path == "/v1/chat/completions":
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             await asyncio.sleep(self.delay)
             self.in_flight -= 1
-            payload = json.loads(json.dumps(recorded["json"]).replace("{model}", body["model"])
-                                 .replace("{reply}", self.reply))
+            payload = json.loads(
+                json.dumps(recorded["json"]).replace("{model}", body["model"]).replace("{reply}", self.reply)
+            )
             return httpx.Response(recorded["status"], json=payload)
         if "json" in recorded:
             return httpx.Response(recorded["status"], json=recorded["json"])
-        return httpx.Response(recorded["status"], text=recorded["text"].replace("{lora_name}", (body or {}).get(
-            "lora_name", "")))
+        return httpx.Response(
+            recorded["status"], text=recorded["text"].replace("{lora_name}", (body or {}).get("lora_name", ""))
+        )
 
 
 @pytest.fixture
@@ -63,8 +69,7 @@ def bundle(tmp_path):
 
 def backend_for(bundle, replay, max_concurrency=3):
     b, root = bundle
-    client = VllmClient("http://vllm.test:8000", max_concurrency=max_concurrency,
-                        transport=httpx.MockTransport(replay))
+    client = VllmClient("http://vllm.test:8000", max_concurrency=max_concurrency, transport=httpx.MockTransport(replay))
     return VllmBackend(TARGET, b, client, root, "/adapters")
 
 
@@ -104,7 +109,9 @@ def test_a_resident_adapter_is_not_loaded_again(bundle):
 
 
 def test_no_comment_answers_are_silence(bundle):
-    suggestions = backend_for(bundle, Replay(reply="NO_COMMENT")).review(prepare(parse_diff(DIFF), lambda p: None).hunks)
+    suggestions = backend_for(bundle, Replay(reply="NO_COMMENT")).review(
+        prepare(parse_diff(DIFF), lambda p: None).hunks
+    )
     assert suggestions == [None] * 6
 
 
@@ -113,7 +120,8 @@ def test_unreachable_server_is_a_clear_error(bundle):
         raise httpx.ConnectError("connection refused")
 
     b, root = bundle
-    backend = VllmBackend(TARGET, b, VllmClient("http://vllm.test:8000", transport=httpx.MockTransport(refuse)),
-                          root, "/adapters")
+    backend = VllmBackend(
+        TARGET, b, VllmClient("http://vllm.test:8000", transport=httpx.MockTransport(refuse)), root, "/adapters"
+    )
     with pytest.raises(BackendUnavailableError, match="unreachable"):
         backend.review(prepare(parse_diff(DIFF), lambda p: None).hunks)

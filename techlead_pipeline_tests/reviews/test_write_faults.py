@@ -38,8 +38,9 @@ def test_a_reply_is_posted_exactly_once(fault, settings, standin, bot_access):
 
 
 def test_a_permission_refusal_is_not_retried(settings, standin, bot_access):
-    standin.faults.add(method="POST", path=r"/issues/51/comments", kind="status", status=403, message="Forbidden",
-                       times=-1)
+    standin.faults.add(
+        method="POST", path=r"/issues/51/comments", kind="status", status=403, message="Forbidden", times=-1
+    )
     from github import GithubException
 
     with pytest.raises(GithubException) as err:

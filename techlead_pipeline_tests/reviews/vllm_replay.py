@@ -38,8 +38,9 @@ class VllmReplay:
                 replay.requests.append(("GET", self.path, None))
                 if self.path == "/v1/models":
                     base = RECORDING["interactions"][0]["response"]["json"]["data"][0]
-                    cards = [base] + [{"id": n, "object": "model", "root": p, "parent": BASE}
-                                      for n, p in replay.loaded.items()]
+                    cards = [base] + [
+                        {"id": n, "object": "model", "root": p, "parent": BASE} for n, p in replay.loaded.items()
+                    ]
                     self._send(200, {"object": "list", "data": cards})
                 else:
                     self._send(404, {"message": "not found"})
@@ -55,12 +56,25 @@ class VllmReplay:
                     self._send(200, f"Success: LoRA adapter '{body['lora_name']}' removed successfully.", "text/plain")
                 elif self.path == "/v1/chat/completions":
                     if body["model"] not in replay.loaded:
-                        self._send(404, {"object": "error", "message": f"The model `{body['model']}` does not exist.",
-                                         "type": "NotFoundError", "code": 404})
+                        self._send(
+                            404,
+                            {
+                                "object": "error",
+                                "message": f"The model `{body['model']}` does not exist.",
+                                "type": "NotFoundError",
+                                "code": 404,
+                            },
+                        )
                         return
                     recorded = RECORDING["interactions"][3]["response"]["json"]
-                    self._send(200, json.loads(json.dumps(recorded).replace("{model}", body["model"])
-                                               .replace("{reply}", json.dumps(replay.reply)[1:-1])))
+                    self._send(
+                        200,
+                        json.loads(
+                            json.dumps(recorded)
+                            .replace("{model}", body["model"])
+                            .replace("{reply}", json.dumps(replay.reply)[1:-1])
+                        ),
+                    )
                 else:
                     self._send(404, {"message": "not found"})
 

@@ -15,21 +15,52 @@ HUNK = "@@ -1,2 +1,3 @@\n def f():\n+    print('x')"
 
 
 def comment(id, pr, user="lead", body="nit: no print", day=1, **kw):
-    base = {"id": id, "pull_number": pr, "user": user, "user_type": "User", "body": body, "path": "a.py",
-            "commit_id": "c" * 40, "original_commit_id": f"{pr:040d}", "diff_hunk": HUNK, "line": 2,
-            "original_line": 2, "start_line": None, "original_start_line": None, "side": "RIGHT",
-            "start_side": None, "subject_type": "line", "in_reply_to_id": None, "position": 1,
-            "original_position": 1, "pull_request_review_id": None,
-            "created_at": f"2025-01-{day:02d}T10:00:00+00:00", "updated_at": f"2025-01-{day:02d}T10:00:00+00:00",
-            "html_url": "", "author_association": "MEMBER"}
+    base = {
+        "id": id,
+        "pull_number": pr,
+        "user": user,
+        "user_type": "User",
+        "body": body,
+        "path": "a.py",
+        "commit_id": "c" * 40,
+        "original_commit_id": f"{pr:040d}",
+        "diff_hunk": HUNK,
+        "line": 2,
+        "original_line": 2,
+        "start_line": None,
+        "original_start_line": None,
+        "side": "RIGHT",
+        "start_side": None,
+        "subject_type": "line",
+        "in_reply_to_id": None,
+        "position": 1,
+        "original_position": 1,
+        "pull_request_review_id": None,
+        "created_at": f"2025-01-{day:02d}T10:00:00+00:00",
+        "updated_at": f"2025-01-{day:02d}T10:00:00+00:00",
+        "html_url": "",
+        "author_association": "MEMBER",
+    }
     base.update(kw)
     return base
 
 
 def contexts_for(comments, status="ok"):
-    return pd.DataFrame([{"comment_id": c["id"], "status": status, "path": c["path"], "language": "Python",
-                          "sha": "s", "focus_line": 2, "start_line": 1, "code": "def f():\n    print('x')"}
-                         for c in comments])
+    return pd.DataFrame(
+        [
+            {
+                "comment_id": c["id"],
+                "status": status,
+                "path": c["path"],
+                "language": "Python",
+                "sha": "s",
+                "focus_line": 2,
+                "start_line": 1,
+                "code": "def f():\n    print('x')",
+            }
+            for c in comments
+        ]
+    )
 
 
 @pytest.fixture
@@ -45,7 +76,7 @@ def history():
         comment(107, 8, user="other-dev", body="Please remove the print."),
     ]
     frame = comments_frame(rows)
-    ctx = contexts_for([r for r in rows if r["id"] != 106]) 
+    ctx = contexts_for([r for r in rows if r["id"] != 106])
     ctx = pd.concat([ctx, contexts_for([r for r in rows if r["id"] == 106], status="binary")])
     return frame, ctx
 
@@ -53,8 +84,13 @@ def history():
 def test_filters_are_counted_by_reason(history):
     frame, ctx = history
     ex = build_examples(frame, ctx, None, authored_prs=[99], reviewer="lead", repo="o/r")
-    assert dict(ex.dropped) == {"reply": 1, "empty_or_emoji": 1, "own_pull_request": 1, "duplicate": 1,
-                                "no_code_context": 1}
+    assert dict(ex.dropped) == {
+        "reply": 1,
+        "empty_or_emoji": 1,
+        "own_pull_request": 1,
+        "duplicate": 1,
+        "no_code_context": 1,
+    }
     target = ex.target
     assert len(target) == 20 and set(target["kind"]) == {"comment"}
     others = ex.examples[ex.examples["role"] == "other"]
@@ -82,9 +118,25 @@ def test_prompt_marks_the_commented_line_and_carries_metadata(history):
 
 def test_silent_lines_become_no_comment_examples(history):
     frame, ctx = history
-    rows = [{"level": level, "chunk_id": f"{pr}:b.py:0:0", "pull_number": pr, "path": "b.py", "language": "Python", "head_sha": "h",
-             "hunk": "@@ -0,0 +1,1 @@\n+x = 1", "side": "RIGHT", "focus_line": 1, "start_line": 1,
-             "code": "x = 1", "commented": False, "comment_ids": []} for pr in range(1, 21) for level in ("chunk", "line")]
+    rows = [
+        {
+            "level": level,
+            "chunk_id": f"{pr}:b.py:0:0",
+            "pull_number": pr,
+            "path": "b.py",
+            "language": "Python",
+            "head_sha": "h",
+            "hunk": "@@ -0,0 +1,1 @@\n+x = 1",
+            "side": "RIGHT",
+            "focus_line": 1,
+            "start_line": 1,
+            "code": "x = 1",
+            "commented": False,
+            "comment_ids": [],
+        }
+        for pr in range(1, 21)
+        for level in ("chunk", "line")
+    ]
     ex = build_examples(frame, ctx, pd.DataFrame(rows), [99], "lead", "o/r")
     train_neg = ex.split("train", kind="no_comment")
     assert len(train_neg) == 18 and set(train_neg["response"]) == {NO_COMMENT}  # line rows only

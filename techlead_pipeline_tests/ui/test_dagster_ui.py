@@ -18,17 +18,27 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from techlead_pipeline.assets.steps import PIPELINE
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ASSETS = ["review_comments", "code_contexts", "training_examples", "reviewer_adapter", "reviewer_evaluation",
-          "pr_review"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ASSETS = list(PIPELINE)
 PARTITIONS = ["mira-kovacs@acme-labs+billing_core.py", "priya-r@acme-labs+billing_core.py"]
 SHOTS = os.environ.get("TECHLEAD_SCREENSHOTS")  # a folder: refresh the README's screenshots there
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
 
 
 @contextmanager
@@ -57,17 +67,34 @@ def dagster_dev(tmp_path_factory):
     home = tmp_path_factory.mktemp("dagster-ui")
     shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TECHLEAD_", "DAGSTER_"))}
-    env.update(DAGSTER_HOME=str(home), TECHLEAD_HOME=str(home / "techlead"),
-               # Runs launched from the UI here fail fast instead of reaching the internet.
-               TECHLEAD_GITHUB_API_URL=f"http://127.0.0.1:{_free_port()}/api/v3",
-               TECHLEAD_RETRY_TOTAL="0")
+    env.update(
+        DAGSTER_HOME=str(home),
+        TECHLEAD_HOME=str(home / "techlead"),
+        # Runs launched from the UI here fail fast instead of reaching the internet.
+        TECHLEAD_GITHUB_API_URL=f"http://127.0.0.1:{_free_port()}/api/v3",
+        TECHLEAD_RETRY_TOTAL="0",
+    )
     env.pop("TECHLEAD_REPOSITORIES", None)
     with instance_at(home) as instance:
         instance.add_dynamic_partitions("reviewer_repo", PARTITIONS)
     port = _free_port()
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml", "-h",
-                             "127.0.0.1", "-p", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "dev",
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(180):
@@ -167,8 +194,15 @@ def test_one_partition_rematerialises_from_the_ui(dagster_dev, browser):
     launch.click()
     page.wait_for_timeout(2000)
     with instance_at(home) as instance:
-        backfills = [b for b in instance.get_backfills()
-                     if set(b.asset_backfill_data.target_subset.partitions_subsets_by_asset_key[
-                         dg.AssetKey("reviewer_adapter")].get_partition_keys()) == {PARTITIONS[1]}]
+        backfills = [
+            b
+            for b in instance.get_backfills()
+            if set(
+                b.asset_backfill_data.target_subset.partitions_subsets_by_asset_key[
+                    dg.AssetKey("reviewer_adapter")
+                ].get_partition_keys()
+            )
+            == {PARTITIONS[1]}
+        ]
         runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": PARTITIONS[1]}))
         assert backfills or runs

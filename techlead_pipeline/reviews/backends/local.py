@@ -14,8 +14,16 @@ from .retrieval import RetrievalBackend
 class LocalBackend(GenerativeBackend):
     name = "local"
 
-    def __init__(self, reviewer: str, repo: str, base: BaseModel, adapter_dir: Path,
-                 focus_picker: RetrievalBackend | None = None, max_new_tokens: int = 48, batch_size: int = 8):
+    def __init__(
+        self,
+        reviewer: str,
+        repo: str,
+        base: BaseModel,
+        adapter_dir: Path,
+        focus_picker: RetrievalBackend | None = None,
+        max_new_tokens: int = 48,
+        batch_size: int = 8,
+    ):
         super().__init__(reviewer, repo, focus_picker)
         self.base = base
         self.adapter_dir = adapter_dir
@@ -53,17 +61,22 @@ class LocalBackend(GenerativeBackend):
         stop = [tokenizer.eot_id, tokenizer.eos_id]
         out: list[str] = []
         for i in range(0, len(conversations), self.batch_size):
-            batch = [self.prompt_ids(c) for c in conversations[i:i + self.batch_size]]
+            batch = [self.prompt_ids(c) for c in conversations[i : i + self.batch_size]]
             width = max(map(len, batch))
             ids = torch.full((len(batch), width), tokenizer.pad_id, dtype=torch.long)
             mask = torch.zeros((len(batch), width), dtype=torch.long)
             for row, seq in enumerate(batch):  # left padding, so every prompt ends where generation starts
-                ids[row, width - len(seq):] = torch.tensor(seq)
-                mask[row, width - len(seq):] = 1
+                ids[row, width - len(seq) :] = torch.tensor(seq)
+                mask[row, width - len(seq) :] = 1
             with torch.no_grad():
-                generated = model.generate(input_ids=ids.to(device), attention_mask=mask.to(device),
-                                           max_new_tokens=self.max_new_tokens, do_sample=False,
-                                           eos_token_id=stop, pad_token_id=tokenizer.pad_id)
+                generated = model.generate(
+                    input_ids=ids.to(device),
+                    attention_mask=mask.to(device),
+                    max_new_tokens=self.max_new_tokens,
+                    do_sample=False,
+                    eos_token_id=stop,
+                    pad_token_id=tokenizer.pad_id,
+                )
             for row in generated[:, width:].tolist():
                 kept = []
                 for token in row:

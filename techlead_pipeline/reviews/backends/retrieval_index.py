@@ -30,8 +30,9 @@ DEFAULT_THRESHOLD = 0.5
 def _hasher():
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    return HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=N_FEATURES,
-                             alternate_sign=False, norm=None, lowercase=False)
+    return HashingVectorizer(
+        analyzer="char_wb", ngram_range=(2, 4), n_features=N_FEATURES, alternate_sign=False, norm=None, lowercase=False
+    )
 
 
 @lru_cache(maxsize=1)
@@ -156,11 +157,13 @@ class RetrievalIndex:
                 np.save(folder / "vectors.npy", self.vectors)
         if self.encoder.idf is not None:
             nz = np.flatnonzero(self.encoder.idf != self.encoder.idf.max())
-            np.savez_compressed(folder / "idf.npz", index=nz, value=self.encoder.idf[nz],
-                                default=self.encoder.idf.max())
+            np.savez_compressed(
+                folder / "idf.npz", index=nz, value=self.encoder.idf[nz], default=self.encoder.idf.max()
+            )
         (folder / "entries.json").write_text(json.dumps(self.entries, ensure_ascii=False))
-        (folder / "index.json").write_text(json.dumps({"encoder": self.encoder.kind, "threshold": self.threshold,
-                                                       "entries": len(self.entries)}))
+        (folder / "index.json").write_text(
+            json.dumps({"encoder": self.encoder.kind, "threshold": self.threshold, "entries": len(self.entries)})
+        )
 
     @classmethod
     def load(cls, folder: Path) -> "RetrievalIndex":

@@ -25,8 +25,14 @@ def lora_name(target: ReviewerRepo, bundle: AdapterBundle) -> str:
 
 
 class VllmClient:
-    def __init__(self, base_url: str, api_key: Secret | None = None, timeout: float = 60.0,
-                 max_concurrency: int = 8, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        api_key: Secret | None = None,
+        timeout: float = 60.0,
+        max_concurrency: int = 8,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
@@ -35,15 +41,17 @@ class VllmClient:
 
     def _client(self) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {self.api_key.reveal()}"} if self.api_key else {}
-        return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=self.timeout,
-                                 transport=self.transport)
+        return httpx.AsyncClient(
+            base_url=self.base_url, headers=headers, timeout=self.timeout, transport=self.transport
+        )
 
     async def _call(self, client: httpx.AsyncClient, method: str, path: str, **kwargs) -> httpx.Response:
         try:
             response = await client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise BackendUnavailableError(f"the review model server at {self.base_url} is unreachable "
-                                          f"({type(exc).__name__})") from None
+            raise BackendUnavailableError(
+                f"the review model server at {self.base_url} is unreachable ({type(exc).__name__})"
+            ) from None
         if response.status_code >= 500:
             raise BackendUnavailableError(f"the review model server answered {response.status_code}")
         return response
@@ -60,33 +68,53 @@ class VllmClient:
             if r.status_code >= 400:
                 raise BackendUnavailableError(f"the model server refused to load the adapter ({r.status_code})")
 
-    async def _chat(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, model: str, conversation: list[dict],
-                    max_tokens: int) -> str:
+    async def _chat(
+        self, client: httpx.AsyncClient, gate: asyncio.Semaphore, model: str, conversation: list[dict], max_tokens: int
+    ) -> str:
         async with gate:
-            r = await self._call(client, "POST", "/v1/chat/completions", json={
-                "model": model, "messages": conversation, "max_tokens": max_tokens, "temperature": 0.0,
-                "n": 1, "stop": ["\n"]})
+            r = await self._call(
+                client,
+                "POST",
+                "/v1/chat/completions",
+                json={
+                    "model": model,
+                    "messages": conversation,
+                    "max_tokens": max_tokens,
+                    "temperature": 0.0,
+                    "n": 1,
+                    "stop": ["\n"],
+                },
+            )
             if r.status_code >= 400:
                 return ""
             return r.json()["choices"][0]["message"]["content"] or ""
 
-    async def _review(self, name: str, path: str, partition: str, conversations: list[list[dict]],
-                      max_tokens: int) -> list[str]:
+    async def _review(
+        self, name: str, path: str, partition: str, conversations: list[list[dict]], max_tokens: int
+    ) -> list[str]:
         gate = asyncio.Semaphore(self.max_concurrency)
         async with self._client() as client:
             await self._ensure_adapter(client, name, path, partition)
             return await asyncio.gather(*(self._chat(client, gate, name, c, max_tokens) for c in conversations))
 
-    def review_with_adapter(self, name: str, path: str, partition: str, conversations: list[list[dict]],
-                            max_tokens: int = 64) -> list[str]:
+    def review_with_adapter(
+        self, name: str, path: str, partition: str, conversations: list[list[dict]], max_tokens: int = 64
+    ) -> list[str]:
         return asyncio.run(self._review(name, path, partition, conversations, max_tokens))
 
 
 class VllmBackend(GenerativeBackend):
     name = "vllm"
 
-    def __init__(self, target: ReviewerRepo, bundle: AdapterBundle, client: VllmClient, adapters_root: Path,
-                 server_adapters_root: str, focus_picker: RetrievalBackend | None = None):
+    def __init__(
+        self,
+        target: ReviewerRepo,
+        bundle: AdapterBundle,
+        client: VllmClient,
+        adapters_root: Path,
+        server_adapters_root: str,
+        focus_picker: RetrievalBackend | None = None,
+    ):
         super().__init__(target.reviewer, target.repo, focus_picker)
         self.target = target
         self.bundle = bundle
@@ -96,5 +124,6 @@ class VllmBackend(GenerativeBackend):
         self.server_path = f"{server_adapters_root.rstrip('/')}/{relative.as_posix()}"
 
     def generate(self, conversations: list[list[dict]]) -> list[str]:
-        return self.client.review_with_adapter(lora_name(self.target, self.bundle), self.server_path,
-                                               self.target.key, conversations)
+        return self.client.review_with_adapter(
+            lora_name(self.target, self.bundle), self.server_path, self.target.key, conversations
+        )
