@@ -41,6 +41,7 @@ from techlead_pipeline.reviews.service import make_backend, review_pull_request 
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample  # noqa: E402
 from techlead_pipeline.sample.multi_repo import build_multi_repo_fixture  # noqa: E402
 from techlead_pipeline.settings import Settings  # noqa: E402
+from techlead_pipeline.signals import restore_interrupt_signals  # noqa: E402
 from techlead_pipeline.training_data.from_github import examples_from_github  # noqa: E402
 
 console = Console(width=150)
@@ -233,6 +234,7 @@ def main() -> None:
     parser.add_argument("--per-repo", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=1200)
     args = parser.parse_args()
+    restore_interrupt_signals()  # so the `dagster dev` started by part B stops on SIGTERM
     both = not (args.faults or args.load)
     with tempfile.TemporaryDirectory() as tmp:
         if args.faults or both:

@@ -6,11 +6,12 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 
 from rich.console import Console
+
+from .signals import restore_interrupt_signals
 
 console = Console(stderr=True)
 
@@ -24,9 +25,7 @@ def _cmd_standin(args: argparse.Namespace) -> int:
         console.print(f"building the sample fixture into {fixture} ...")
         build_sample(fixture)
     standin = GitHubStandin(fixture, host=args.host, port=args.port)
-    # Stop cleanly on SIGTERM even when the parent left it ignored: a process started from a Dagster
-    # run inherits SIG_IGN, because Dagster maps SIGTERM onto SIGINT's handler (ignored in background jobs).
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    restore_interrupt_signals()  # a stand-in started by a test or benchmark must still stop on SIGTERM
     standin.start()
     console.print(f"GitHub stand-in serving {fixture} at {standin.url} (REST API: {standin.api_url})")
     standin.serve_forever()

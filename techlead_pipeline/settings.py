@@ -70,7 +70,6 @@ class Settings:
         return replace(self, **changes)
 
 
-
 def web_url_for(api_url: str) -> str:
     """The web (and git) address that goes with a REST API address."""
     api_url = api_url.rstrip("/")

@@ -16,8 +16,14 @@ from techlead_pipeline.github_standin import GitHubStandin
 from techlead_pipeline.partitions import ReviewerRepo, reviewer_repo
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample
 from techlead_pipeline.settings import Settings
+from techlead_pipeline.signals import restore_interrupt_signals
 
 SAMPLE_REPO = f"{OWNER}/{REPO}"
+
+
+def pytest_configure(config):
+    # Tests SIGTERM the servers they start; that must work when pytest runs as a background job.
+    restore_interrupt_signals()
 
 
 @pytest.fixture(scope="session")

@@ -137,7 +137,6 @@ class RateLimiter:
             b = self._bucket(key, resource)
             return {"limit": b["limit"], "used": b["used"], "remaining": b["limit"] - b["used"], "reset": b["reset"]}
 
-
     @staticmethod
     def _headers(b: dict, resource: str) -> dict:
         return {

@@ -9,4 +9,3 @@ def marker(mention_id: str | int, kind: str) -> str:
 
 def has_marker(body: str, mention_id: str | int, kind: str) -> bool:
     return marker(mention_id, kind) in (body or "")
-

@@ -286,6 +286,7 @@ NOUNS = (
 )
 VARS = ("invoice_id", "payment", "entry", "refund", "statement", "credit_note", "payout", "batch", "line", "period")
 
+
 def make_context(rng: random.Random, name: str) -> Ctx:
     num = rng.choice(sorted(CONSTANTS))
     noun = rng.choice(NOUNS)
