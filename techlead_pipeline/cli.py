@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+import uuid
 from pathlib import Path
 
 from rich.console import Console
@@ -139,59 +140,60 @@ def _print_summary(result) -> None:
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
-    from .adapters.store import AdapterStore
-    from .diffs.patch import parse_diff
     from .partitions import reviewer_repo
-    from .reviews.service import make_backend, review_changes, served_bundle
-    from .settings import Settings
 
     _apply_github_url(args)
     target = reviewer_repo(args.reviewer, args.repo)
-    settings = Settings()
-    bundle = served_bundle(AdapterStore(settings.adapters_dir), target)
-    backend = make_backend(
-        args.backend,
-        target,
-        bundle,
-        settings.adapters_dir,
-        vllm_url=os.environ.get("TECHLEAD_VLLM_URL"),
-        server_adapters_root=os.environ.get("TECHLEAD_VLLM_ADAPTERS_ROOT"),
-    )
     if args.pr is not None:
-        from . import run_tags
-        from .runner import run_partition
-
-        result = run_partition(
-            "review_pull_request",
-            target,
-            tags={run_tags.PULL: str(args.pr)},
-            run_config={
-                "ops": {
-                    "pr_review": {
-                        "config": {
-                            "pull_number": args.pr,
-                            "backend": args.backend,
-                            "mention_id": f"cli-{os.getpid()}-{int(__import__('time').time())}",
-                        }
-                    }
-                }
-            },
-        )
-        if not result.success:
-            console.print(f"[red]{result.error}[/red]")
-            return 1
-        meta = result.materializations["pr_review"]
-        console.print(f"posted {meta['comments_posted']} comments on {meta['hunks']} hunks: {meta['review_url']}")
-        return 0
+        return _review_pull_request(target, args.pr, args.backend)
     if not args.diff:
         console.print("[red]give --diff PATCH (or - for stdin), or --pr N[/red]")
         return 2
-    text = sys.stdin.read() if args.diff == "-" else Path(args.diff).read_text(encoding="utf-8", errors="replace")
-    root = Path(args.worktree)
+    return _review_local_diff(target, args.diff, Path(args.worktree), args.backend)
+
+
+def _review_pull_request(target, number: int, backend: str) -> int:
+    """Through the review job, so the run, its metadata and the posted review show up in Dagster."""
+    from . import run_tags
+    from .runner import run_partition
+
+    result = run_partition(
+        "review_pull_request",
+        target,
+        tags={run_tags.PULL: str(number)},
+        run_config={
+            "ops": {
+                "pr_review": {
+                    "config": {"pull_number": number, "backend": backend, "mention_id": f"cli-{uuid.uuid4().hex[:12]}"}
+                }
+            }
+        },
+    )
+    if not result.success:
+        console.print(f"[red]{result.error}[/red]")
+        return 1
+    meta = result.materializations["pr_review"]
+    console.print(f"posted {meta['comments_posted']} comments on {meta['hunks']} hunks: {meta['review_url']}")
+    return 0
+
+
+def _review_local_diff(target, diff: str, worktree: Path, kind: str) -> int:
+    """Comments on a local diff as JSON lines; nothing is posted."""
+    from .adapters.store import AdapterStore
+    from .diffs.patch import parse_diff
+    from .resources import ReviewerBackendResource
+    from .reviews.service import review_changes, served_bundle
+    from .settings import Settings
+
+    settings = Settings()
+    bundle = served_bundle(AdapterStore(settings.adapters_dir), target)
+    backend = ReviewerBackendResource().backend(target, bundle, settings.adapters_dir, override=kind)
+    text = sys.stdin.read() if diff == "-" else Path(diff).read_text(encoding="utf-8", errors="replace")
+    root = worktree.resolve()
 
     def new_file_text(path: str) -> str | None:
         candidate = (root / path).resolve()
-        if root.resolve() in candidate.parents and candidate.is_file():
+        if root in candidate.parents and candidate.is_file():
             return candidate.read_text(encoding="utf-8", errors="replace")
         return None
 

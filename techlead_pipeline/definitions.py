@@ -8,7 +8,7 @@ from .assets.history import code_contexts, review_comments
 from .assets.reviews import pr_review
 from .assets.training import reviewer_adapter, reviewer_evaluation, training_examples
 from .resources import AdapterTraining, PipelineSettings, ReviewerBackendResource
-from .sensors import make_mention_sensor, workspace_cleanup_on_cancel, workspace_cleanup_on_failure
+from .sensors import make_mention_sensor, workspace_cleanup_on_canceled, workspace_cleanup_on_failure
 
 collect_history_job = dg.define_asset_job(
     "collect_history",
@@ -47,7 +47,7 @@ def executor() -> dg.ExecutorDefinition | None:
 defs = dg.Definitions(
     assets=[review_comments, code_contexts, training_examples, reviewer_adapter, reviewer_evaluation, pr_review],
     jobs=[collect_history_job, train_reviewer_job, review_pull_request_job, train_and_review_job],
-    sensors=[make_mention_sensor(train_and_review_job), workspace_cleanup_on_failure, workspace_cleanup_on_cancel],
+    sensors=[make_mention_sensor(train_and_review_job), workspace_cleanup_on_failure, workspace_cleanup_on_canceled],
     resources={
         "pipeline": PipelineSettings(),
         "training": AdapterTraining(),

@@ -37,8 +37,6 @@ class PipelineSettings(dg.ConfigurableResource):
     secondary_rate_wait: Optional[float] = None
 
     def settings(self) -> Settings:
-        from pathlib import Path
-
         base = Settings()
         changes = {k: v for k, v in self.model_dump().items() if v is not None}
         if "home" in changes:

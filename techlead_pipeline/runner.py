@@ -19,12 +19,8 @@ from .settings import Settings
 
 
 def instance() -> dg.DagsterInstance:
-    if not os.environ.get("DAGSTER_HOME"):
-        home = Settings().home / "dagster"
-        home.mkdir(parents=True, exist_ok=True)
-        os.environ["DAGSTER_HOME"] = str(home)
-    os.environ["DAGSTER_HOME"] = str(Path(os.environ["DAGSTER_HOME"]).resolve())  # Dagster wants it absolute
-    home = Path(os.environ["DAGSTER_HOME"])
+    home = Path(os.environ.get("DAGSTER_HOME") or Settings().home / "dagster").resolve()  # Dagster wants it absolute
+    os.environ["DAGSTER_HOME"] = str(home)
     home.mkdir(parents=True, exist_ok=True)
     ensure_instance_config(home)
     return dg.DagsterInstance.get()
@@ -54,10 +50,7 @@ class RunSummary:
 
 
 def metadata_values(event_metadata: dict) -> dict[str, Any]:
-    out = {}
-    for key, value in event_metadata.items():
-        out[key] = getattr(value, "value", value)
-    return out
+    return {key: getattr(value, "value", value) for key, value in event_metadata.items()}
 
 
 def _step_seconds(inst: dg.DagsterInstance | None, run_id: str) -> dict[str, float]:
@@ -105,6 +98,16 @@ def _root_cause(error) -> str:
     return f"{error.cls_name}: {first}"
 
 
+def _quiet_console(run_config: dict | None) -> dict:
+    """In-process runs print through our own progress lines; Dagster's console logger stays quiet
+    unless TECHLEAD_LOG_LEVEL asks for more (the events are in the instance either way)."""
+    config = dict(run_config or {})
+    config.setdefault(
+        "loggers", {"console": {"config": {"log_level": os.environ.get("TECHLEAD_LOG_LEVEL", "CRITICAL")}}}
+    )
+    return config
+
+
 def run_partition(
     job_name: str,
     target: ReviewerRepo,
@@ -120,15 +123,11 @@ def run_partition(
     if not inst.has_dynamic_partition(reviewer_repo_partitions.name, target.key):
         inst.add_dynamic_partitions(reviewer_repo_partitions.name, [target.key])
     job = defs.resolve_job_def(job_name)
-    config = dict(run_config or {})
-    config.setdefault(
-        "loggers", {"console": {"config": {"log_level": os.environ.get("TECHLEAD_LOG_LEVEL", "CRITICAL")}}}
-    )
     result = job.execute_in_process(
         instance=inst,
         partition_key=target.key,
         tags=tags or {},
-        run_config=config,
+        run_config=_quiet_console(run_config),
         raise_on_error=False,
         asset_selection=[dg.AssetKey(s) for s in selection] if selection else None,
     )
@@ -174,16 +173,12 @@ def tick_sensor(
             continue
         if job is None:
             continue
-        config = dict(request.run_config)
-        config.setdefault(
-            "loggers", {"console": {"config": {"log_level": os.environ.get("TECHLEAD_LOG_LEVEL", "CRITICAL")}}}
-        )
         res = job.execute_in_process(
             instance=inst,
             partition_key=request.partition_key,
             asset_selection=list(request.asset_selection),
             tags={**request.tags, "dagster/run_key": request.run_key, "dagster/sensor_name": sensor_name},
-            run_config=config,
+            run_config=_quiet_console(request.run_config),
             raise_on_error=False,
         )
         tick.runs.append(summarize(res, inst))

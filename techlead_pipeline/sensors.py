@@ -18,13 +18,11 @@ from .resources import PipelineSettings
 from .reviews.replies import post_reply
 from .run_workspace import RunWorkspace
 
-TRAINING_ASSETS = list(TRAINING_CHAIN)
-
 
 def run_request(work: MentionWork) -> dg.RunRequest:
     """One run per mention comment: the run key is the comment's id, so a re-delivered or re-read
     comment never starts a second run."""
-    keys = (TRAINING_ASSETS if work.train else []) + [pr_review.key.to_user_string()]
+    keys = (*(TRAINING_CHAIN if work.train else ()), pr_review.key.to_user_string())
     return dg.RunRequest(
         run_key=f"mention-{work.comment_id}",
         partition_key=work.target.key,
@@ -52,6 +50,19 @@ WAIT_LIMIT_S = 6 * 3600
 def _run_status(instance: dg.DagsterInstance, run_key: str):
     runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
     return runs[0].status if runs else None
+
+
+def _to_waiting(work: MentionWork) -> dict:
+    """A mention held in the cursor until its reviewer's training run ends (see release_waiting)."""
+    return {
+        "comment_id": work.comment_id,
+        "repo": work.repo,
+        "pull_number": work.pull_number,
+        "commenter": work.commenter,
+        "reviewer": work.target.reviewer,
+        "partition": work.target.key,
+        "since": time.time(),
+    }
 
 
 def _from_waiting(item: dict, train: bool) -> MentionWork:
@@ -137,17 +148,7 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
                 key = work.target.key
                 if work.train and not work.force_reload and key in cursor.training:
                     # Already being learned (this tick or earlier): review once that training is done.
-                    cursor.waiting.append(
-                        {
-                            "comment_id": work.comment_id,
-                            "repo": repo,
-                            "pull_number": work.pull_number,
-                            "commenter": work.commenter,
-                            "reviewer": work.target.reviewer,
-                            "partition": key,
-                            "since": time.time(),
-                        }
-                    )
+                    cursor.waiting.append(_to_waiting(work))
                     context.log.info(f"mention {work.comment_id}: waits for the training of {work.target}")
                     continue
                 request = run_request(work)
@@ -183,23 +184,21 @@ def make_mention_sensor(job) -> dg.SensorDefinition:
     return pr_mentions
 
 
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.FAILURE,
-    name="workspace_cleanup_on_failure",
-    monitor_all_code_locations=False,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def workspace_cleanup_on_failure(context: dg.RunStatusSensorContext, pipeline: PipelineSettings):
-    """A failed or killed run's encrypted workspace is deleted at once (the steps delete it too;
-    this catches runs whose process died)."""
-    RunWorkspace(pipeline.settings().workspaces_dir, context.dagster_run.run_id, "_", pipeline.vault().fernet).purge()
+def _workspace_cleanup(status: dg.DagsterRunStatus) -> dg.SensorDefinition:
+    @dg.run_status_sensor(
+        run_status=status,
+        name=f"workspace_cleanup_on_{status.value.lower()}",
+        monitor_all_code_locations=False,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def cleanup(context: dg.RunStatusSensorContext, pipeline: PipelineSettings):
+        """A failed or canceled run's encrypted workspace is deleted at once (the steps delete it
+        too; this catches runs whose process died)."""
+        settings = pipeline.settings()
+        RunWorkspace(settings.workspaces_dir, context.dagster_run.run_id, "_", pipeline.vault().fernet).purge()
+
+    return cleanup
 
 
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.CANCELED,
-    name="workspace_cleanup_on_cancel",
-    monitor_all_code_locations=False,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def workspace_cleanup_on_cancel(context: dg.RunStatusSensorContext, pipeline: PipelineSettings):
-    RunWorkspace(pipeline.settings().workspaces_dir, context.dagster_run.run_id, "_", pipeline.vault().fernet).purge()
+workspace_cleanup_on_failure = _workspace_cleanup(dg.DagsterRunStatus.FAILURE)
+workspace_cleanup_on_canceled = _workspace_cleanup(dg.DagsterRunStatus.CANCELED)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from techlead_pipeline.assets.steps import PIPELINE
 from techlead_pipeline.definitions import defs
 from techlead_pipeline.sample.builder import LEAD
-from techlead_pipeline.sensors import TRAINING_ASSETS
 from techlead_pipeline_tests.conftest import SAMPLE_REPO
 
 
@@ -31,7 +31,7 @@ def test_a_mention_requests_a_training_run_for_a_new_partition(watching, standin
     [request] = result.run_requests
     assert request.run_key == f"mention-{comment['id']}"
     assert request.partition_key == f"{LEAD}@acme-labs+billing_core.py"
-    assert [k.to_user_string() for k in request.asset_selection] == TRAINING_ASSETS + ["pr_review"]
+    assert [k.to_user_string() for k in request.asset_selection] == list(PIPELINE)
     assert request.tags["techlead/pr"] == "51" and request.tags["techlead/requested_by"] == "tomas-b"
     assert request.run_config["ops"]["pr_review"]["config"] == {"pull_number": 51, "mention_id": str(comment["id"])}
     [partitions] = result.dynamic_partitions_requests
@@ -44,7 +44,7 @@ def test_cached_adapter_means_review_only_unless_forced(watching, standin, insta
     standin.add_issue_comment(SAMPLE_REPO, 52, "li-wei", f"@tech-lead-bot {LEAD} --force-reload")
     review_only, forced = evaluate(instance).run_requests
     assert [k.to_user_string() for k in review_only.asset_selection] == ["pr_review"]
-    assert [k.to_user_string() for k in forced.asset_selection] == TRAINING_ASSETS + ["pr_review"]
+    assert [k.to_user_string() for k in forced.asset_selection] == list(PIPELINE)
     assert forced.tags["techlead/force_reload"] == "true"
 
 

@@ -51,7 +51,7 @@ def review_comments(context: dg.AssetExecutionContext, pipeline: PipelineSetting
         per_user = history.comments["user"].value_counts().head(10)
     return dg.MaterializeResult(
         metadata={
-            **{k: v for k, v in history.stats.items()},
+            **history.stats,
             "reviewer": target.reviewer,
             "repository": target.repo,
             "reviewers_seen": dg.MetadataValue.md(per_user.to_frame("comments").to_markdown()),

@@ -11,7 +11,7 @@ from ..partitions import from_key, reviewer_repo_partitions
 from ..resources import PipelineSettings, ReviewerBackendResource
 from ..reviews.service import review_pull_request, served_bundle
 from .gpu_tags import L40S_SERVING
-from .steps import reply_to_mention
+from .steps import replies_on_failure
 from .training import reviewer_evaluation
 
 
@@ -41,26 +41,12 @@ def pr_review(
     settings = pipeline.settings()
     mention_id = config.mention_id or context.run.tags.get(run_tags.MENTION_ID) or f"run-{context.run.run_id}"
     started = time.perf_counter()
-    try:
+    with replies_on_failure(context, pipeline, "reviewing", user_error_prefix="I could not review this pull request: "):
         bundle = served_bundle(pipeline.adapter_store(), target)
         backend = reviewer_backend.backend(target, bundle, settings.adapters_dir, config.backend)
         outcome = review_pull_request(
             pipeline.github(target.repo), target, config.pull_number, backend, bundle, mention_id, post=config.post
         )
-    except Exception as exc:
-        from ..history.errors import UserFacingError
-        from ..reviews.backends.base import BackendUnavailableError
-
-        if isinstance(exc, (UserFacingError, BackendUnavailableError)):
-            reply_to_mention(context, pipeline, f"I could not review this pull request: {exc}")
-            raise dg.Failure(description=str(exc), allow_retries=isinstance(exc, BackendUnavailableError)) from None
-        reply_to_mention(
-            context,
-            pipeline,
-            f"Sorry, something went wrong on my side while reviewing "
-            f"(run `{context.run.run_id[:8]}`); a new mention will try again.",
-        )
-        raise
     record = {
         "repo": target.repo,
         "pull_number": config.pull_number,

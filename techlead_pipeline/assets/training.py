@@ -39,7 +39,7 @@ def training_examples(context: dg.AssetExecutionContext, pipeline: PipelineSetti
             holdout_fraction=settings.holdout_fraction,
         )
         counts = examples.counts()
-        usable = counts["train_comments"] + int((examples.split("holdout", kind="comment")).shape[0])
+        usable = counts["train_comments"] + counts["holdout_comments"]
         if usable < settings.min_examples:
             raise NoReviewHistoryError(target.reviewer, target.repo, found=usable, needed=settings.min_examples)
         workspace.write_frame("training_examples", examples.examples)

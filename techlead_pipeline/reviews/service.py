@@ -151,7 +151,7 @@ def review_pull_request(
     drafts, prepared, timings = review_changes(
         pull.changes, pull.new_file_text, backend, secrets + (access.current_token().reveal(),)
     )
-    timings = {"fetch_s": fetch_s + 0.0, **timings}
+    timings = {"fetch_s": fetch_s, **timings}
     summary = summary_text(target, bundle, backend.name, drafts, len(prepared.hunks), prepared.skipped)
     outcome = ReviewOutcome(backend.name, drafts, len(prepared.hunks), prepared.skipped, timings, summary=summary)
     if post:

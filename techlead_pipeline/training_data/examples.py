@@ -64,6 +64,7 @@ class ExampleSet:
             "train_examples": int((t["split"] == "train").sum()),
             "holdout_examples": int((t["split"] == "holdout").sum()),
             "train_comments": int(((t["split"] == "train") & (t["kind"] == "comment")).sum()),
+            "holdout_comments": int(((t["split"] == "holdout") & (t["kind"] == "comment")).sum()),
             "train_no_comment": int(((t["split"] == "train") & (t["kind"] == "no_comment")).sum()),
             "holdout_prs": int(t[t["split"] == "holdout"]["pull_number"].nunique()),
             "train_prs": int(t[t["split"] == "train"]["pull_number"].nunique()),

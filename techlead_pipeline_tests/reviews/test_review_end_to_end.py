@@ -91,6 +91,15 @@ def test_cli_reviews_a_local_diff_as_json_lines(served, settings, standin, lead_
     assert_valid_anchors(standin, lines)
 
 
+def test_cli_reviews_a_pull_request_through_the_review_job(served, settings, standin, capsys):
+    argv = ["review", "--reviewer", LEAD, "--repo", SAMPLE_REPO, "--pr", str(DEMO_PR), "--backend", "retrieval"]
+    assert cli.main(argv) == 0
+    posted = standin.posted_reviews()
+    assert len(posted) == 1 and posted[0]["number"] == DEMO_PR
+    assert_valid_anchors(standin, posted[0]["comments"])
+    assert f"posted {len(posted[0]['comments'])} comments on 4 hunks" in capsys.readouterr().err
+
+
 def test_pr_review_asset_posts_and_records_no_code(served, settings, standin, instance, lead_target):
     result = run_partition(
         "review_pull_request",
