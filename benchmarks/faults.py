@@ -17,12 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,6 +30,7 @@ from rich.table import Table  # noqa: E402
 
 from techlead_pipeline.adapters.bundle import build_bundle  # noqa: E402
 from techlead_pipeline.adapters.store import AdapterStore  # noqa: E402
+from techlead_pipeline.dev_server import dagster_dev  # noqa: E402
 from techlead_pipeline.github_api.client import TOKEN_NAME, GitHubAccess, GitHubCredentials  # noqa: E402
 from techlead_pipeline.github_api.token_vault import Secret, TokenVault  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
@@ -118,6 +117,11 @@ def part_a(tmp: Path) -> Table:
     return table
 
 
+def _answered(standin: GitHubStandin) -> Counter:
+    """Reviews posted per mention comment (each review's body names the mention that asked)."""
+    return Counter(int(p["payload"]["body"].split("mention=")[1].split()[0]) for p in standin.posted_reviews())
+
+
 def part_b(tmp: Path, repositories: int, per_repo: int, timeout_s: float) -> Table:
     import dagster as dg
 
@@ -128,8 +132,7 @@ def part_b(tmp: Path, repositories: int, per_repo: int, timeout_s: float) -> Tab
     shutil.copy(Path(__file__).resolve().parents[1] / "dagster.yaml", dagster_home / "dagster.yaml")
     people = ["tomas-b", "li-wei", "priya-r", "dev-jonah", LEAD]
     with GitHubStandin(fixture) as standin:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TECHLEAD_", "DAGSTER_"))}
-        env.update(
+        env = dict(
             TECHLEAD_HOME=str(home),
             DAGSTER_HOME=str(dagster_home),
             TECHLEAD_GITHUB_API_URL=standin.api_url,
@@ -147,52 +150,25 @@ def part_b(tmp: Path, repositories: int, per_repo: int, timeout_s: float) -> Tab
                 who = people[k % len(people)]
                 mentions.append(standin.add_issue_comment(repo, 47 + k, who, f"@tech-lead-bot {LEAD}")["id"])
         started = time.time()
-        log = open(tmp / "dagster-dev.log", "w")
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "dagster"),
-                "dev",
-                "-w",
-                "workspace.yaml",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-            ],
-            cwd=Path(__file__).resolve().parents[1],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
         peak, peak_train = 0, 0
-        try:
-            with dg.DagsterInstance.get() as instance:
-                while time.time() - started < timeout_s:
-                    running = instance.get_runs(
-                        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
-                    )
-                    peak = max(peak, len(running))
-                    peak_train = max(peak_train, sum(r.tags.get("techlead/gpu") == "train" for r in running))
-                    done = {int(p["payload"]["body"].split("mention=")[1].split()[0]) for p in standin.posted_reviews()}
-                    if len(done) >= len(mentions) and not running:
-                        break
-                    time.sleep(0.5)
-                runs = instance.get_runs()
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=60)
-            log.close()
-            if args_debug := os.environ.get("TECHLEAD_BENCH_LOG"):
-                shutil.copy(tmp / "dagster-dev.log", args_debug)
+        with open(tmp / "dagster-dev.log", "w") as log:
+            try:
+                with dagster_dev(env, output=log), dg.DagsterInstance.get() as instance:
+                    while time.time() - started < timeout_s:
+                        running = instance.get_runs(
+                            filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+                        )
+                        peak = max(peak, len(running))
+                        peak_train = max(peak_train, sum(r.tags.get("techlead/gpu") == "train" for r in running))
+                        if len(_answered(standin)) >= len(mentions) and not running:
+                            break
+                        time.sleep(0.5)
+                    runs = instance.get_runs()
+            finally:
+                if debug_log := os.environ.get("TECHLEAD_BENCH_LOG"):
+                    shutil.copy(tmp / "dagster-dev.log", debug_log)
         wall = time.time() - started
-        per_mention: dict[int, int] = {}
-        for p in standin.posted_reviews():
-            mid = int(p["payload"]["body"].split("mention=")[1].split()[0])
-            per_mention[mid] = per_mention.get(mid, 0) + 1
+        per_mention = _answered(standin)
         writes = standin.writes_in_any_minute()
     table = Table(
         title=f"B. {len(mentions)} mentions at once across {repositories} repositories (dagster dev: "

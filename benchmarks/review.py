@@ -26,8 +26,8 @@ from techlead_pipeline.github_api.token_vault import Secret  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
 from techlead_pipeline.partitions import reviewer_repo  # noqa: E402
 from techlead_pipeline.reviews.backends.generative import GenerativeBackend  # noqa: E402
-from techlead_pipeline.reviews.pull_request import load_pull_request  # noqa: E402
 from techlead_pipeline.reviews.hunks import prepare  # noqa: E402
+from techlead_pipeline.reviews.pull_request import load_pull_request  # noqa: E402
 from techlead_pipeline.reviews.service import make_backend, review_pull_request  # noqa: E402
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample  # noqa: E402
 from techlead_pipeline.settings import Settings  # noqa: E402

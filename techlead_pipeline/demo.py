@@ -19,10 +19,17 @@ from github import Auth, Github
 from rich.console import Console
 from rich.table import Table
 
+from .adapters.store import AdapterStore
+from .adapters.tiny_model import CPU_LORA_ENV, build_tiny_base_model, public_corpus
 from .assets.steps import PIPELINE
+from .evaluation.report import markdown_table
+from .github_api.client import TOKEN_NAME
+from .github_api.token_vault import TokenVault
 from .github_standin import GitHubStandin
-from .adapters.tiny_model import CPU_LORA_ENV
+from .partitions import reviewer_repo
+from .runner import instance, tick_sensor
 from .sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample
+from .settings import Settings
 
 console = Console(width=130)
 SAMPLE_REPO = f"{OWNER}/{REPO}"
@@ -30,10 +37,6 @@ DEMO_PR, SWEEP_PR = 51, 52
 
 
 def prepare_environment(root: Path, standin: GitHubStandin, base_model: Path) -> None:
-    from .github_api.client import TOKEN_NAME
-    from .github_api.token_vault import TokenVault
-    from .settings import Settings
-
     os.environ.update(
         {
             "TECHLEAD_HOME": str(root / "home"),
@@ -90,10 +93,6 @@ def show_run(run, standin: GitHubStandin) -> float:
 
 
 def run_demo(root: Path = Path(".techlead/demo")) -> int:
-    from .adapters.tiny_model import build_tiny_base_model, public_corpus
-    from .evaluation.report import markdown_table
-    from .runner import instance, tick_sensor
-
     started = time.perf_counter()
     root = root.resolve()
     if root.exists():
@@ -111,21 +110,21 @@ def run_demo(root: Path = Path(".techlead/demo")) -> int:
         console.print(f"GitHub stand-in listening on {standin.url} (REST API {standin.api_url})")
         prepare_environment(root, standin, base.model_dir)
         inst = instance()
-        cursor = None
+        store = AdapterStore(Settings().adapters_dir)
+
+        def ask(label: str, login: str, number: int, body: str, cursor: str | None) -> str | None:
+            """A mention, the sensor tick it causes and the run it requests, timed; the new cursor."""
+            mention(standin, login, number, body)
+            t = time.perf_counter()
+            tick = tick_sensor("pr_mentions", cursor, inst)
+            steps = show_run(tick.runs[0], standin)
+            timings.append((label, time.perf_counter() - t, steps))
+            return tick.cursor
 
         console.rule("1. first mention: nothing learned yet -> collect, train, evaluate, review")
-        mention(standin, "tomas-b", DEMO_PR, f"@{BOT_LOGIN} {LEAD}")
-        t = time.perf_counter()
-        tick = tick_sensor("pr_mentions", cursor, inst)
-        cursor = tick.cursor
-        first = show_run(tick.runs[0], standin)
-        timings.append(("first mention (train + review)", time.perf_counter() - t, first))
-        from .adapters.store import AdapterStore
-        from .partitions import reviewer_repo
-        from .settings import Settings
-
-        bundle = AdapterStore(Settings().adapters_dir).current(reviewer_repo(LEAD, SAMPLE_REPO))
-        console.print(markdown_table(bundle.manifest["evaluation"]))
+        cursor = ask("first mention (train + review)", "tomas-b", DEMO_PR, f"@{BOT_LOGIN} {LEAD}", None)
+        first = store.current(reviewer_repo(LEAD, SAMPLE_REPO))
+        console.print(markdown_table(first.manifest["evaluation"]))
 
         console.rule("2. a stranger asks: refused politely, nothing runs")
         mention(standin, "sam-okafor", DEMO_PR, f"@{BOT_LOGIN} {LEAD}")
@@ -135,27 +134,22 @@ def run_demo(root: Path = Path(".techlead/demo")) -> int:
         console.print(f"  runs: {len(tick.runs)}; the bot replied: {reply!r}")
 
         console.rule("3. second mention: the adapter is cached -> review only")
-        mention(standin, "li-wei", SWEEP_PR, f"@{BOT_LOGIN} {LEAD}")
-        t = time.perf_counter()
-        tick = tick_sensor("pr_mentions", cursor, inst)
-        cursor_after_second = tick.cursor
-        second = show_run(tick.runs[0], standin)
-        timings.append(("second mention (cached, review only)", time.perf_counter() - t, second))
+        after_second = ask("second mention (cached, review only)", "li-wei", SWEEP_PR, f"@{BOT_LOGIN} {LEAD}", cursor)
 
         console.rule("4. the same comment read again (re-delivery): no second run")
-        tick = tick_sensor("pr_mentions", cursor, inst)
+        tick = tick_sensor("pr_mentions", cursor, inst)  # the cursor from before the second mention
         console.print(f"  runs: {len(tick.runs)}, skipped run keys: {tick.skipped_run_keys}")
-        cursor = cursor_after_second
 
         console.rule("5. --force-reload: re-collect and retrain, then review")
-        mention(standin, "priya-r", DEMO_PR, f"@{BOT_LOGIN} {LEAD} --force-reload")
-        t = time.perf_counter()
-        tick = tick_sensor("pr_mentions", cursor, inst)
-        cursor = tick.cursor
-        third = show_run(tick.runs[0], standin)
-        timings.append(("--force-reload mention (retrain + review)", time.perf_counter() - t, third))
-        newer = AdapterStore(Settings().adapters_dir).current(reviewer_repo(LEAD, SAMPLE_REPO))
-        console.print(f"  adapter version {bundle.version} -> {newer.version}")
+        cursor = ask(
+            "--force-reload mention (retrain + review)",
+            "priya-r",
+            DEMO_PR,
+            f"@{BOT_LOGIN} {LEAD} --force-reload",
+            after_second,
+        )
+        newer = store.current(reviewer_repo(LEAD, SAMPLE_REPO))
+        console.print(f"  adapter version {first.version} -> {newer.version}")
 
         console.rule("6. idle polls cost nothing")
         for attempt in ("an idle poll", "the next idle poll"):

@@ -12,7 +12,6 @@ from urllib.parse import quote
 from dagster import Field, StringSource
 from dagster._core.storage.base_storage import DagsterStorage
 
-
 # SQLAlchemy 2.1 maps a bare `postgresql://` to psycopg 3; dagster-postgres installs psycopg2.
 SCHEME = "postgresql+psycopg2"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from techlead_pipeline.dev_server import free_port
 from techlead_pipeline.instance_storage import storage_choice
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ def postgres_server():
     folder = Path(tempfile.mkdtemp(prefix="techlead-pg-"))  # reachable by the postgres user
     if as_user:
         shutil.chown(folder, "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         as_user + [initdb, "-D", str(folder / "data"), "-A", "trust", "-U", "dagster"], check=True, capture_output=True
     )
@@ -106,12 +106,6 @@ def postgres_server():
     finally:
         subprocess.run(as_user + [pg_ctl, "-D", str(folder / "data"), "stop", "-m", "fast"], capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_production_instance_runs_on_postgres(postgres_server, tmp_path, monkeypatch):

@@ -3,7 +3,6 @@ configured), the retrieval index, and the manifest — staged, then sealed into 
 
 from __future__ import annotations
 
-
 import pandas as pd
 
 from ..partitions import ReviewerRepo

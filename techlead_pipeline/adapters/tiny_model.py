@@ -16,7 +16,6 @@ import regex
 
 from .base_model import DESCRIPTOR, BaseModel
 
-
 # LoRA settings that suit the tiny model on a CPU (as TECHLEAD_LORA_* variables).
 CPU_LORA_ENV = {
     "TECHLEAD_LORA_EPOCHS": "2",

@@ -9,8 +9,8 @@ from .. import progress
 from ..history.checkpoint import CollectionCheckpoint
 from ..history.code_context import RepoMirror, extract_contexts
 from ..history.comments import collect_review_comments
-from ..history.pull_chunks import reviewed_pull_chunks
 from ..history.errors import NoReviewHistoryError
+from ..history.pull_chunks import reviewed_pull_chunks
 from ..partitions import from_key, reviewer_repo_partitions
 from ..resources import PipelineSettings
 from .steps import workspace_step

@@ -17,10 +17,10 @@ from importlib import resources
 
 import pandas as pd
 
+from ..adapters.bundle import index_entries
+from ..reviews.backends.retrieval_index import RetrievalIndex
 from ..training_data.comment_text import is_empty_or_emoji, one_line
 from ..training_data.keys import retrieval_key
-from ..reviews.backends.retrieval_index import RetrievalIndex
-from ..adapters.bundle import index_entries
 from .evaluate import EvaluationReport, baseline_systems, evaluate
 
 MIN_COMMENTS = 20

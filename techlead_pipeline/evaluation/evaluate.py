@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..reviews.backends.retrieval_index import RetrievalIndex
 from ..adapters.bundle import index_entries
+from ..reviews.backends.retrieval_index import RetrievalIndex
 from .metrics import bleu4, rouge_l, semantic_similarity, when_score
 from .systems import EvalItem, MostFrequentSystem, RetrievalSystem
 from .voice import VoiceClassifier

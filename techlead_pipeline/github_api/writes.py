@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 from typing import Callable, TypeVar
 
-import requests
 from github import GithubException
+
+from .reads import NETWORK_ERRORS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -26,10 +27,7 @@ TRANSIENT_STATUS = {403, 429, 500, 502, 503, 504}
 
 def _transient(exc: Exception) -> float | None:
     """Seconds to wait before retrying `exc`, or None when it is not worth retrying."""
-    if isinstance(
-        exc,
-        (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.exceptions.Timeout),
-    ):
+    if isinstance(exc, NETWORK_ERRORS):
         return 0.0
     if isinstance(exc, GithubException) and exc.status in TRANSIENT_STATUS:
         headers = {k.lower(): v for k, v in (exc.headers or {}).items()}

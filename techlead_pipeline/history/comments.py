@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import pandas as pd
-import requests
-from github import GithubException, RateLimitExceededException, UnknownObjectException
-from github.GithubException import RateLimitExceededExceedsMaxWait
+from github import GithubException, UnknownObjectException
 
 from ..github_api.client import GitHubAccess
+from ..github_api.reads import with_transient_retry
 from ..partitions import ReviewerRepo
 from .checkpoint import CollectionCheckpoint
 from .errors import GitHubUnavailableError, NotAReviewerError, UnknownRepositoryError, UnknownReviewerError
@@ -49,7 +48,6 @@ COMMENT_COLUMNS = {
     "html_url": "string",
     "author_association": "string",
 }
-TRANSIENT = (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.exceptions.Timeout)
 
 Progress = Callable[[int, int], None]  # (pages done, comments seen)
 
@@ -106,25 +104,6 @@ def comments_frame(rows: list[dict]) -> pd.DataFrame:
         else:
             df[col] = df[col].astype(dtype)
     return df
-
-
-def with_transient_retry(what: str, call: Callable, attempts: int = 4, base_wait: float = 0.5):
-    """Retries broken connections and truncated bodies, which urllib3 cannot retry for us."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return call()
-        except TRANSIENT as exc:
-            if attempt == attempts:
-                raise GitHubUnavailableError(what, f"connection kept failing: {type(exc).__name__}") from exc
-            wait = base_wait * 2 ** (attempt - 1)
-            log.warning("transient error while %s (%s); retrying in %.1fs", what, type(exc).__name__, wait)
-            time.sleep(wait)
-        except requests.exceptions.RetryError as exc:  # urllib3 already retried (5xx, 429, 403)
-            raise GitHubUnavailableError(what, "it kept answering with errors") from exc
-        except RateLimitExceededExceedsMaxWait as exc:
-            raise GitHubUnavailableError(what, f"rate limited for {exc.wait:.0f}s more") from exc
-        except RateLimitExceededException as exc:
-            raise GitHubUnavailableError(what, "rate limit exceeded") from exc
 
 
 def _check_reviewer(access: GitHubAccess, target: ReviewerRepo):

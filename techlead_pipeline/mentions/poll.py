@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from ..github_api.client import GitHubAccess
-from ..history.comments import with_transient_retry
+from ..github_api.reads import with_transient_retry
 from ..history.errors import GitHubUnavailableError
 
 MAX_PAGES = 10

@@ -11,7 +11,7 @@ from github import GithubException, UnknownObjectException
 
 from ..diffs.patch import FileChange, parse_pull_files
 from ..github_api.client import GitHubAccess
-from ..history.comments import with_transient_retry
+from ..github_api.reads import with_transient_retry
 from ..history.errors import UserFacingError
 
 log = logging.getLogger(__name__)

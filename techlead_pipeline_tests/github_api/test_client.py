@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+from techlead_pipeline.dev_server import free_port
 from techlead_pipeline.github_api.client import APP_ID_NAME, APP_KEY_NAME, GitHubAccess, GitHubCredentials
 from techlead_pipeline.github_api.token_vault import TokenVault
 from techlead_pipeline.history.code_context import RepoMirror
@@ -27,14 +28,8 @@ def test_github_app_credentials_from_the_vault(settings, standin, tmp_path):
     assert "ghs_" not in repr(access) + repr(access.credentials)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_standin_command_serves_a_fixture_git_can_clone(sample_fixture, tmp_path):
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable,

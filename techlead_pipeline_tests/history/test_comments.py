@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from techlead_pipeline.github_api.token_vault import load_keys
 from techlead_pipeline.history.checkpoint import CollectionCheckpoint
 from techlead_pipeline.history.comments import collect_review_comments
 from techlead_pipeline.history.errors import (
@@ -14,7 +15,6 @@ from techlead_pipeline.history.errors import (
     UnknownRepositoryError,
     UnknownReviewerError,
 )
-from techlead_pipeline.github_api.token_vault import load_keys
 from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.sample.builder import LEAD
 from techlead_pipeline_tests.conftest import SAMPLE_REPO, files_under

@@ -4,11 +4,10 @@ post links or inject HTML; one repository's mention never reaches another reposi
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from techlead_pipeline.adapters.store import AdapterStore
+from techlead_pipeline.dev_server import free_port
 from techlead_pipeline.diffs.patch import parse_diff
 from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.reviews.service import NoAdapterError, make_backend, review_changes, served_bundle
@@ -45,10 +44,7 @@ def review_run(instance, target, mention: str):
 def test_unreachable_model_server_fails_clearly_and_a_retry_works(
     served, settings, standin, instance, lead_target, monkeypatch
 ):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = s.getsockname()[1]
-    monkeypatch.setenv("TECHLEAD_VLLM_URL", f"http://127.0.0.1:{dead}")
+    monkeypatch.setenv("TECHLEAD_VLLM_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens there
     failed = review_run(instance, lead_target, "901")
     assert not failed.success and "unreachable" in failed.error
     [reply] = standin.posted_issue_comments()

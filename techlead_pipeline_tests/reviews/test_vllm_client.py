@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from techlead_pipeline.adapters.store import AdapterStore
+from techlead_pipeline.diffs.patch import parse_diff
 from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.reviews.backends.base import BackendUnavailableError
 from techlead_pipeline.reviews.backends.vllm import VllmBackend, VllmClient, lora_name
 from techlead_pipeline.reviews.hunks import prepare
-from techlead_pipeline.diffs.patch import parse_diff
 
 RECORDING = json.loads((Path(__file__).parent / "recordings" / "vllm_exchange.json").read_text())
 TARGET = reviewer_repo("mira-kovacs", "acme-labs/billing_core.py")

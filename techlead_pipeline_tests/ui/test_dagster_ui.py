@@ -6,12 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +13,8 @@ import dagster as dg
 import pytest
 
 from techlead_pipeline.assets.steps import PIPELINE
+from techlead_pipeline.dev_server import dagster_dev as run_dagster_dev
+from techlead_pipeline.dev_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -56,59 +52,21 @@ def instance_at(home: Path):
             os.environ["DAGSTER_HOME"] = before
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def dagster_dev(tmp_path_factory):
     home = tmp_path_factory.mktemp("dagster-ui")
     shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TECHLEAD_", "DAGSTER_"))}
-    env.update(
-        DAGSTER_HOME=str(home),
-        TECHLEAD_HOME=str(home / "techlead"),
-        # Runs launched from the UI here fail fast instead of reaching the internet.
-        TECHLEAD_GITHUB_API_URL=f"http://127.0.0.1:{_free_port()}/api/v3",
-        TECHLEAD_RETRY_TOTAL="0",
-    )
-    env.pop("TECHLEAD_REPOSITORIES", None)
     with instance_at(home) as instance:
         instance.add_dynamic_partitions("reviewer_repo", PARTITIONS)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "dagster"),
-            "dev",
-            "-w",
-            "workspace.yaml",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(180):
-            try:
-                urllib.request.urlopen(f"{url}/server_info", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("dagster dev did not start within 90 s")
+    env = {
+        "DAGSTER_HOME": str(home),
+        "TECHLEAD_HOME": str(home / "techlead"),
+        # Runs launched from the UI here fail fast instead of reaching the internet.
+        "TECHLEAD_GITHUB_API_URL": f"http://127.0.0.1:{free_port()}/api/v3",
+        "TECHLEAD_RETRY_TOTAL": "0",
+    }
+    with run_dagster_dev(env) as url:
         yield url, home
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,27 @@
+"""`techlead demo`, the README's first command, run as a user runs it (its own process, since the
+demo points its environment at its own stand-in)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+
+def test_demo_runs_every_step(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "techlead_pipeline.cli", "demo", "--root", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    assert "Traceback" not in out and "run failed" not in out
+    assert out.count("review posted on #") == 3  # first mention, cached mention, --force-reload
+    assert "runs: 0; the bot replied:" in out  # the non-collaborator
+    assert re.search(r"runs: 0, skipped run keys: \['mention-\d+'\]", out)  # the re-delivered mention
+    old, new = re.search(r"adapter version (\S+) -> (\S+)", out).groups()
+    assert old < new  # --force-reload trained a newer version
+    assert out.count("charged against the rate limit: 0") == 2
+    assert "demo finished in" in out
