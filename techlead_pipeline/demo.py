@@ -152,7 +152,7 @@ def run_demo(root: Path = Path(".techlead/demo")) -> int:
         console.print(f"  adapter version {first.version} -> {newer.version}")
 
         console.rule("6. idle polls cost nothing")
-        for attempt in ("an idle poll", "the next idle poll"):
+        for attempt in ("first poll after activity", "next idle poll"):
             mark = len(standin.requests)
             cursor = tick_sensor("pr_mentions", cursor, inst).cursor
             calls = standin.api_calls(mark)

@@ -92,11 +92,12 @@ def poll_comments(access: GitHubAccess, repo: str, cursor: RepoCursor) -> PollRe
         comments.extend(items)
         if len(items) < 100:
             break
-    fresh = [c for c in comments if c["id"] not in set(cursor.seen)]
+    seen = set(cursor.seen)
+    fresh = [c for c in comments if c["id"] not in seen]
     if comments:
         newest = max(c["updated_at"] for c in comments)
-        boundary = [c["id"] for c in comments if c["updated_at"] == newest]
-        cursor.seen = sorted(set(boundary) | (set(cursor.seen) if newest == cursor.since else set()))
+        boundary = {c["id"] for c in comments if c["updated_at"] == newest}
+        cursor.seen = sorted(boundary | (seen if newest == cursor.since else set()))
         cursor.since = newest
     cursor.etag = etag
     return PollResult(fresh, False, requests)
