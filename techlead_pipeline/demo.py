@@ -151,7 +151,7 @@ def run_demo(root: Path = Path(".techlead/demo")) -> int:
         newer = store.current(reviewer_repo(LEAD, SAMPLE_REPO))
         console.print(f"  adapter version {first.version} -> {newer.version}")
 
-        console.rule("6. idle polls cost nothing")
+        console.rule("6. idle polls: one re-read after activity, then free 304s")
         for attempt in ("first poll after activity", "next idle poll"):
             mark = len(standin.requests)
             cursor = tick_sensor("pr_mentions", cursor, inst).cursor

@@ -22,6 +22,17 @@ class BaseModelError(RuntimeError):
     pass
 
 
+def quiet_transformers() -> None:
+    """Keeps a run's log to our own progress lines: no weight loading/writing bars from transformers,
+    and no deprecation notice from peft calling transformers' renamed is_gradient_checkpointing."""
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+
+
 @dataclass(frozen=True)
 class BaseModel:
     model_dir: Path

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import regex
 
-from .base_model import DESCRIPTOR, BaseModel
+from .base_model import DESCRIPTOR, BaseModel, quiet_transformers
 
 # LoRA settings that suit the tiny model on a CPU (as TECHLEAD_LORA_* variables).
 CPU_LORA_ENV = {
@@ -113,6 +113,7 @@ def build_tiny_base_model(
     )
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
+    quiet_transformers()
     model.save_pretrained(out_dir, safe_serialization=True)
     (out_dir / DESCRIPTOR).write_text(
         json.dumps(

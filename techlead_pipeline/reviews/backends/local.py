@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...adapters.base_model import BaseModel
+from ...adapters.base_model import BaseModel, quiet_transformers
 from .generative import GenerativeBackend
 from .retrieval import RetrievalBackend
 
@@ -34,17 +34,11 @@ class LocalBackend(GenerativeBackend):
 
     def _load(self):
         if self._model is None:
-            import warnings
-
             import torch
             from peft import PeftModel
             from transformers import LlamaForCausalLM
-            from transformers.utils import logging as hf_logging
 
-            # Keep a run's log to our own progress lines: no weight-loading bar, and no deprecation
-            # notice from peft calling transformers' renamed is_gradient_checkpointing.
-            hf_logging.disable_progress_bar()
-            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            quiet_transformers()
             device = "cuda" if torch.cuda.is_available() else "cpu"
             dtype = torch.bfloat16 if device == "cuda" else torch.float32
             hf = LlamaForCausalLM.from_pretrained(self.base.model_dir, dtype=dtype).to(device)
