@@ -60,7 +60,8 @@ def _clean(name: str | None) -> str | None:
     return name[2:] if name[:2] in ("a/", "b/") else name
 
 
-def _status(pf) -> str:
+def file_status(pf) -> str:
+    """GitHub's name for what a unidiff PatchedFile does: added, removed, renamed or modified."""
     if pf.is_added_file:
         return "added"
     if pf.is_removed_file:
@@ -84,7 +85,7 @@ def _special_file(header: str, lines: list[str]) -> str | None:
 
 
 def _from_patched_file(pf) -> FileChange:
-    change = FileChange(path=pf.path, old_path=_clean(pf.source_file), status=_status(pf))
+    change = FileChange(path=pf.path, old_path=_clean(pf.source_file), status=file_status(pf))
     if pf.is_binary_file:
         change.skipped = "binary file"
         return change

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from unidiff import PatchSet
 
+from ..diffs.patch import file_status
 from ..gitcmd import GitError, git_text
 
 
@@ -28,16 +29,6 @@ def merge_base(git_dir: Path, a: str, b: str) -> str:
         return a
 
 
-def _status(pf) -> str:
-    if pf.is_added_file:
-        return "added"
-    if pf.is_removed_file:
-        return "removed"
-    if pf.is_rename:
-        return "renamed"
-    return "modified"
-
-
 def _path(name: str | None) -> str | None:
     if name is None or name == "/dev/null":
         return None
@@ -53,7 +44,7 @@ def _compute(git_dir: str, base: str, head: str) -> PullDiff:
     out = PullDiff(text=text)
     for pf in patch:
         path = pf.path
-        status = _status(pf)
+        status = file_status(pf)
         blob_sha = None
         if status != "removed":
             try:
@@ -72,16 +63,21 @@ def _compute(git_dir: str, base: str, head: str) -> PullDiff:
         if pf.is_rename:
             entry["previous_filename"] = _path(pf.source_file)
         out.files.append(entry)
-        right: set[int] = set()
-        left: set[int] = set()
-        for hunk in pf:
-            for line in hunk:
-                if line.is_added or line.is_context:
-                    right.add(line.target_line_no)
-                if line.is_removed or line.is_context:
-                    left.add(line.source_line_no)
-        out.anchors[path] = {"RIGHT": right, "LEFT": left}
+        out.anchors[path] = commentable_lines(pf)
     return out
+
+
+def commentable_lines(pf) -> dict[str, set[int]]:
+    """The lines GitHub accepts a review comment on, per side: those shown in the file's hunks."""
+    right: set[int] = set()
+    left: set[int] = set()
+    for hunk in pf:
+        for line in hunk:
+            if line.is_added or line.is_context:
+                right.add(line.target_line_no)
+            if line.is_removed or line.is_context:
+                left.add(line.source_line_no)
+    return {"RIGHT": right, "LEFT": left}
 
 
 def pull_diff(git_dir: Path, base_sha: str, head_sha: str) -> PullDiff:

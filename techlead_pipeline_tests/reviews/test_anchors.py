@@ -1,4 +1,5 @@
-"""Every anchor the line mapper picks is a line of the hunk on its side, per unidiff itself."""
+"""Every anchor the line mapper picks is a line GitHub would accept on its side (the stand-in's rule, on
+unidiff's reading of the diff)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from unidiff import PatchSet
 
 from techlead_pipeline.diffs.chunks import chunk_changes
 from techlead_pipeline.diffs.patch import parse_diff
+from techlead_pipeline.github_standin.pull_diffs import commentable_lines
 from techlead_pipeline.reviews.anchors import anchor_at, candidate_lines, is_valid, range_anchor
 
 words = st.sampled_from(["x = 1", "return y", "", "def f():", "    pass", "# note", "print(z)", "}", "if a:"])
@@ -31,18 +33,6 @@ def edited_files(draw):
     return old, new
 
 
-def unidiff_lines(diff_text: str) -> dict[str, set[int]]:
-    right, left = set(), set()
-    for pf in PatchSet(diff_text):
-        for hunk in pf:
-            for ln in hunk:
-                if ln.is_added or ln.is_context:
-                    right.add(ln.target_line_no)
-                if ln.is_removed or ln.is_context:
-                    left.add(ln.source_line_no)
-    return {"RIGHT": right, "LEFT": left}
-
-
 @settings(max_examples=300, deadline=None)
 @given(edited_files(), st.integers(1, 12), st.integers(0, 5))
 def test_anchors_are_lines_of_the_diff(files, max_changed, context):
@@ -53,7 +43,8 @@ def test_anchors_are_lines_of_the_diff(files, max_changed, context):
     if not body:
         return
     diff = "diff --git a/f.py b/f.py\n" + body
-    valid = unidiff_lines(diff)
+    [patched] = PatchSet(diff)
+    valid = commentable_lines(patched)  # what the stand-in, like GitHub, accepts
     for chunk in chunk_changes(parse_diff(diff), max_changed=max_changed):
         candidates = candidate_lines(chunk)
         assert candidates
