@@ -10,14 +10,18 @@ from .assets.training import reviewer_adapter, reviewer_evaluation, training_exa
 from .resources import AdapterTraining, PipelineSettings, ReviewerBackendResource
 from .sensors import make_mention_sensor, workspace_cleanup_on_canceled, workspace_cleanup_on_failure
 
+HISTORY = [review_comments, code_contexts]
+TRAINING = [*HISTORY, training_examples, reviewer_adapter, reviewer_evaluation]  # steps.TRAINING_CHAIN, as assets
+ALL_ASSETS = [*TRAINING, pr_review]
+
 collect_history_job = dg.define_asset_job(
     "collect_history",
-    selection=[review_comments, code_contexts],
+    selection=HISTORY,
     description="Collect a reviewer's history and the code around it (run-scoped; nothing kept).",
 )
 train_reviewer_job = dg.define_asset_job(
     "train_reviewer",
-    selection=[review_comments, code_contexts, training_examples, reviewer_adapter, reviewer_evaluation],
+    selection=TRAINING,
     description="Collect, build the dataset, train and evaluate the adapter of one (reviewer, repo) partition; "
     "the evaluation's gate decides what serves.",
 )
@@ -29,7 +33,7 @@ review_pull_request_job = dg.define_asset_job(
 )
 train_and_review_job = dg.define_asset_job(
     "train_and_review",
-    selection=[review_comments, code_contexts, training_examples, reviewer_adapter, reviewer_evaluation, pr_review],
+    selection=ALL_ASSETS,
     description="Learn (or relearn) a reviewer, then review the pull request that asked.",
 )
 
@@ -45,7 +49,7 @@ def executor() -> dg.ExecutorDefinition | None:
 
 
 defs = dg.Definitions(
-    assets=[review_comments, code_contexts, training_examples, reviewer_adapter, reviewer_evaluation, pr_review],
+    assets=ALL_ASSETS,
     jobs=[collect_history_job, train_reviewer_job, review_pull_request_job, train_and_review_job],
     sensors=[make_mention_sensor(train_and_review_job), workspace_cleanup_on_failure, workspace_cleanup_on_canceled],
     resources={
