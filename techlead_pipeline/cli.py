@@ -26,7 +26,6 @@ def _cmd_standin(args: argparse.Namespace) -> int:
         console.print(f"building the sample fixture into {fixture} ...")
         build_sample(fixture)
     standin = GitHubStandin(fixture, host=args.host, port=args.port)
-    restore_interrupt_signals()  # a stand-in started by a test or benchmark must still stop on SIGTERM
     standin.start()
     console.print(f"GitHub stand-in serving {fixture} at {standin.url} (REST API: {standin.api_url})")
     standin.serve_forever()
@@ -338,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     from .history.errors import UserFacingError
 
     args = build_parser().parse_args(argv)
+    restore_interrupt_signals()  # Ctrl-C and SIGTERM stop every command, even one started as a background job
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
