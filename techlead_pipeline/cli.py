@@ -179,7 +179,7 @@ def _review_pull_request(target, number: int, backend: str) -> int:
 def _review_local_diff(target, diff: str, worktree: Path, kind: str) -> int:
     """Comments on a local diff as JSON lines; nothing is posted."""
     from .adapters.store import AdapterStore
-    from .diffs.patch import parse_diff
+    from .diffs.patch import decode_diff, parse_diff
     from .resources import ReviewerBackendResource
     from .reviews.service import review_changes, served_bundle
     from .settings import Settings
@@ -187,7 +187,7 @@ def _review_local_diff(target, diff: str, worktree: Path, kind: str) -> int:
     settings = Settings()
     bundle = served_bundle(AdapterStore(settings.adapters_dir), target)
     backend = ReviewerBackendResource().backend(target, bundle, settings.adapters_dir, override=kind)
-    text = sys.stdin.read() if diff == "-" else Path(diff).read_text(encoding="utf-8", errors="replace")
+    text = decode_diff(sys.stdin.buffer.read() if diff == "-" else Path(diff).read_bytes())
     root = worktree.resolve()
 
     def new_file_text(path: str) -> str | None:
@@ -196,9 +196,11 @@ def _review_local_diff(target, diff: str, worktree: Path, kind: str) -> int:
             return candidate.read_text(encoding="utf-8", errors="replace")
         return None
 
-    drafts, _, _ = review_changes(parse_diff(text), new_file_text, backend)
+    drafts, prepared, _ = review_changes(parse_diff(text), new_file_text, backend)
     for d in drafts:
         print(json.dumps({"path": d.anchor.path, "line": d.anchor.line, "side": d.anchor.side, "body": d.body}))
+    for reason in prepared.skipped:
+        console.print(f"not reviewed: {reason}")
     return 0
 
 
@@ -334,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .history.errors import UserFacingError
+    from .errors import UserFacingError
 
     args = build_parser().parse_args(argv)
     restore_interrupt_signals()  # Ctrl-C and SIGTERM stop every command, even one started as a background job

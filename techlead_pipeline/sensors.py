@@ -10,7 +10,7 @@ from github import GithubException, UnknownObjectException
 from . import run_tags
 from .assets.reviews import pr_review
 from .assets.steps import TRAINING_CHAIN
-from .history.errors import GitHubUnavailableError
+from .errors import GitHubUnavailableError
 from .mentions.decide import MentionWork, decide_mention
 from .mentions.poll import MentionCursor, poll_comments
 from .partitions import reviewer_repo, reviewer_repo_partitions

@@ -101,8 +101,10 @@ def training_env(monkeypatch, tiny_base_model):
 
 @pytest.fixture
 def standin(sample_fixture):
+    """The sample served the way GitHub serves it; every answer it gave must conform to GitHub's schema."""
     with GitHubStandin(sample_fixture) as server:
         yield server
+    assert not server.contract_violations, "\n".join(sorted(set(server.contract_violations))[:20])
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import time
 import dagster as dg
 
 from .. import progress
+from ..errors import NoReviewHistoryError
 from ..history.checkpoint import CollectionCheckpoint
 from ..history.code_context import RepoMirror, extract_contexts
 from ..history.comments import collect_review_comments
-from ..history.errors import NoReviewHistoryError
 from ..history.pull_chunks import reviewed_pull_chunks
 from ..partitions import from_key, reviewer_repo_partitions
 from ..resources import PipelineSettings

@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 import dagster as dg
 
 from .. import run_tags
-from ..history.errors import UserFacingError
+from ..errors import UserFacingError
 from ..resources import PipelineSettings
 from ..reviews.backends.base import BackendUnavailableError
 from ..run_workspace import RunWorkspace

@@ -5,9 +5,9 @@ import dagster as dg
 
 from .. import progress
 from ..adapters.bundle import build_bundle
+from ..errors import NoReviewHistoryError
 from ..evaluation.report import markdown_table
 from ..evaluation.run import evaluate_and_gate, local_generator
-from ..history.errors import NoReviewHistoryError
 from ..partitions import from_key, reviewer_repo_partitions
 from ..resources import AdapterTraining, PipelineSettings
 from ..training_data.examples import build_examples

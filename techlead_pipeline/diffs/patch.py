@@ -1,8 +1,14 @@
-"""Parses a pull request's changes into files and hunks with unidiff.
+"""Parses a pull request's changes into files and hunks, with unidiff for the hunks.
 
-Accepts a whole unified diff (`git diff`, GitHub's `.diff`) or GitHub's `/pulls/{n}/files`
-entries, whose `patch` holds hunks only. Binary, mode-only and too-large files come out with no
-hunks and a reason, so callers can skip them and say why.
+Accepts a whole unified diff (`git diff`, GitHub's `.diff`, read as bytes by callers) or GitHub's
+`/pulls/{n}/files` entries, whose `patch` holds hunks only. Binary, mode-only and too-large files
+come out with no hunks and a reason, so callers can skip them and say why.
+
+File names are read the way git writes them, not the way a regex guesses: a name git had to quote
+(`"caf\\303\\251.py"`, a tab, a quote) is unquoted, and a name that holds ` b/` is split where
+git's own header says. unidiff then parses each file's hunks under a placeholder name, so no file
+name can break the parse. One file whose diff cannot be read is skipped and named; only a diff with
+no readable file at all is an error.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ from dataclasses import dataclass, field
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
-from ..history.errors import UserFacingError
+from ..errors import UserFacingError
 from ..history.languages import language_for
+
+DEV_NULL = "/dev/null"
 
 
 class MalformedDiffError(UserFacingError):
@@ -48,61 +56,169 @@ class FileChange:
     status: str  # added, removed, modified, renamed
     hunks: list[Hunk] = field(default_factory=list)
     skipped: str | None = None  # why there is nothing to review (binary, mode only, too large)
+    patch: str | None = None  # the hunks as diff text (what GitHub's /files calls `patch`)
+    mode: str | None = None  # the new (else old) git file mode, when the diff says
 
     @property
     def language(self) -> str:
         return language_for(self.path)
 
+    @property
+    def additions(self) -> int:
+        return sum(1 for h in self.hunks for ln in h.lines if ln.kind == "+")
 
-def _clean(name: str | None) -> str | None:
-    if name is None or name == "/dev/null":
+    @property
+    def deletions(self) -> int:
+        return sum(1 for h in self.hunks for ln in h.lines if ln.kind == "-")
+
+
+# ---------------------------------------------------------------------------------------------- names
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote_git_path(name: str) -> str:
+    """A path as git writes it in a diff header: C-quoted (octal bytes of UTF-8) when it holds
+    anything unusual, else as is."""
+    if len(name) < 2 or not (name.startswith('"') and name.endswith('"')):
+        return name
+    out = bytearray()
+    body = name[1:-1]
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in "01234567" and re.match(r"[0-7]{3}", body[i + 1 : i + 4]):
+                out.append(int(body[i + 1 : i + 4], 8))
+                i += 4
+                continue
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+        out += ch.encode("utf-8")
+        i += 1
+    return out.decode("utf-8", "replace")
+
+
+def _strip_prefix(name: str | None) -> str | None:
+    """`a/x` or `b/x` -> `x`; /dev/null -> None."""
+    if name is None:
+        return None
+    quoted = re.match(r'"(?:[^"\\]|\\.)*"', name)
+    # git ends a name holding a space with a tab (what follows a tab would be a timestamp)
+    name = unquote_git_path(quoted.group(0)) if quoted else name.split("\t")[0]
+    if name == DEV_NULL:
         return None
     return name[2:] if name[:2] in ("a/", "b/") else name
 
 
-def file_status(pf) -> str:
-    """GitHub's name for what a unidiff PatchedFile does: added, removed, renamed or modified."""
-    if pf.is_added_file:
-        return "added"
-    if pf.is_removed_file:
-        return "removed"
-    if pf.is_rename:
-        return "renamed"
-    return "modified"
-
-
-_SUBMODULE = re.compile(r"^(?:index \S+ |new file mode |deleted file mode |new mode |old mode )160000\b", re.M)
-_SYMLINK = re.compile(r"^(?:index \S+ |new file mode |deleted file mode |new mode |old mode )120000\b", re.M)
-
-
-def _special_file(header: str, lines: list[str]) -> str | None:
-    """Why a change that looks like text is not code to review (submodule bump, symlink target)."""
-    if _SUBMODULE.search(header) or (lines and all(ln.startswith("Subproject commit ") for ln in lines)):
-        return "submodule pointer change"
-    if _SYMLINK.search(header):
-        return "symbolic link"
+def _quoted_tokens(rest: str) -> list[str] | None:
+    """`"a/x y" "b/x y"` (or one side quoted) -> the two names, else None."""
+    tokens = re.findall(r'"(?:[^"\\]|\\.)*"|\S+', rest)
+    if len(tokens) == 2 and any(t.startswith('"') for t in tokens):
+        return tokens
     return None
 
 
-def _from_patched_file(pf) -> FileChange:
-    change = FileChange(path=pf.path, old_path=_clean(pf.source_file), status=file_status(pf))
-    if pf.is_binary_file:
-        change.skipped = "binary file"
-        return change
-    texts = [ln.value.rstrip("\n") for h in pf for ln in h if ln.line_type in "+-"]
-    special = _special_file(str(pf.patch_info or ""), texts)
-    if special:
-        change.skipped = special
-        return change
-    for h in pf:
-        lines = []
-        no_newline = False
+def _names_from_git_line(line: str) -> tuple[str | None, str | None]:
+    """The two names of `diff --git a/P b/Q`, as git itself reads them when no other header says:
+    quoted tokens, else the one split where both sides name the same path."""
+    rest = line[len("diff --git ") :].rstrip("\n")
+    quoted = _quoted_tokens(rest)
+    if quoted:
+        return _strip_prefix(quoted[0]), _strip_prefix(quoted[1])
+    if rest.startswith("a/") and (len(rest) - 3) % 2 == 0:
+        half = (len(rest) - 3) // 2 + 2
+        if rest[half : half + 3] == " b/" and rest[2:half] == rest[half + 3 :]:
+            return rest[2:half], rest[2:half]
+    first = rest.find(" b/")
+    if rest.startswith("a/") and first > 0:
+        return rest[2:first], rest[first + 3 :]
+    return None, None
+
+
+@dataclass
+class _Header:
+    old: str | None = None
+    new: str | None = None
+    added: bool = False
+    removed: bool = False
+    renamed: bool = False
+    old_mode: str | None = None
+    new_mode: str | None = None
+    binary: bool = False
+
+
+def _read_header(lines: list[str]) -> _Header:
+    """Names and flags from a git file section's extended header (the lines before its first hunk)."""
+    h = _Header()
+    git_old, git_new = _names_from_git_line(lines[0]) if lines and lines[0].startswith("diff --git ") else (None, None)
+    for line in lines[1:]:
+        text = line.rstrip("\n")
+        if text.startswith("@@"):
+            break
+        if text.startswith("rename from ") or text.startswith("copy from "):
+            h.old, h.renamed = unquote_git_path(text.split(" from ", 1)[1]), True
+        elif text.startswith("rename to ") or text.startswith("copy to "):
+            h.new, h.renamed = unquote_git_path(text.split(" to ", 1)[1]), True
+        elif text.startswith("new file mode "):
+            h.added, h.new_mode = True, text.rsplit(" ", 1)[1]
+        elif text.startswith("deleted file mode "):
+            h.removed, h.old_mode = True, text.rsplit(" ", 1)[1]
+        elif text.startswith("old mode "):
+            h.old_mode = text.rsplit(" ", 1)[1]
+        elif text.startswith("new mode "):
+            h.new_mode = text.rsplit(" ", 1)[1]
+        elif text.startswith("index ") and len(text.split()) == 3:
+            h.old_mode = h.old_mode or text.split()[2]
+            h.new_mode = h.new_mode or text.split()[2]
+        elif text.startswith("--- "):
+            name = _strip_prefix(text[4:])
+            if name is None:
+                h.added = True
+            elif not h.renamed:
+                h.old = name
+        elif text.startswith("+++ "):
+            name = _strip_prefix(text[4:])
+            if name is None:
+                h.removed = True
+            elif not h.renamed:
+                h.new = name
+        elif text.startswith("Binary files ") or text == "GIT binary patch":
+            h.binary = True
+    h.old = h.old or git_old
+    h.new = h.new or git_new
+    if h.added:
+        h.old = None
+    if h.removed:
+        h.new = None
+    return h
+
+
+# ---------------------------------------------------------------------------------------------- hunks
+def _placeholder_text(header: _Header, body: list[str]) -> str:
+    """The section with names unidiff cannot misread; its hunks exactly as they were."""
+    source = DEV_NULL if header.added else "a/file"
+    target = DEV_NULL if header.removed else "b/file"
+    return f"--- {source}\n+++ {target}\n" + "".join(body)
+
+
+def _hunks(text: str) -> list[Hunk]:
+    patch = PatchSet(text)
+    if len(patch) != 1:
+        raise UnidiffParseError("expected one file")
+    hunks = []
+    for h in patch[0]:
+        lines, no_newline = [], False
         for ln in h:
             if ln.line_type == "\\":
                 no_newline = True
                 continue
+            if ln.line_type not in ("+", "-", " "):
+                continue  # a blank separator unidiff kept after the hunk
             lines.append(DiffLine(ln.line_type, ln.source_line_no, ln.target_line_no, ln.value.rstrip("\n")))
-        change.hunks.append(
+        hunks.append(
             Hunk(
                 h.source_start,
                 h.source_length,
@@ -113,46 +229,142 @@ def _from_patched_file(pf) -> FileChange:
                 no_newline,
             )
         )
-    if not change.hunks:
+    return hunks
+
+
+def _hunk_lines(section: list[str]) -> list[str]:
+    start = next((i for i, ln in enumerate(section) if ln.startswith("@@")), len(section))
+    return section[start:]
+
+
+_SUBMODULE_MODE = "160000"
+_SYMLINK_MODE = "120000"
+
+
+def _special_file(mode: str | None, texts: list[str]) -> str | None:
+    """Why a change that looks like text is not code to review (submodule bump, symlink target)."""
+    if mode == _SUBMODULE_MODE or (texts and all(t.startswith("Subproject commit ") for t in texts)):
+        return "submodule pointer change"
+    if mode == _SYMLINK_MODE:
+        return "symbolic link"
+    return None
+
+
+def _status(header: _Header) -> str:
+    if header.added:
+        return "added"
+    if header.removed:
+        return "removed"
+    if header.renamed or (header.old and header.new and header.old != header.new):
+        return "renamed"
+    return "modified"
+
+
+def _change(path: str, old_path: str | None, status: str, body: list[str], mode: str | None, binary: bool):
+    change = FileChange(path=path, old_path=old_path, status=status, mode=mode)
+    if binary:
+        change.skipped = "binary file"
+        return change
+    try:
+        added, removed = status == "added", status == "removed"
+        change.hunks = _hunks(_placeholder_text(_Header(added=added, removed=removed), body))
+    except (UnidiffParseError, ValueError, IndexError) as exc:
+        change.skipped = f"its diff could not be read ({str(exc).splitlines()[0][:120] if str(exc) else 'malformed'})"
+        return change
+    change.patch = "".join(body).rstrip("\n") or None
+    texts = [ln.text for h in change.hunks for ln in h.lines if ln.kind in "+-"]
+    special = _special_file(mode, texts)
+    if special:
+        change.skipped, change.hunks = special, []
+    elif not change.hunks:
         change.skipped = "no content change (mode or rename only)"
     return change
 
 
-def parse_diff(text: str) -> list[FileChange]:
-    """Parses a whole unified diff."""
-    if not text.strip():
-        return []
+def _sections(lines: list[str]) -> list[list[str]]:
+    starts = [i for i, ln in enumerate(lines) if ln.startswith("diff --git ")]
+    return [lines[s:e] for s, e in zip(starts, starts[1:] + [len(lines)])]
+
+
+def _plain_diff(text: str) -> list[FileChange]:
+    """A unified diff without git's headers (`diff -u`, `difflib`): unidiff alone."""
     try:
         patch = PatchSet(text)
     except (UnidiffParseError, ValueError, IndexError) as exc:
         raise MalformedDiffError(str(exc).split("\n")[0][:200]) from None
-    if not len(patch) and text.strip():
+    if not len(patch):
         raise MalformedDiffError("it contains no file headers")
-    return [_from_patched_file(pf) for pf in patch]
+    out = []
+    for pf in patch:
+        old, new = _strip_prefix(pf.source_file), _strip_prefix(pf.target_file)
+        header = _Header(old=old, new=new, added=old is None, removed=new is None)
+        body = [str(h) for h in pf]
+        out.append(
+            _change(new or old or "", None if header.added else old, _status(header), body, None, pf.is_binary_file)
+        )
+    return out
+
+
+def parse_diff(text: str) -> list[FileChange]:
+    """Parses a whole unified diff; one unreadable file is skipped with a reason."""
+    if not text.strip():
+        return []
+    # Lines end at "\n" only: a lone "\r" (or any other Unicode line break) is part of a line's text.
+    lines = [ln + "\n" for ln in (text[:-1] if text.endswith("\n") else text).split("\n")]
+    sections = _sections(lines)
+    if not sections:
+        return _plain_diff(text)
+    changes = []
+    for section in sections:
+        header = _read_header(section)
+        path = header.new or header.old
+        if not path:
+            changes.append(FileChange("(unnamed file)", None, "modified", skipped="its diff header names no file"))
+            continue
+        old_path = None if header.added else header.old
+        mode = header.new_mode or header.old_mode
+        changes.append(_change(path, old_path, _status(header), _hunk_lines(section), mode, header.binary))
+    unreadable = [c for c in changes if c.skipped and c.skipped.startswith("its diff")]
+    if changes and len(unreadable) == len(changes):
+        raise MalformedDiffError(f"`{changes[0].path}`: {changes[0].skipped}")
+    return changes
+
+
+def decode_diff(data: bytes) -> str:
+    """A diff file's text. Read it as bytes: text mode would end lines at a lone carriage return."""
+    return data.decode("utf-8", "replace")
+
+
+EMPTY_BLOB_SHA = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"  # git's id of an empty file
+
+
+def _why_no_patch(f: dict) -> str:
+    """Why GitHub sent no `patch` for a file, in words (it does not say)."""
+    status = f.get("status", "modified")
+    changes = int(f.get("changes") or 0)
+    if status == "renamed" and changes == 0:
+        return "rename only"
+    if status in ("added", "removed") and f.get("sha") == EMPTY_BLOB_SHA:
+        return "empty file"
+    if status == "changed":
+        return "mode change only"
+    if changes > 0:
+        return "diff too large for GitHub to show"
+    return "binary file (or a change of mode only)"
 
 
 def parse_pull_files(files: list[dict]) -> list[FileChange]:
-    """Parses `/pulls/{n}/files` entries (dicts with filename, status, patch, previous_filename)."""
+    """Parses `/pulls/{n}/files` entries (filename, status, patch, previous_filename, changes, sha)."""
     out = []
     for f in files:
         path = f["filename"]
-        old = f.get("previous_filename") or path
         status = f.get("status", "modified")
+        status = "modified" if status in ("changed", "copied", "unchanged") else status
+        old = None if status == "added" else (f.get("previous_filename") or path)
         patch = f.get("patch")
         if patch is None:
-            reason = "binary or too large for GitHub to show" if status != "renamed" else "rename only"
-            out.append(FileChange(path, old, status, skipped=reason))
+            out.append(FileChange(path, old, status, skipped=_why_no_patch(f)))
             continue
-        source = "/dev/null" if status == "added" else f"a/{old}"
-        target = "/dev/null" if status == "removed" else f"b/{path}"
-        text = f"diff --git a/{old} b/{path}\n--- {source}\n+++ {target}\n{patch}\n"
-        try:
-            parsed = parse_diff(text)
-        except MalformedDiffError as exc:
-            out.append(FileChange(path, old, status, skipped=str(exc)))
-            continue
-        change = parsed[0] if parsed else FileChange(path, old, status, skipped="empty patch")
-        change.path, change.status = path, status
-        change.old_path = None if status == "added" else old
-        out.append(change)
+        body = [ln + "\n" for ln in (patch[:-1] if patch.endswith("\n") else patch).split("\n")]
+        out.append(_change(path, old, status, body, None, False))
     return out

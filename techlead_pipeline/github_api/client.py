@@ -15,6 +15,7 @@ from functools import cached_property
 from github import Auth, Github, GithubIntegration, GithubRetry
 
 from ..settings import Settings
+from .rest import GitHubRest
 from .token_vault import Secret, TokenVault
 from .writes import WriteBudget
 
@@ -107,6 +108,11 @@ class GitHubAccess:
     @cached_property
     def client(self) -> Github:
         return Github(auth=self._auth, **self._client_kwargs())
+
+    @cached_property
+    def rest(self) -> GitHubRest:
+        """GitHub's answers as raw JSON (never PyGithub's lazily completed objects: see rest.py)."""
+        return GitHubRest(self.client.requester)
 
     def current_token(self) -> Secret:
         auth = self._auth

@@ -15,7 +15,7 @@ import requests
 from github import RateLimitExceededException
 from github.GithubException import RateLimitExceededExceedsMaxWait
 
-from ..history.errors import GitHubUnavailableError
+from ..errors import GitHubUnavailableError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -1,5 +1,8 @@
 """Computes a pull request's diff, file list and commentable lines from the bare repository,
 the way GitHub does: a three-dot diff (merge base of base and head, to head) with rename detection.
+
+The diff is read with the project's own parser (diffs/patch.py), so the stand-in and the bot agree
+on every file name git had to quote.
 """
 
 from __future__ import annotations
@@ -8,15 +11,14 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from unidiff import PatchSet
-
-from ..diffs.patch import file_status
+from ..diffs.patch import FileChange, parse_diff
 from ..gitcmd import GitError, git_text
 
 
 @dataclass
 class PullDiff:
     text: str
+    changes: list[FileChange] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
     # path -> {"RIGHT": set of new-file lines, "LEFT": set of old-file lines} that may carry a comment
     anchors: dict[str, dict[str, set[int]]] = field(default_factory=dict)
@@ -29,10 +31,11 @@ def merge_base(git_dir: Path, a: str, b: str) -> str:
         return a
 
 
-def _path(name: str | None) -> str | None:
-    if name is None or name == "/dev/null":
+def _blob_sha(root: Path, head: str, path: str) -> str | None:
+    try:
+        return git_text(["rev-parse", f"{head}:{path}"], root).strip()
+    except GitError:
         return None
-    return name[2:] if name[:2] in ("a/", "b/") else name
 
 
 @functools.lru_cache(maxsize=256)
@@ -40,43 +43,35 @@ def _compute(git_dir: str, base: str, head: str) -> PullDiff:
     root = Path(git_dir)
     start = merge_base(root, base, head)
     text = git_text(["diff", "-M", "--full-index", "--no-color", "--no-ext-diff", start, head], root)
-    patch = PatchSet(text)
-    out = PullDiff(text=text)
-    for pf in patch:
-        path = pf.path
-        status = file_status(pf)
-        blob_sha = None
-        if status != "removed":
-            try:
-                blob_sha = git_text(["rev-parse", f"{head}:{path}"], root).strip()
-            except GitError:
-                blob_sha = None
+    out = PullDiff(text=text, changes=parse_diff(text))
+    for change in out.changes:
         entry = {
-            "filename": path,
-            "status": status,
-            "additions": pf.added,
-            "deletions": pf.removed,
-            "blob_sha": blob_sha,
-            # GitHub's `patch` field holds only the hunks; binary files have none.
-            "patch": None if pf.is_binary_file else "".join(str(h) for h in pf) or None,
+            "filename": change.path,
+            "status": change.status,
+            "additions": change.additions,
+            "deletions": change.deletions,
+            "blob_sha": None if change.status == "removed" else _blob_sha(root, head, change.path),
+            # GitHub's `patch` holds only the hunks; binary files have none.
+            "patch": None if change.skipped == "binary file" else change.patch,
+            "mode": change.mode,
         }
-        if pf.is_rename:
-            entry["previous_filename"] = _path(pf.source_file)
+        if change.status == "renamed":
+            entry["previous_filename"] = change.old_path
         out.files.append(entry)
-        out.anchors[path] = commentable_lines(pf)
+        out.anchors[change.path] = commentable_lines(change)
     return out
 
 
-def commentable_lines(pf) -> dict[str, set[int]]:
+def commentable_lines(change: FileChange) -> dict[str, set[int]]:
     """The lines GitHub accepts a review comment on, per side: those shown in the file's hunks."""
     right: set[int] = set()
     left: set[int] = set()
-    for hunk in pf:
-        for line in hunk:
-            if line.is_added or line.is_context:
-                right.add(line.target_line_no)
-            if line.is_removed or line.is_context:
-                left.add(line.source_line_no)
+    for hunk in change.hunks:
+        for line in hunk.lines:
+            if line.kind in "+ ":
+                right.add(line.new_no)
+            if line.kind in "- ":
+                left.add(line.old_no)
     return {"RIGHT": right, "LEFT": left}
 
 
@@ -84,38 +79,38 @@ def pull_diff(git_dir: Path, base_sha: str, head_sha: str) -> PullDiff:
     return _compute(str(git_dir), base_sha, head_sha)
 
 
-def _locate(diff_text: str, path: str, line: int | None, side: str):
-    """Yields (hunk, index of the line within the hunk, position in the file's patch) for `line`."""
+def _locate(diff: PullDiff, path: str, line: int | None, side: str):
+    """(hunk, index of the line within the hunk, position in the file's patch) for `line`."""
+    change = next((c for c in diff.changes if c.path == path), None)
+    if change is None:
+        return None
     position = 0
-    for pf in PatchSet(diff_text):
-        if pf.path != path:
-            continue
-        for hunk in pf:
-            position += 1  # the @@ header itself counts as a position after the first hunk
-            for index, ln in enumerate(hunk):
-                on_side = (ln.is_added or ln.is_context) if side == "RIGHT" else (ln.is_removed or ln.is_context)
-                number = ln.target_line_no if side == "RIGHT" else ln.source_line_no
-                if on_side and number == line:
-                    return hunk, index, position + index
-            position += len(hunk)
+    for hunk in change.hunks:
+        position += 1  # the @@ header itself counts as a position after the first hunk
+        for index, ln in enumerate(hunk.lines):
+            on_side = ln.kind in "+ " if side == "RIGHT" else ln.kind in "- "
+            number = ln.new_no if side == "RIGHT" else ln.old_no
+            if on_side and number == line:
+                return hunk, index, position + index
+        position += len(hunk.lines)
     return None
 
 
 def hunk_header(hunk) -> str:
-    header = f"@@ -{hunk.source_start},{hunk.source_length} +{hunk.target_start},{hunk.target_length} @@"
-    return f"{header} {hunk.section_header}" if hunk.section_header else header
+    header = f"@@ -{hunk.old_start},{hunk.old_len} +{hunk.new_start},{hunk.new_len} @@"
+    return f"{header} {hunk.section}" if hunk.section else header
 
 
-def hunk_up_to(diff_text: str, path: str, line: int | None, side: str = "RIGHT") -> str:
+def hunk_up_to(diff: PullDiff, path: str, line: int | None, side: str = "RIGHT") -> str:
     """GitHub's `diff_hunk` for a comment: the hunk that holds the line, cut after that line."""
-    found = _locate(diff_text, path, line, side or "RIGHT")
+    found = _locate(diff, path, line, side or "RIGHT")
     if found is None:
         return ""
     hunk, index, _ = found
-    return "\n".join([hunk_header(hunk)] + [str(ln).rstrip("\n") for ln in list(hunk)[: index + 1]])
+    return "\n".join([hunk_header(hunk)] + [f"{ln.kind}{ln.text}" for ln in hunk.lines[: index + 1]])
 
 
-def diff_position(diff_text: str, path: str, line: int | None, side: str = "RIGHT") -> int | None:
+def diff_position(diff: PullDiff, path: str, line: int | None, side: str = "RIGHT") -> int | None:
     """GitHub's legacy `position`: the line's offset below the file's first @@ header."""
-    found = _locate(diff_text, path, line, side or "RIGHT")
+    found = _locate(diff, path, line, side or "RIGHT")
     return None if found is None else found[2]

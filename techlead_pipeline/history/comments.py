@@ -14,11 +14,11 @@ from typing import Callable
 import pandas as pd
 from github import GithubException, UnknownObjectException
 
+from ..errors import GitHubUnavailableError, NotAReviewerError, UnknownRepositoryError, UnknownReviewerError
 from ..github_api.client import GitHubAccess
-from ..github_api.reads import with_transient_retry
+from ..github_api.rest import PER_PAGE, login_of
 from ..partitions import ReviewerRepo
 from .checkpoint import CollectionCheckpoint
-from .errors import GitHubUnavailableError, NotAReviewerError, UnknownRepositoryError, UnknownReviewerError
 
 log = logging.getLogger(__name__)
 
@@ -59,40 +59,45 @@ class CollectedHistory:
     authored_prs: list[int]
     default_branch: str
     stats: dict = field(default_factory=dict)
+    pulls: dict[int, dict] = field(default_factory=dict)  # number -> base_sha, base_ref, head_sha
 
     @property
     def reviewer_comments(self) -> pd.DataFrame:
         return self.comments[self.comments["user"].str.lower() == self.target.reviewer.lower()]
 
 
-def _row(c) -> dict:
-    pr_url = c.pull_request_url or ""
-    user = c.user  # None for deleted accounts, which GitHub shows as "ghost"
+def _int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def _row(c: dict) -> dict:
+    """One review comment as GitHub sent it: every optional field may be absent (never fetched again)."""
+    user = c.get("user")  # null for deleted accounts, which GitHub shows as "ghost"
     return {
-        "id": c.id,
-        "pull_number": int(pr_url.rstrip("/").rsplit("/", 1)[-1]),
-        "user": user.login if user else "ghost",
-        "user_type": user.type if user else "User",
-        "body": c.body or "",
-        "path": c.path,
-        "commit_id": c.commit_id,
-        "original_commit_id": c.original_commit_id,
-        "diff_hunk": c.diff_hunk or "",
-        "line": c.line,
-        "original_line": c.original_line,
-        "start_line": c.start_line,
-        "original_start_line": c.original_start_line,
-        "side": c.side,
-        "start_side": c.start_side,
-        "subject_type": c.subject_type or "line",
-        "in_reply_to_id": c.in_reply_to_id,
-        "position": c.position,
-        "original_position": c.original_position,
-        "pull_request_review_id": c.pull_request_review_id,
-        "created_at": c.created_at.isoformat(),
-        "updated_at": c.updated_at.isoformat(),
-        "html_url": c.html_url,
-        "author_association": getattr(c, "author_association", None),
+        "id": int(c["id"]),
+        "pull_number": int(c["pull_request_url"].rstrip("/").rsplit("/", 1)[-1]),
+        "user": login_of(user),
+        "user_type": (user or {}).get("type") or "User",
+        "body": c.get("body") or "",
+        "path": c["path"],
+        "commit_id": c["commit_id"],
+        "original_commit_id": c.get("original_commit_id") or c["commit_id"],
+        "diff_hunk": c.get("diff_hunk") or "",
+        "line": _int(c.get("line")),
+        "original_line": _int(c.get("original_line")),
+        "start_line": _int(c.get("start_line")),
+        "original_start_line": _int(c.get("original_start_line")),
+        "side": c.get("side"),
+        "start_side": c.get("start_side"),
+        "subject_type": c.get("subject_type") or "line",
+        "in_reply_to_id": _int(c.get("in_reply_to_id")),
+        "position": _int(c.get("position")),
+        "original_position": _int(c.get("original_position")),
+        "pull_request_review_id": _int(c.get("pull_request_review_id")),
+        "created_at": c["created_at"],
+        "updated_at": c.get("updated_at") or c["created_at"],
+        "html_url": c.get("html_url"),
+        "author_association": c.get("author_association"),
     }
 
 
@@ -106,11 +111,11 @@ def comments_frame(rows: list[dict]) -> pd.DataFrame:
     return df
 
 
-def _check_reviewer(access: GitHubAccess, target: ReviewerRepo):
-    gh = access.client
+def _check_reviewer(access: GitHubAccess, target: ReviewerRepo) -> dict:
+    """The repository's JSON, once the reviewer is known to be a person."""
+    rest = access.rest
     try:
-        user = with_transient_retry("looking up the reviewer", lambda: gh.get_user(target.reviewer))
-        kind = user.type
+        kind = rest.get(f"/users/{target.reviewer}", "looking up the reviewer").get("type")
     except UnknownObjectException as exc:
         raise UnknownReviewerError(target.reviewer) from exc
     if kind == "Bot" or target.reviewer.lower().endswith("[bot]"):
@@ -118,7 +123,7 @@ def _check_reviewer(access: GitHubAccess, target: ReviewerRepo):
     if kind == "Organization":
         raise NotAReviewerError(target.reviewer, "it is an organization, not a person")
     try:
-        return with_transient_retry("opening the repository", lambda: gh.get_repo(target.repo))
+        return rest.get(f"/repos/{target.repo}", "opening the repository")
     except UnknownObjectException as exc:
         raise UnknownRepositoryError(target.repo) from exc
 
@@ -133,9 +138,8 @@ def collect_review_comments(
 ) -> CollectedHistory:
     started = time.perf_counter()
     repo = _check_reviewer(access, target)
-    default_branch = repo.default_branch
-    paged = repo.get_pulls_review_comments(sort="created", direction="desc")
-    per_page = 100
+    default_branch = repo.get("default_branch") or "main"
+    per_page = PER_PAGE
     done, pages_rows = checkpoint.load() if checkpoint else (0, [])
     resumed_from = done
     rows_by_id: dict[int, dict] = {}
@@ -151,7 +155,12 @@ def collect_review_comments(
     api_calls = 2  # the user and repository look-ups
     while len(reviewer_prs) < max_prs:
         try:
-            items = with_transient_retry(f"reading page {page + 1} of review comments", lambda: paged.get_page(page))
+            items = access.rest.page(
+                f"/repos/{target.repo}/pulls/comments",
+                f"reading page {page + 1} of review comments",
+                page + 1,
+                {"sort": "created", "direction": "desc"},
+            )
         except GithubException as exc:
             raise GitHubUnavailableError("reading review comments", f"HTTP {exc.status}") from exc
         api_calls += 1
@@ -182,8 +191,9 @@ def collect_review_comments(
     if len(reviewer_prs) > max_prs:
         stopped = f"reached the cap of {max_prs} pull requests"
     comments = comments_frame(rows).sort_values(["created_at", "id"], ascending=[False, False], ignore_index=True)
-    authored = _authored_prs(access, target)
-    api_calls += max(1, (len(authored) + 99) // 100)
+    authored, search_pages = _authored_prs(access, target)
+    pulls, pull_pages = pull_request_refs(access, target.repo, set(comments["pull_number"].astype(int)))
+    api_calls += search_pages + pull_pages
     if checkpoint:
         checkpoint.clear()
     stats = {
@@ -197,16 +207,50 @@ def collect_review_comments(
         "stopped": stopped,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    return CollectedHistory(target, comments, authored, default_branch, stats)
+    return CollectedHistory(target, comments, authored, default_branch, stats, pulls)
 
 
-def _authored_prs(access: GitHubAccess, target: ReviewerRepo) -> list[int]:
-    """Pull requests the reviewer opened: their comments there explain, they do not review."""
+def _authored_prs(access: GitHubAccess, target: ReviewerRepo) -> tuple[list[int], int]:
+    """Pull requests the reviewer opened (their comments there explain, they do not review), and
+    the requests it took."""
     query = f"repo:{target.repo} is:pr author:{target.reviewer}"
+    numbers, pages = [], 0
     try:
-        return with_transient_retry(
-            "searching the reviewer's own pull requests",
-            lambda: sorted(i.number for i in access.client.search_issues(query)),
-        )
+        for items in access.rest.pages(
+            "/search/issues", "searching the reviewer's own pull requests", {"q": query}, items_key="items"
+        ):
+            pages += 1
+            numbers += [int(i["number"]) for i in items]
     except GithubException as exc:
         raise GitHubUnavailableError("searching pull requests", f"HTTP {exc.status}") from exc
+    return sorted(numbers), pages
+
+
+def pull_request_refs(access: GitHubAccess, repo: str, wanted: set[int]) -> tuple[dict[int, dict], int]:
+    """Base and head of the pull requests in `wanted`, from the pull-request list (newest first,
+    100 a page, until the oldest wanted one is seen), and the requests it took. The base SHA is what
+    GitHub diffs a pull request against: a PR may target any branch, not only the default one."""
+    refs: dict[int, dict] = {}
+    pages = 0
+    if not wanted:
+        return refs, pages
+    oldest = min(wanted)
+    try:
+        for items in access.rest.pages(
+            f"/repos/{repo}/pulls",
+            "listing pull requests",
+            {"state": "all", "sort": "created", "direction": "desc"},
+        ):
+            pages += 1
+            for pr in items:
+                if int(pr["number"]) in wanted:
+                    refs[int(pr["number"])] = {
+                        "base_sha": pr["base"]["sha"],
+                        "base_ref": pr["base"]["ref"],
+                        "head_sha": pr["head"]["sha"],
+                    }
+            if len(refs) == len(wanted) or any(int(pr["number"]) <= oldest for pr in items):
+                break
+    except GithubException as exc:
+        raise GitHubUnavailableError("listing pull requests", f"HTTP {exc.status}") from exc
+    return refs, pages

@@ -12,9 +12,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from ..errors import GitHubUnavailableError
 from ..github_api.client import GitHubAccess
 from ..github_api.reads import with_transient_retry
-from ..history.errors import GitHubUnavailableError
 
 MAX_PAGES = 10
 

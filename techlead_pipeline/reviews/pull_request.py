@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from github import GithubException, UnknownObjectException
 
 from ..diffs.patch import FileChange, parse_pull_files
+from ..errors import UserFacingError
 from ..github_api.client import GitHubAccess
 from ..github_api.reads import with_transient_retry
-from ..history.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 1_000_000

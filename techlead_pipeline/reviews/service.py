@@ -12,8 +12,8 @@ from typing import Callable
 from ..adapters.base_model import BaseModel
 from ..adapters.store import AdapterBundle, AdapterStore
 from ..diffs.patch import FileChange
+from ..errors import UserFacingError
 from ..github_api.client import GitHubAccess
-from ..history.errors import UserFacingError
 from ..partitions import ReviewerRepo
 from .anchors import is_valid
 from .backends.base import ReviewerBackend

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 import pytest
 
 from techlead_pipeline.diffs.chunks import chunk_changes
-from techlead_pipeline.diffs.patch import MalformedDiffError, parse_diff, parse_pull_files
+from techlead_pipeline.diffs.patch import MalformedDiffError, decode_diff, parse_diff, parse_pull_files
+from techlead_pipeline.reviews.anchors import anchor_at, candidate_lines
 from techlead_pipeline.reviews.hunks import prepare
 
 KINDS = """diff --git a/new.py b/new.py
@@ -98,3 +100,85 @@ def test_a_thousand_file_pull_request_is_capped_with_a_reason():
 def test_malformed_diffs_are_a_clear_error(text):
     with pytest.raises(MalformedDiffError, match="I could not read this diff"):
         parse_diff(text)
+
+
+def test_a_deleted_file_from_the_api_is_reviewed_on_the_left():
+    """GitHub's /files gives a removed file's hunks only; its deleted lines carry LEFT-side comments."""
+    [change] = parse_pull_files(
+        [{"filename": "old/util.py", "status": "removed", "patch": "@@ -1,2 +0,0 @@\n-a = 1\n-b = 2"}]
+    )
+    assert change.skipped is None and change.status == "removed"
+    [chunk] = chunk_changes([change])
+    anchors = [anchor_at(chunk, line) for line in candidate_lines(chunk)]
+    assert [(a.side, a.line) for a in anchors] == [("LEFT", 1), ("LEFT", 2)]
+
+
+@pytest.mark.parametrize("status", ["added", "removed", "modified", "renamed"])
+def test_a_path_holding_space_b_slash_parses_for_every_status(status):
+    path = "docs/a b/c b/notes.py"
+    patch = {"added": "@@ -0,0 +1 @@\n+x", "removed": "@@ -1 +0,0 @@\n-x"}.get(status, "@@ -1 +1 @@\n-x\n+y")
+    [change] = parse_pull_files(
+        [{"filename": path, "status": status, "patch": patch, "previous_filename": "docs/old b/x.py"}]
+    )
+    assert change.skipped is None and change.path == path and chunk_changes([change])
+
+
+def _git(repo, *args):
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True).stdout
+
+
+NAMES = ["café.py", "tab\there.py", 'quote"d.py', "dir b/with b/space.py", "plain.py"]
+
+
+def test_git_quoted_and_ambiguous_paths_come_out_as_the_real_names(tmp_path):
+    """Real git writes these names quoted (`"caf\\303\\251.py"`) or ambiguously (` b/`); we read them back."""
+    repo = tmp_path / "r"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    for name in NAMES:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text("".join(f"line {i}\n" for i in range(20)))
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    for name in NAMES:
+        (repo / name).write_text("".join(f"line {i}\n" for i in range(19)) + "changed\n")
+    (repo / "plain.py").rename(repo / "renamed é.py")
+    _git(repo, "add", "-A")
+    raw = _git(repo, "diff", "-M", "--cached")
+    assert b'"a/caf\\303\\251.py"' in raw  # git quoted it
+    changes = {c.path: c for c in parse_diff(decode_diff(raw))}
+    assert set(changes) == {*NAMES[:-1], "renamed é.py"}
+    assert all(c.skipped is None for c in changes.values())
+    assert changes["renamed é.py"].status == "renamed" and changes["renamed é.py"].old_path == "plain.py"
+
+
+def test_a_lone_carriage_return_is_part_of_a_line():
+    raw = b"diff --git a/w.txt b/w.txt\n--- a/w.txt\n+++ b/w.txt\n@@ -1 +1 @@\n-old\r text\n+new\r text\n"
+    [change] = parse_diff(decode_diff(raw))
+    assert [ln.text for ln in change.hunks[0].lines] == ["old\r text", "new\r text"]
+
+
+def test_one_unreadable_file_is_skipped_and_named_the_rest_reviewed():
+    text = (
+        "diff --git a/bad.py b/bad.py\n--- a/bad.py\n+++ b/bad.py\n@@ -1,5 +1,1 @@\n-a\n"
+        "diff --git a/good.py b/good.py\n--- a/good.py\n+++ b/good.py\n@@ -1 +1 @@\n-a\n+b\n"
+    )
+    changes = {c.path: c for c in parse_diff(text)}
+    assert changes["bad.py"].skipped.startswith("its diff could not be read")
+    assert changes["good.py"].skipped is None and len(chunk_changes(list(changes.values()))) == 1
+    prepared = prepare(list(changes.values()), lambda path: None)
+    assert any(s.startswith("`bad.py`") for s in prepared.skipped)
+
+
+@pytest.mark.parametrize(
+    "entry, reason",
+    [
+        ({"status": "added", "changes": 0, "sha": "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"}, "empty file"),
+        ({"status": "changed", "changes": 0}, "mode change only"),
+        ({"status": "modified", "changes": 9000}, "diff too large for GitHub to show"),
+        ({"status": "renamed", "changes": 0}, "rename only"),
+    ],
+)
+def test_files_without_a_patch_are_named_for_what_they_are(entry, reason):
+    [change] = parse_pull_files([{"filename": "f", **entry}])
+    assert change.skipped == reason

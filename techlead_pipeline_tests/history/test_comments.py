@@ -6,15 +6,15 @@ import json
 
 import pytest
 
-from techlead_pipeline.github_api.token_vault import load_keys
-from techlead_pipeline.history.checkpoint import CollectionCheckpoint
-from techlead_pipeline.history.comments import collect_review_comments
-from techlead_pipeline.history.errors import (
+from techlead_pipeline.errors import (
     GitHubUnavailableError,
     NotAReviewerError,
     UnknownRepositoryError,
     UnknownReviewerError,
 )
+from techlead_pipeline.github_api.token_vault import load_keys
+from techlead_pipeline.history.checkpoint import CollectionCheckpoint
+from techlead_pipeline.history.comments import collect_review_comments
 from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.sample.builder import LEAD
 from techlead_pipeline_tests.conftest import SAMPLE_REPO, files_under
@@ -35,11 +35,31 @@ def test_collects_every_human_comment_with_its_fields(bot_access, lead_target, s
         assert isinstance(row[col], str) and row[col] != "" or col == "side"
     assert history.authored_prs == [9, 21, 33, 42]
     assert history.stats["stopped"] == "end of history"
-    # repo-wide endpoint: 4 pages of 100, plus user, repo and search look-ups
+    # repo-wide endpoint: 4 pages of 100, plus user, repo, search and pull-request list look-ups, counted
+    # by the stand-in (which leaves optional fields out, as GitHub does: no comment is fetched again)
     paths = [r["path"] for r in standin.api_calls()]
     assert paths.count(f"/repos/{SAMPLE_REPO}/pulls/comments") == 4
     assert not any("/pulls/" in p and p.endswith("/comments") and "pulls/comments" not in p for p in paths)
-    assert len(paths) == history.stats["api_calls"] == 7
+    assert not any("/pulls/comments/" in p for p in paths)
+    assert len(paths) == history.stats["api_calls"] == 8
+    pulls = json.loads((sample_fixture / "repos" / SAMPLE_REPO / "pulls.json").read_text())
+    assert history.pulls == {
+        p["number"]: {"base_sha": p["base_sha"], "base_ref": p["base_ref"], "head_sha": p["head_sha"]}
+        for p in pulls
+        if p["number"] in set(history.comments["pull_number"])
+    }
+
+
+def test_a_comment_deleted_mid_collection_is_no_error(bot_access, lead_target, standin):
+    """Absent optional fields are read as absent, never completed by fetching the comment again
+    (which, for a comment deleted in the meantime, would be an uncaught 404)."""
+    repo = standin.repo_state(SAMPLE_REPO)
+    first = collect_review_comments(bot_access, lead_target)
+    standin.faults.add(kind="status", status=404, path=r"/pulls/comments/\d+", times=-1)
+    again = collect_review_comments(bot_access, lead_target)
+    assert again.comments.equals(first.comments)
+    assert standin.faults.rules()[0].fired == 0
+    assert any(c.get("in_reply_to_id") is None for c in repo.review_comments)
 
 
 def test_caps_at_the_newest_pull_requests(bot_access, lead_target):

@@ -43,8 +43,13 @@ def test_anchors_are_lines_of_the_diff(files, max_changed, context):
     if not body:
         return
     diff = "diff --git a/f.py b/f.py\n" + body
-    [patched] = PatchSet(diff)
-    valid = commentable_lines(patched)  # what the stand-in, like GitHub, accepts
+    [patched] = PatchSet(diff)  # unidiff's own reading, independent of ours
+    valid = {
+        "RIGHT": {ln.target_line_no for h in patched for ln in h if ln.is_added or ln.is_context},
+        "LEFT": {ln.source_line_no for h in patched for ln in h if ln.is_removed or ln.is_context},
+    }
+    [change] = parse_diff(diff)
+    assert commentable_lines(change) == valid  # what the stand-in, like GitHub, accepts
     for chunk in chunk_changes(parse_diff(diff), max_changed=max_changed):
         candidates = candidate_lines(chunk)
         assert candidates

@@ -8,10 +8,10 @@ import pytest
 from cryptography.fernet import Fernet
 from dagster._serdes import serialize_value
 
+from techlead_pipeline.errors import GitHubUnavailableError
 from techlead_pipeline.github_api.client import TOKEN_NAME, GitHubAccess, GitHubCredentials
 from techlead_pipeline.github_api.token_vault import Secret, TokenVault
 from techlead_pipeline.history.comments import collect_review_comments
-from techlead_pipeline.history.errors import GitHubUnavailableError
 from techlead_pipeline.runner import tick_sensor
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD
 from techlead_pipeline_tests.conftest import SAMPLE_REPO, files_under

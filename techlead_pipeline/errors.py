@@ -1,4 +1,4 @@
-"""Errors a user can act on. Their messages are safe to post on a pull request as they are."""
+"""Errors a user can act on, shared by every stage. Their messages are safe to post on a pull request as they are."""
 
 
 class UserFacingError(Exception):

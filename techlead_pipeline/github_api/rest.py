@@ -1,0 +1,67 @@
+"""GitHub's REST answers as the JSON GitHub sent, through PyGithub's requester (its auth, token
+refresh and urllib3 retries for reads).
+
+Why not PyGithub's objects: GitHub leaves optional fields out (`in_reply_to_id` on every top-level
+review comment), and reading an absent attribute of a PyGithub object makes it fetch the whole
+object again, one hidden request per comment that no retry wrapper sees. Here every field is read
+with `.get()` from the page it came on, and every request is one we chose to make.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from github import GithubException
+
+from .reads import with_transient_retry
+
+PER_PAGE = 100
+_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
+
+
+def next_link(headers: dict) -> str | None:
+    link = {k.lower(): v for k, v in (headers or {}).items()}.get("link") or ""
+    match = _NEXT.search(link)
+    return match.group(1) if match else None
+
+
+class GitHubRest:
+    def __init__(self, requester):
+        self.requester = requester
+
+    def get_with_headers(self, path: str, what: str, params: dict | None = None) -> tuple[dict, Any]:
+        return with_transient_retry(what, lambda: self.requester.requestJsonAndCheck("GET", path, parameters=params))
+
+    def get(self, path: str, what: str, params: dict | None = None) -> Any:
+        return self.get_with_headers(path, what, params)[1]
+
+    def page(self, path: str, what: str, page: int, params: dict | None = None, items_key: str | None = None) -> list:
+        """Page `page` (1-based) of a list endpoint, `PER_PAGE` items a page."""
+        data = self.get(path, what, {**(params or {}), "per_page": PER_PAGE, "page": page})
+        return list(data.get(items_key, []) if items_key else data or [])
+
+    def pages(self, path: str, what: str, params: dict | None = None, items_key: str | None = None) -> Iterator[list]:
+        """Every page of a list endpoint, following GitHub's `Link: rel="next"` (never guessing page numbers)."""
+        url: str | None = path
+        query: dict | None = {**(params or {}), "per_page": PER_PAGE}
+        while url:
+            headers, data = self.get_with_headers(url, what, query)
+            yield list(data.get(items_key, []) if items_key else data or [])
+            url, query = next_link(headers), None  # the next link carries the whole query
+
+    def post(self, path: str, body: dict) -> Any:
+        """One POST, not retried here: callers go through github_api/writes.write_once."""
+        return self.requester.requestJsonAndCheck("POST", path, input=body)[1]
+
+    def delete(self, path: str) -> None:
+        self.requester.requestJsonAndCheck("DELETE", path)
+
+
+def is_not_found(exc: Exception) -> bool:
+    return isinstance(exc, GithubException) and exc.status == 404
+
+
+def login_of(obj: dict | None) -> str:
+    """The login of a JSON user (GitHub sends `null` for deleted accounts, shown as "ghost")."""
+    return ((obj or {}).get("login")) or "ghost"

@@ -1,0 +1,68 @@
+"""Repositories: metadata, a collaborator's permission, file contents and commits (read from git)."""
+
+from __future__ import annotations
+
+from ...gitcmd import BlobReader, GitError, git_text
+from .. import shapes
+from ..protocol import HttpError, Request, Response
+from . import Room, serves
+
+MAX_CONTENT_BYTES = 1_000_000  # GitHub: larger files come from /contents without their content
+
+
+class ReposRoom(Room):
+    @serves("GET", "/repos/{owner}/{repo}")
+    def repository(self, req: Request, owner: str, repo: str) -> Response:
+        return Response(body=self.repo_obj(self.repo_or_404(owner, repo, req)))
+
+    @serves("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission")
+    def permission(self, req: Request, owner: str, repo: str, username: str) -> Response:
+        state = self.repo_or_404(owner, repo, req)
+        user = self.fixture.user(username)
+        if user is None:
+            raise HttpError(404, "Not Found")
+        role = state.collaborators.get(username.lower())
+        if role is None:
+            permission = role = "none" if state.meta.get("private") else "read"
+        else:
+            permission = {"maintain": "write", "triage": "read"}.get(role, role)
+        return Response(
+            body={
+                "permission": permission,
+                "role_name": role,
+                "user": shapes.collaborator_json(self.urls, user, permission),
+            }
+        )
+
+    @serves("GET", "/repos/{owner}/{repo}/contents/{path}")
+    def contents(self, req: Request, owner: str, repo: str, path: str) -> Response:
+        state = self.repo_or_404(owner, repo, req)
+        ref = req.query.get("ref") or state.meta.get("default_branch", "main")
+        with BlobReader(state.git_dir) as reader:
+            found = reader.read(ref, path)
+        if found is None:
+            raise HttpError(404, "Not Found")
+        kind, data = found
+        if kind == "tree":
+            raise HttpError(404, "Not Found")  # directories: not modelled here
+        blob_sha = git_text(["rev-parse", f"{ref}:{path}"], state.git_dir).strip()
+        too_large = len(data) > MAX_CONTENT_BYTES
+        body = shapes.content_json(self.urls, state, path, ref, blob_sha, b"" if too_large else data)
+        if too_large:
+            body.update({"content": "", "encoding": "none", "size": len(data)})
+        return Response(body=body)
+
+    @serves("GET", "/repos/{owner}/{repo}/commits/{ref}")
+    def commit(self, req: Request, owner: str, repo: str, ref: str) -> Response:
+        state = self.repo_or_404(owner, repo, req)
+        fmt = "%H%x00%P%x00%T%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
+        try:
+            raw = git_text(["log", "-1", f"--format={fmt}", f"{ref}^{{commit}}", "--"], state.git_dir)
+        except GitError:
+            raise HttpError(422, f"No commit found for SHA: {ref}") from None
+        sha, parents, tree, an, ae, ad, cn, ce, cd, message = raw.split("\x00", 9)
+        return Response(
+            body=shapes.commit_json(
+                self.urls, state, sha, parents.split(), tree, (an, ae, ad), (cn, ce, cd), message.strip()
+            )
+        )
