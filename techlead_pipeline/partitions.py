@@ -1,7 +1,8 @@
 """Partition keys for one (reviewer, repository) pair.
 
 A key reads `reviewer@owner+repo`, lower-cased (GitHub names are case-insensitive). GitHub
-logins hold letters, digits and `-`; repository names also `.` and `_`; none holds `@`, `+` or
+logins hold letters, digits and `-` (never first; accounts older than today's rules may end with
+one or hold two in a row); repository names also `.` and `_`; none holds `@`, `+` or
 `/` (which would break Dagster's path-based storage). Dagster refuses `...` inside a key, so a
 repository name with a run of three dots has its dots written as `%2E`.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+LOGIN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$")
 REPO_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 reviewer_repo_partitions = dg.DynamicPartitionsDefinition(name="reviewer_repo")

@@ -1,8 +1,8 @@
 """Sensors: PR mentions become runs; finished runs leave no workspace behind."""
 # No `from __future__ import annotations`: Dagster reads the context annotations.
 
+import copy
 import time
-from functools import lru_cache
 
 import dagster as dg
 from github import GithubException, UnknownObjectException
@@ -11,7 +11,7 @@ from . import run_tags
 from .assets.reviews import pr_review
 from .assets.steps import TRAINING_CHAIN
 from .errors import GitHubUnavailableError
-from .mentions.decide import MentionWork, decide_mention
+from .mentions.decide import MentionWork, decide_mention, issue_number_of
 from .mentions.poll import MentionCursor, poll_comments
 from .partitions import reviewer_repo, reviewer_repo_partitions
 from .resources import PipelineSettings
@@ -101,66 +101,112 @@ def release_waiting(context: dg.SensorEvaluationContext, cursor: MentionCursor, 
     return requests
 
 
+class GitHubLookups:
+    """What deciding a mention asks GitHub, asked once per login and tick (raw JSON, see rest.py)."""
+
+    def __init__(self, access, repo: str):
+        self.access, self.repo = access, repo
+        self._permissions: dict[str, str] = {}
+        self._users: dict[str, bool] = {}
+
+    def permission_of(self, login: str) -> str:
+        if login not in self._permissions:
+            try:
+                found = self.access.rest.get(
+                    f"/repos/{self.repo}/collaborators/{login}/permission", f"checking what {login} may do"
+                )
+                self._permissions[login] = found.get("permission") or "none"
+            except UnknownObjectException:
+                self._permissions[login] = "none"
+        return self._permissions[login]
+
+    def user_exists(self, login: str) -> bool:
+        if login not in self._users:
+            try:
+                self.access.rest.get(f"/users/{login}", f"looking up {login}")
+                self._users[login] = True
+            except UnknownObjectException:
+                self._users[login] = False
+        return self._users[login]
+
+
+def handle_comment(tick, cursor: MentionCursor, settings, store, access, repo: str, comment: dict, issue=None):
+    """What one comment starts: a reply now, a run request, or a place in the queue of a training run."""
+    lookups = tick.lookups
+    work = decide_mention(
+        comment,
+        repo,
+        settings.bot_login,
+        permission_of=lookups.permission_of,
+        user_exists=lookups.user_exists,
+        is_cached=lambda t: store.current(t) is not None,
+        issue=issue,
+    )
+    if work.kind == "reply":
+        number = work.pull_number or issue_number_of(comment)
+        post_reply(access, repo, number, work.reply, mention_id=str(work.comment_id), kind="refusal")
+        return None
+    if work.kind != "run":
+        return None
+    tick.partitions.append(work.target.key)
+    key = work.target.key
+    if work.train and not work.force_reload and key in cursor.training:
+        # Already being learned (this tick or earlier): review once that training is done.
+        if all(w["comment_id"] != work.comment_id for w in cursor.waiting):
+            cursor.waiting.append(_to_waiting(work))
+        tick.log.info(f"mention {work.comment_id}: waits for the training of {work.target}")
+        return None
+    request = run_request(work)
+    if work.train:
+        cursor.training[key] = request.run_key
+    tick.log.info(
+        f"mention {work.comment_id} on {repo}#{work.pull_number}: "
+        f"{'train and review' if work.train else 'review'} for {work.target}"
+    )
+    return request
+
+
+class _Tick:
+    """What one evaluation collects while it reads comments."""
+
+    def __init__(self, log):
+        self.log = log
+        self.partitions: list[str] = []
+        self.lookups = None
+
+
 def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSettings) -> dg.SensorResult:
     settings = pipeline.settings()
     cursor = MentionCursor.load(context.cursor)
     store = pipeline.adapter_store()
-    requests, partitions = release_waiting(context, cursor, store), []
+    requests = release_waiting(context, cursor, store)
+    tick = _Tick(context.log)
     for repo in settings.repositories:
         access = pipeline.github(repo)
         repo_cursor = cursor.for_repo(repo, settings.mention_lookback_s)
+        before = copy.deepcopy(repo_cursor)
         try:
             polled = poll_comments(access, repo, repo_cursor)
         except (GitHubUnavailableError, GithubException) as exc:
             context.log.warning(f"could not poll {repo}: {exc}")
             continue
-        gh_repo = access.client.get_repo(repo, lazy=True)
-
-        @lru_cache(maxsize=None)
-        def permission_of(login: str) -> str:
-            try:
-                return gh_repo.get_collaborator_permission(login)
-            except UnknownObjectException:
-                return "none"
-
-        @lru_cache(maxsize=None)
-        def user_exists(login: str) -> bool:
-            try:
-                access.client.get_user(login).login  # noqa: B018 - forces the look-up
-                return True
-            except UnknownObjectException:
-                return False
-
+        tick.lookups = GitHubLookups(access, repo)
         for comment in polled.comments:
-            work = decide_mention(
-                comment,
-                repo,
-                settings.bot_login,
-                permission_of=permission_of,
-                user_exists=user_exists,
-                is_cached=lambda t: store.current(t) is not None,
-            )
-            if work.kind == "reply":
-                number = work.pull_number or int(comment["issue_url"].rsplit("/", 1)[-1])
-                post_reply(access, repo, number, work.reply, mention_id=str(work.comment_id), kind="refusal")
-            elif work.kind == "run":
-                partitions.append(work.target.key)
-                key = work.target.key
-                if work.train and not work.force_reload and key in cursor.training:
-                    # Already being learned (this tick or earlier): review once that training is done.
-                    cursor.waiting.append(_to_waiting(work))
-                    context.log.info(f"mention {work.comment_id}: waits for the training of {work.target}")
-                    continue
-                request = run_request(work)
-                if work.train:
-                    cursor.training[key] = request.run_key
+            try:
+                request = handle_comment(tick, cursor, settings, store, access, repo, comment)
+            except (GitHubUnavailableError, GithubException) as exc:
+                # GitHub is away: read this repository again next tick from where this poll began
+                # (what was already done is not done twice: run keys and reply markers).
+                context.log.warning(f"{repo}: stopped at comment {comment.get('id')} ({exc}); retrying next tick")
+                cursor.repos[repo] = before
+                break
+            except Exception as exc:  # noqa: BLE001 - one odd comment must never stop the sensor for everyone
+                context.log.error(f"{repo}: skipped comment {comment.get('id')}: {type(exc).__name__}: {exc}")
+                continue
+            if request is not None:
                 requests.append(request)
-                context.log.info(
-                    f"mention {work.comment_id} on {repo}#{work.pull_number}: "
-                    f"{'train and review' if work.train else 'review'} for {work.target}"
-                )
     new = sorted(
-        {k for k in partitions if not context.instance.has_dynamic_partition(reviewer_repo_partitions.name, k)}
+        {k for k in tick.partitions if not context.instance.has_dynamic_partition(reviewer_repo_partitions.name, k)}
     )
     return dg.SensorResult(
         run_requests=requests,

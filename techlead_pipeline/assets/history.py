@@ -46,7 +46,12 @@ def review_comments(context: dg.AssetExecutionContext, pipeline: PipelineSetting
         workspace.write_frame("review_comments", history.comments)
         workspace.write_json(
             "history",
-            {"authored_prs": history.authored_prs, "default_branch": history.default_branch, "stats": history.stats},
+            {
+                "authored_prs": history.authored_prs,
+                "default_branch": history.default_branch,
+                "pulls": {str(n): refs for n, refs in history.pulls.items()},
+                "stats": history.stats,
+            },
         )
         per_user = history.comments["user"].value_counts().head(10)
     return dg.MaterializeResult(
@@ -85,15 +90,17 @@ def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
             (top_level["user"].str.lower() == target.reviewer.lower())
             & ~top_level["pull_number"].isin(history["authored_prs"])
         ]
+        pulls = {int(n): refs for n, refs in history.get("pulls", {}).items()}
         with RepoMirror(pipeline.github(target.repo), parent=workspace.scratch()) as mirror:
             mirror.fetch_all()
             contexts = extract_contexts(
-                mirror, top_level, window=settings.context_lines, max_bytes=settings.max_file_bytes
+                mirror, top_level, pulls, window=settings.context_lines, max_bytes=settings.max_file_bytes
             )
             chunks = reviewed_pull_chunks(
                 mirror,
                 reviewed,
                 history["default_branch"],
+                pulls,
                 window=settings.context_lines,
                 max_bytes=settings.max_file_bytes,
             )

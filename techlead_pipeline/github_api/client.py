@@ -114,6 +114,20 @@ class GitHubAccess:
         """GitHub's answers as raw JSON (never PyGithub's lazily completed objects: see rest.py)."""
         return GitHubRest(self.client.requester)
 
+    @cached_property
+    def own_login(self) -> str:
+        """Who the bot is on GitHub: the token's user, or the App's `<slug>[bot]` account. Only what this
+        account wrote is the bot's own (markers in anybody else's text mean nothing)."""
+        c = self.credentials
+        if c.token is not None:
+            return self.rest.get("/user", "looking up the bot's own account")["login"]
+        with GithubIntegration(
+            auth=Auth.AppAuth(int(c.app_id), c.app_private_key.reveal()),
+            base_url=self.settings.github_api_url,
+            retry=make_retry(self.settings),
+        ) as integration:
+            return f"{integration.get_app().slug}[bot]"
+
     def current_token(self) -> Secret:
         auth = self._auth
         if isinstance(auth, Auth.Token):

@@ -129,6 +129,10 @@ class GitHubStandin:
     def content_per_minute(self) -> int:
         return self.content_limit.per_minute
 
+    @content_per_minute.setter
+    def content_per_minute(self, value: int) -> None:
+        self.content_limit.per_minute = value
+
     # ------------------------------------------------------------------ what happened (for tests)
     def log_request(self, method: str, kind: str, path: str, status: int, counted: bool, login: str | None) -> None:
         entry = {

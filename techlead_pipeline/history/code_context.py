@@ -18,10 +18,12 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 from github import GithubException
 
+from ..errors import UserFacingError
 from ..gitcmd import BlobReader, GitError, git_env, git_text, looks_binary, run_git
 from ..github_api.client import GitHubAccess
 from .languages import language_for
@@ -102,10 +104,12 @@ class RepoMirror:
         if key not in self._api_cache:
             self.api_reads += 1
             try:
-                repo = self.access.client.get_repo(self.access.repo_name)
-                content = repo.get_contents(path, ref=sha)
-                data = base64.b64decode(content.content) if getattr(content, "content", None) else None
-            except GithubException:
+                content = self.access.rest.get(
+                    f"/repos/{self.access.repo_name}/contents/{quote(path)}", f"reading {path}", {"ref": sha}
+                )
+                encoded = content.get("content") if isinstance(content, dict) else None
+                data = base64.b64decode(encoded) if encoded and content.get("encoding") == "base64" else None
+            except (GithubException, UserFacingError):
                 data = None
             self._api_cache[key] = data
         return self._api_cache[key]
@@ -115,6 +119,21 @@ class RepoMirror:
             return git_text(["rev-parse", f"{sha}^1"], self.git_dir).strip()
         except GitError:
             return None
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        try:
+            return git_text(["merge-base", a, b], self.git_dir).strip() or None
+        except GitError:
+            return None
+
+    def old_side(self, sha: str, base_sha: str | None) -> str:
+        """The commit a pull request's diff at `sha` starts from, as GitHub computes it: the merge base
+        of the PR's base and `sha` (the parent of `sha` is wrong for a PR of several commits)."""
+        if base_sha:
+            found = self.merge_base(base_sha, sha)
+            if found:
+                return found
+        return self.first_parent(sha) or sha
 
     def _close_reader(self) -> None:
         if self._reader is not None:
@@ -169,17 +188,29 @@ def _locate(lines: list[str], expected: int | None, anchor: str | None) -> tuple
     return min(hits, key=lambda i: abs(i - (expected or 0))), "moved"
 
 
-def window_for(mirror: RepoMirror, comment: dict, window: int, max_bytes: int) -> Window:
+def _missing(value) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def comment_position(comment: dict) -> tuple[str | None, int | None]:
+    """(commit, line) where the reviewer's comment sits: the line they saw on the commit they saw
+    (`original_*`); GitHub may send `original_line: null` with `line` set, which is the line on the
+    current `commit_id`."""
+    original = comment.get("original_commit_id") or comment.get("commit_id")
+    if not _missing(comment.get("original_line")):
+        return original, int(comment["original_line"])
+    if not _missing(comment.get("line")):
+        return comment.get("commit_id") or original, int(comment["line"])
+    return original, None
+
+
+def window_for(mirror: RepoMirror, comment: dict, window: int, max_bytes: int, base_sha: str | None = None) -> Window:
     side = comment.get("side") or "RIGHT"
     hunk = comment.get("diff_hunk") or ""
     path = comment["path"]
-    sha = comment.get("original_commit_id") or comment.get("commit_id")
-    line = comment.get("original_line")
-    if pd.isna(line):
-        line = comment.get("line")
-    line = None if pd.isna(line) else int(line)
+    sha, line = comment_position(comment)
     if side == "LEFT" and sha:
-        sha = mirror.first_parent(sha) or sha  # the old side of the pull request's change
+        sha = mirror.old_side(sha, base_sha)  # the old side of the pull request's change
     data = mirror.read(sha, path) if sha else None
     if data is None:
         w = hunk_window(hunk, side, window)
@@ -207,14 +238,23 @@ def window_for(mirror: RepoMirror, comment: dict, window: int, max_bytes: int) -
 
 
 def extract_contexts(
-    mirror: RepoMirror, comments: pd.DataFrame, *, window: int = 20, max_bytes: int = 2_000_000
+    mirror: RepoMirror,
+    comments: pd.DataFrame,
+    pulls: dict[int, dict] | None = None,
+    *,
+    window: int = 20,
+    max_bytes: int = 2_000_000,
 ) -> pd.DataFrame:
-    """One row per comment: where its window came from and the code in it."""
+    """One row per comment: where its window came from and the code in it. `pulls` gives each pull
+    request's base (history/comments.py: pull_request_refs)."""
+    pulls = pulls or {}
     shas = set(comments["original_commit_id"].dropna()) | set(comments["commit_id"].dropna())
+    shas |= {p["base_sha"] for p in pulls.values() if p.get("base_sha")}
     mirror.fetch_commits(shas)
     rows = []
     for comment in comments.to_dict("records"):
-        w = window_for(mirror, comment, window, max_bytes)
+        base = pulls.get(int(comment["pull_number"]), {}).get("base_sha")
+        w = window_for(mirror, comment, window, max_bytes, base)
         rows.append(
             {
                 "comment_id": comment["id"],

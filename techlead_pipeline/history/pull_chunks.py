@@ -4,9 +4,10 @@ and every changed line they read and left alone.
 Rows with `level == "chunk"` measure *when* the reviewer comments (did they comment on this hunk
 at all); rows with `level == "line"` are the lines of reviewed hunks they passed over in silence,
 which teach the retrieval index and the model where *not* to comment. Diffs
-are computed locally from the mirror: the reviewed head is the commit most of the reviewer's
-comments were written on; its base is where the branch forked from the default branch (for a
-merge commit, the fork point before the merge), so no API call is needed per pull request.
+are computed locally from the mirror, as GitHub computes them: the reviewed head is the commit
+most of the reviewer's comments were written on, and the diff starts at the merge base of that head
+and the pull request's base SHA (from the pull-request list: a PR may target any branch). Only
+when the list did not give the base is it guessed from the default branch.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..diffs.chunks import chunk_changes
 from ..diffs.patch import MalformedDiffError, parse_diff
 from ..gitcmd import GitError, git_text
 from ..reviews.anchors import candidate_lines
-from .code_context import RepoMirror, Window, hunk_window
+from .code_context import RepoMirror, Window, comment_position, hunk_window
 
 CHUNK_COLUMNS = [
     "level",
@@ -92,6 +93,7 @@ def reviewed_pull_chunks(
     mirror: RepoMirror,
     reviewer_comments: pd.DataFrame,
     default_branch: str,
+    pulls: dict[int, dict] | None = None,
     *,
     window: int = 20,
     max_bytes: int = 2_000_000,
@@ -102,9 +104,12 @@ def reviewed_pull_chunks(
     line_comments = reviewer_comments[
         (reviewer_comments["in_reply_to_id"].isna()) & (reviewer_comments["subject_type"] != "file")
     ]
+    pulls = pulls or {}
     for number, group in line_comments.groupby("pull_number"):
-        head = Counter(group["original_commit_id"]).most_common(1)[0][0]
-        base = pull_base(mirror, head, default_branch)
+        placed = [(c, *comment_position(c)) for c in group.to_dict("records")]
+        head = Counter(sha for _, sha, _ in placed).most_common(1)[0][0]
+        base_sha = pulls.get(int(number), {}).get("base_sha")
+        base = mirror.merge_base(base_sha, head) if base_sha else pull_base(mirror, head, default_branch)
         if not base:
             continue
         diff = _git(mirror, "diff", "-M", "--no-color", "--no-ext-diff", base, head)
@@ -114,19 +119,15 @@ def reviewed_pull_chunks(
             chunks = chunk_changes(parse_diff(diff + "\n"), max_changed=max_changed)
         except MalformedDiffError:
             continue
-        on_head = group[group["original_commit_id"] == head]
+        on_head = [(c, line) for c, sha, line in placed if sha == head and line is not None]
         for chunk in chunks:
             hits = [
-                c
-                for c in on_head.to_dict("records")
-                if c["path"] == chunk.path
-                and not pd.isna(c["original_line"])
-                and chunk.covers(int(c["original_line"]), c["side"] or "RIGHT")
+                (c, line) for c, line in on_head if c["path"] == chunk.path and chunk.covers(line, c["side"] or "RIGHT")
             ]
-            commented_lines = {(c["side"] or "RIGHT", int(c["original_line"])) for c in hits}
+            commented_lines = {(c["side"] or "RIGHT", line) for c, line in hits}
             side = "RIGHT" if chunk.added else "LEFT"
             if hits:
-                focus, side = int(hits[0]["original_line"]), hits[0]["side"] or "RIGHT"
+                focus, side = hits[0][1], hits[0][0]["side"] or "RIGHT"
             else:
                 last = (chunk.added or chunk.removed)[-1]
                 focus = last.new_no if side == "RIGHT" else last.old_no
@@ -143,7 +144,7 @@ def reviewed_pull_chunks(
                     **_at(chunk, files, head, base, side, focus, window),
                     "level": "chunk",
                     "commented": bool(hits),
-                    "comment_ids": [int(c["id"]) for c in hits],
+                    "comment_ids": [int(c["id"]) for c, _ in hits],
                 }
             )
             for line in candidate_lines(chunk):

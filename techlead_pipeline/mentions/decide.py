@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
+from urllib.parse import urlsplit
 
 from ..partitions import InvalidNameError, ReviewerRepo, reviewer_repo
 from .parse import MalformedMention, MentionCommand, parse_mention
@@ -25,12 +26,20 @@ class MentionWork:
     force_reload: bool = False
 
 
-def pull_number_of(comment: dict) -> int | None:
-    """The pull request a conversation comment belongs to (None for a plain issue)."""
-    html = comment.get("html_url") or ""
-    if "/pull/" not in html:
-        return None
-    return int(html.split("/pull/")[1].split("#")[0].split("/")[0])
+def issue_number_of(comment: dict) -> int:
+    """The issue (or pull request: every pull request is an issue) a conversation comment is on."""
+    return int(comment["issue_url"].rstrip("/").rsplit("/", 1)[-1])
+
+
+def pull_number_of(comment: dict, issue: dict | None = None) -> int | None:
+    """The pull request a conversation comment belongs to, None for a plain issue. A webhook's
+    `issue` says it with its `pull_request` key; a polled comment only by its page's address,
+    `.../pull/N`, read from the end (an owner or repository may well be called `pull`)."""
+    number = issue_number_of(comment)
+    if issue is not None:
+        return number if issue.get("pull_request") else None
+    segments = urlsplit(comment.get("html_url") or "").path.rstrip("/").split("/")
+    return number if segments[-2:] == ["pull", str(number)] else None
 
 
 def decide_mention(
@@ -41,22 +50,26 @@ def decide_mention(
     permission_of: Callable[[str], str],
     user_exists: Callable[[str], bool],
     is_cached: Callable[[ReviewerRepo], bool],
+    issue: dict | None = None,
 ) -> MentionWork:
-    commenter = (comment.get("user") or {}).get("login", "ghost")
-    base = dict(comment_id=int(comment["id"]), repo=repo, pull_number=pull_number_of(comment), commenter=commenter)
+    """`issue` is the webhook payload's issue, when there is one (it says whether it is a pull request)."""
+    commenter = (comment.get("user") or {}).get("login") or "ghost"
+    base = dict(
+        comment_id=int(comment["id"]), repo=repo, pull_number=pull_number_of(comment, issue), commenter=commenter
+    )
     if commenter.lower() in (bot_login.lower(), f"{bot_login.lower()}[bot]"):
         return MentionWork("ignore", **base)
     command = parse_mention(comment.get("body"), bot_login)
     if command is None:
         return MentionWork("ignore", **base)
-    if base["pull_number"] is None:
-        return MentionWork("reply", **base, reply="I review pull requests: please mention me on one.")
-    if permission_of(commenter) not in WRITE_PERMISSIONS:
+    if permission_of(commenter) not in WRITE_PERMISSIONS:  # before anything else is said
         return MentionWork(
             "reply",
             **base,
             reply=(f"Sorry `{commenter}`, only collaborators with write access to {repo} can ask me for a review."),
         )
+    if base["pull_number"] is None:
+        return MentionWork("reply", **base, reply="I review pull requests: please mention me on one.")
     if isinstance(command, MalformedMention):
         return MentionWork("reply", **base, reply=command.message)
     assert isinstance(command, MentionCommand)

@@ -3,8 +3,10 @@
     @tech-lead-bot mira-kovacs
     @Tech-Lead-Bot: @mira-kovacs --force-reload.
 
-Like other GitHub command bots, a command is a mention that starts a line; the first word after it
-names the reviewer, flags may follow, other words are ignored ("... please"). A mention in the
+Like other GitHub command bots, a command is a mention that starts a line (a list item's marker,
+`-`, `*`, `+` or `1.`, may come first); the bot may be named as its App account
+(`@tech-lead-bot[bot]`). The first word after it names the reviewer, flags may follow, other words
+are ignored ("... please"). A mention in the
 middle of a sentence ("thanks @tech-lead-bot for the review") is conversation, not a command, and
 so is one inside a fenced or indented code block, inline code, a quote or an HTML comment. Case
 and surrounding punctuation do not matter. A malformed command gets a sentence back.
@@ -19,6 +21,7 @@ from ..partitions import LOGIN_RE
 
 FORCE_FLAGS = {"--force-reload", "--force_reload", "--forcereload", "—force-reload", "–force-reload", "-f"}
 _PUNCT = ".,;:!?()[]{}\"'“”‘’<>*_~"
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,9 @@ def parse_mention(body: str | None, bot_login: str) -> MentionCommand | Malforme
     """The command in `body`, a MalformedMention saying what is wrong, or None (not for us)."""
     if not body or bot_login.lower() not in body.lower():
         return None
-    mention = re.compile(rf"(?<![\w@/.-])@{re.escape(bot_login)}(?![\w-])", re.I)
+    mention = re.compile(rf"(?<![\w@/.-])@{re.escape(bot_login)}(?:\[bot\])?(?![\w-])", re.I)
     for line in _prose(body).split("\n"):
+        line = _LIST_MARKER.sub("", line, count=1)
         match = mention.search(line)
         if not match or line[: match.start()].strip(" \t" + _PUNCT):
             continue

@@ -3,7 +3,9 @@
 One call per repository and poll: the repo-wide issue-comments endpoint, `since` the newest
 comment seen (sorted by update time), with the previous answer's ETag. An idle repository answers
 304 Not Modified, which GitHub does not charge against the rate limit. Comments already handled at
-the boundary timestamp (`since` is inclusive) are remembered and skipped.
+the boundary timestamp (`since` is inclusive) are remembered and skipped, by id *and* update time:
+an edited comment comes back with a new `updated_at` and is read again, whichever comment it is
+(what it may start is decided as for a new one, and its run key is still its id).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ MAX_PAGES = 10
 class RepoCursor:
     since: str
     etag: str | None = None
-    seen: list[int] = field(default_factory=list)  # ids handled at the `since` timestamp
+    seen: list[str] = field(default_factory=list)  # "id@updated_at" of comments handled at `since`
 
 
 @dataclass
@@ -56,6 +58,10 @@ class MentionCursor:
             start = (now or datetime.now(timezone.utc)) - timedelta(seconds=lookback_s)
             self.repos[repo] = RepoCursor(since=start.strftime("%Y-%m-%dT%H:%M:%SZ"))
         return self.repos[repo]
+
+
+def seen_key(comment: dict) -> str:
+    return f"{comment['id']}@{comment.get('updated_at') or comment.get('created_at')}"
 
 
 @dataclass
@@ -92,11 +98,11 @@ def poll_comments(access: GitHubAccess, repo: str, cursor: RepoCursor) -> PollRe
         comments.extend(items)
         if len(items) < 100:
             break
-    seen = set(cursor.seen)
-    fresh = [c for c in comments if c["id"] not in seen]
+    seen = {str(k) for k in cursor.seen}
+    fresh = [c for c in comments if seen_key(c) not in seen]
     if comments:
         newest = max(c["updated_at"] for c in comments)
-        boundary = {c["id"] for c in comments if c["updated_at"] == newest}
+        boundary = {seen_key(c) for c in comments if c["updated_at"] == newest}
         cursor.seen = sorted(boundary | (seen if newest == cursor.since else set()))
         cursor.since = newest
     cursor.etag = etag

@@ -73,3 +73,16 @@ def is_valid(anchor: Anchor, chunk: Chunk) -> bool:
     if anchor.line not in numbers:
         return False
     return anchor.start_line is None or (anchor.start_line in numbers and anchor.start_line < anchor.line)
+
+
+def commentable(changes) -> set[tuple[str, str, int]]:
+    """Every (path, side, line) of these file changes that GitHub accepts a review comment on."""
+    out: set[tuple[str, str, int]] = set()
+    for change in changes:
+        for hunk in change.hunks:
+            for ln in hunk.lines:
+                if ln.kind in "+ ":
+                    out.add((change.path, "RIGHT", ln.new_no))
+                if ln.kind in "- ":
+                    out.add((change.path, "LEFT", ln.old_no))
+    return out

@@ -77,7 +77,12 @@ def prepare(
     skipped = [f"`{c.path}`: {c.skipped}" for c in changes if c.skipped]
     chunks = chunk_changes(changes, max_changed=max_changed)
     if len(chunks) > max_hunks:
-        skipped.append(f"{len(chunks) - max_hunks} more hunks beyond the first {max_hunks} were not reviewed")
+        left = chunks[max_hunks:]
+        hunks_left = len({(c.path, c.hunk_index) for c in left})
+        skipped.append(
+            f"{hunks_left} more hunk{'s' if hunks_left != 1 else ''} ({len(left)} pieces of up to {max_changed} "
+            f"changed lines; I review at most {max_hunks} pieces a pull request)"
+        )
         chunks = chunks[:max_hunks]
     texts: dict[str, list[str] | None] = {}
     hunks = []

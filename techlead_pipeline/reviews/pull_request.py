@@ -1,21 +1,24 @@
-"""Reading a pull request through PyGithub: its head, its changed files (paginated, up to GitHub's
-3,000) and, lazily, the text of changed files at the head commit — kept in memory only."""
+"""Reading a pull request: its head, its changed files (paginated, up to GitHub's 3,000) and,
+lazily, the text of changed files at the head commit — kept in memory only. Raw JSON throughout
+(github_api/rest.py): a field GitHub leaves out is read as absent, never fetched again."""
 
 from __future__ import annotations
 
 import base64
 import logging
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from github import GithubException, UnknownObjectException
 
 from ..diffs.patch import FileChange, parse_pull_files
 from ..errors import UserFacingError
 from ..github_api.client import GitHubAccess
-from ..github_api.reads import with_transient_retry
+from ..github_api.rest import login_of
 
 log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 1_000_000
+GITHUB_FILES_CAP = 3000  # /pulls/{n}/files lists at most this many files
 
 
 class PullRequestNotFound(UserFacingError):
@@ -34,7 +37,14 @@ class PullRequestData:
     changes: list[FileChange]
     _access: GitHubAccess | None = None
     _texts: dict[str, str | None] = field(default_factory=dict)
-    api_calls: int = 0
+    base_sha: str | None = None
+    merged: bool = False
+    changed_files: int | None = None  # GitHub's own count, which /files may not reach
+
+    @property
+    def unlisted_files(self) -> int:
+        """Files GitHub counts in the pull request but does not list (over its 3,000-file cap)."""
+        return max(0, (self.changed_files or 0) - len(self.changes))
 
     def new_file_text(self, path: str) -> str | None:
         """The file at the head commit (None if binary, too large or unreadable)."""
@@ -42,14 +52,11 @@ class PullRequestData:
             self._texts[path] = None
             if self._access is not None:
                 try:
-                    repo = self._access.client.get_repo(self.repo, lazy=True)
-                    content = with_transient_retry(
-                        f"reading {path}", lambda: repo.get_contents(path, ref=self.head_sha)
+                    content = self._access.rest.get(
+                        f"/repos/{self.repo}/contents/{quote(path)}", f"reading {path}", {"ref": self.head_sha}
                     )
-                    self.api_calls += 1
-                    raw = (
-                        base64.b64decode(content.content or "") if getattr(content, "encoding", "") == "base64" else b""
-                    )
+                    encoded = content.get("content") if isinstance(content, dict) else None
+                    raw = base64.b64decode(encoded or "") if content.get("encoding") == "base64" else b""
                     if raw and b"\0" not in raw[:8000] and len(raw) <= MAX_FILE_BYTES:
                         self._texts[path] = raw.decode("utf-8", "replace")
                 except (GithubException, UserFacingError) as exc:
@@ -58,27 +65,24 @@ class PullRequestData:
 
 
 def load_pull_request(access: GitHubAccess, repo_name: str, number: int) -> PullRequestData:
-    gh = access.client
-    repo = gh.get_repo(repo_name, lazy=True)
+    rest = access.rest
     try:
-        pr = with_transient_retry(f"reading pull request #{number}", lambda: repo.get_pull(number))
+        pr = rest.get(f"/repos/{repo_name}/pulls/{number}", f"reading pull request #{number}")
     except UnknownObjectException:
         raise PullRequestNotFound(repo_name, number) from None
-    files = with_transient_retry(
-        "listing changed files",
-        lambda: [
-            {"filename": f.filename, "status": f.status, "patch": f.patch, "previous_filename": f.previous_filename}
-            for f in pr.get_files()
-        ],
-    )
+    files = [
+        f for page in rest.pages(f"/repos/{repo_name}/pulls/{number}/files", "listing changed files") for f in page
+    ]
     return PullRequestData(
         repo_name,
         number,
-        pr.head.sha,
-        pr.user.login if pr.user else "ghost",
-        pr.title,
-        pr.state,
+        pr["head"]["sha"],
+        login_of(pr.get("user")),
+        pr.get("title") or "",
+        pr.get("state") or "open",
         parse_pull_files(files),
         access,
-        api_calls=1 + max(1, -(-len(files) // 100)),
+        base_sha=pr["base"]["sha"],
+        merged=bool(pr.get("merged") or pr.get("merged_at")),
+        changed_files=pr.get("changed_files"),
     )

@@ -7,17 +7,25 @@ from ..github_api.writes import write_once
 from .markers import has_marker, marker
 
 
+def find_existing_reply(access: GitHubAccess, repo: str, number: int, mention_id: str, kind: str) -> dict | None:
+    """The bot's own comment answering `mention_id` (a marker in anybody else's comment means nothing)."""
+    me = access.own_login.lower()
+    for page in access.rest.pages(f"/repos/{repo}/issues/{number}/comments", f"reading the comments of #{number}"):
+        for comment in page:
+            author = ((comment.get("user") or {}).get("login") or "").lower()
+            if author == me and has_marker(comment.get("body") or "", mention_id, kind):
+                return comment
+    return None
+
+
 def post_reply(
     access: GitHubAccess, repo: str, number: int, body: str, mention_id: str | None = None, kind: str = "reply"
 ) -> bool:
-    """Posts `body` as an issue comment; with a mention id, never twice for the same mention.
-
-    Returns whether a comment was posted.
-    """
-    issue = access.client.get_repo(repo, lazy=True).get_issue(number)  # pull requests are issues too
+    """Posts `body` as an issue comment (pull requests are issues too); with a mention id, never twice
+    for the same mention. Returns whether a comment was posted."""
 
     def existing():
-        return next((c for c in issue.get_comments() if has_marker(c.body or "", mention_id, kind)), None)
+        return find_existing_reply(access, repo, number, mention_id, kind) if mention_id else None
 
     text = body
     if mention_id:
@@ -26,7 +34,7 @@ def post_reply(
         text = f"{body}\n\n{marker(mention_id, kind)}"
     write_once(
         f"replying on #{number}",
-        lambda: issue.create_comment(text),
+        lambda: access.rest.post(f"/repos/{repo}/issues/{number}/comments", {"body": text}),
         existing if mention_id else None,
         backoff=access.settings.retry_backoff,
         budget=access.write_budget,

@@ -21,7 +21,7 @@ from .backends.retrieval import RetrievalBackend
 from .backends.retrieval_index import RetrievalIndex
 from .hunks import PreparedReview, prepare
 from .post import DraftComment, PostedReview, post_review
-from .pull_request import load_pull_request
+from .pull_request import GITHUB_FILES_CAP, load_pull_request
 from .sanitize import sanitize_comment
 
 log = logging.getLogger(__name__)
@@ -152,6 +152,10 @@ def review_pull_request(
         pull.changes, pull.new_file_text, backend, secrets + (access.current_token().reveal(),)
     )
     timings = {"fetch_s": fetch_s, **timings}
+    if pull.unlisted_files:
+        prepared.skipped.append(
+            f"{pull.unlisted_files} more files: GitHub lists only the first {GITHUB_FILES_CAP:,} of a pull request"
+        )
     summary = summary_text(target, bundle, backend.name, drafts, len(prepared.hunks), prepared.skipped)
     outcome = ReviewOutcome(backend.name, drafts, len(prepared.hunks), prepared.skipped, timings, summary=summary)
     if post:

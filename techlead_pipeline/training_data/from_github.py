@@ -25,9 +25,16 @@ def examples_from_github(
     ]
     with RepoMirror(access, parent=scratch) as mirror:
         mirror.fetch_all()
-        contexts = extract_contexts(mirror, top_level, window=settings.context_lines, max_bytes=settings.max_file_bytes)
+        contexts = extract_contexts(
+            mirror, top_level, history.pulls, window=settings.context_lines, max_bytes=settings.max_file_bytes
+        )
         chunks = reviewed_pull_chunks(
-            mirror, reviewed, history.default_branch, window=settings.context_lines, max_bytes=settings.max_file_bytes
+            mirror,
+            reviewed,
+            history.default_branch,
+            history.pulls,
+            window=settings.context_lines,
+            max_bytes=settings.max_file_bytes,
         )
     examples = build_examples(
         history.comments,
