@@ -1,5 +1,8 @@
-"""Collection cost against the stand-in with injected latency: naive (one call per PR, one per
-file read) versus ours (repo-wide endpoint, one git fetch). Prints API calls and wall seconds.
+"""Collection cost against the stand-in (GitHub-shaped answers: optional fields left out) with
+injected latency: naive (one call per PR, one per file read), the repo-wide endpoint read through
+PyGithub's objects (which fetch a comment again for every field GitHub left out), and ours (the
+repo-wide endpoint as raw JSON, one git fetch). API calls are counted by the stand-in's own request
+log, including any a client makes behind its caller's back.
 
     .venv/bin/python benchmarks/collect.py [--latency-ms 50] [--prs 52]
 """
@@ -42,11 +45,21 @@ def naive(access: GitHubAccess, reviewer: str) -> int:
     return comments
 
 
+def pygithub_objects(access: GitHubAccess, reviewer: str) -> int:
+    """The repo-wide endpoint read through PyGithub's objects: each absent optional field (GitHub
+    omits `in_reply_to_id` on every top-level comment) makes PyGithub fetch the comment again."""
+    comments = 0
+    for c in access.client.get_repo(f"{OWNER}/{REPO}").get_pulls_review_comments(sort="created", direction="desc"):
+        comments += 1
+        _ = (c.user, c.path, c.line, c.original_line, c.side, c.subject_type, c.in_reply_to_id)
+    return comments
+
+
 def ours(access: GitHubAccess, reviewer: str, scratch: Path) -> int:
     history = collect_review_comments(access, reviewer_repo(reviewer, f"{OWNER}/{REPO}"))
     with RepoMirror(access, parent=scratch) as mirror:
         mirror.fetch_all()
-        extract_contexts(mirror, history.comments)
+        extract_contexts(mirror, history.comments, history.pulls)
     return history.stats["comments_seen"]
 
 
@@ -81,6 +94,7 @@ def main() -> None:
             )
             rows = {
                 "naive": measure(standin, naive, access, LEAD),
+                "PyGithub objects, repo-wide": measure(standin, pygithub_objects, access, LEAD),
                 "ours": measure(standin, ours, access, LEAD, Path(tmp) / "scratch"),
             }
     table = Table(title=f"Collecting {LEAD}'s history ({args.prs} PRs, {args.latency_ms:.0f} ms latency per request)")

@@ -11,6 +11,7 @@ from . import run_tags
 from .assets.reviews import pr_review
 from .assets.steps import TRAINING_CHAIN
 from .errors import GitHubUnavailableError
+from .github_api.writes import is_transient
 from .mentions.decide import MentionWork, decide_mention, issue_number_of
 from .mentions.poll import MentionCursor, poll_comments
 from .partitions import reviewer_repo, reviewer_repo_partitions
@@ -194,13 +195,13 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
         for comment in polled.comments:
             try:
                 request = handle_comment(tick, cursor, settings, store, access, repo, comment)
-            except (GitHubUnavailableError, GithubException) as exc:
-                # GitHub is away: read this repository again next tick from where this poll began
-                # (what was already done is not done twice: run keys and reply markers).
-                context.log.warning(f"{repo}: stopped at comment {comment.get('id')} ({exc}); retrying next tick")
-                cursor.repos[repo] = before
-                break
             except Exception as exc:  # noqa: BLE001 - one odd comment must never stop the sensor for everyone
+                if is_transient(exc):
+                    # GitHub is away: read this repository again next tick from where this poll began
+                    # (what was already done is not done twice: run keys and reply markers).
+                    context.log.warning(f"{repo}: stopped at comment {comment.get('id')} ({exc}); retrying next tick")
+                    cursor.repos[repo] = before
+                    break
                 context.log.error(f"{repo}: skipped comment {comment.get('id')}: {type(exc).__name__}: {exc}")
                 continue
             if request is not None:

@@ -50,7 +50,9 @@ class MiniRepo:
         self._id += 1
         return self._id
 
-    def commit(self, branch: str, files: dict[str, str | None], message: str = "change", start: str | None = None) -> str:
+    def commit(
+        self, branch: str, files: dict[str, str | None], message: str = "change", start: str | None = None
+    ) -> str:
         if self._has_head():
             if _git(self.work, "branch", "--list", branch):
                 _git(self.work, "checkout", "-q", branch)
@@ -100,7 +102,15 @@ class MiniRepo:
         return record
 
     def review_comment(
-        self, pull: dict, user: str, body: str, path: str, line: int, side: str = "RIGHT", commit: str | None = None, **extra
+        self,
+        pull: dict,
+        user: str,
+        body: str,
+        path: str,
+        line: int,
+        side: str = "RIGHT",
+        commit: str | None = None,
+        **extra,
     ) -> dict:
         commit = commit or pull["head_sha"]
         diff = pull_diff(self.work / ".git", pull["base_sha"], commit)
@@ -138,7 +148,9 @@ class MiniRepo:
         self.issue_comments.append(record)
         return record
 
-    def write(self, collaborators: dict | None = None, users: list[dict] | None = None, apps: list | None = None) -> Path:
+    def write(
+        self, collaborators: dict | None = None, users: list[dict] | None = None, apps: list | None = None
+    ) -> Path:
         owner, name = self.full_name.split("/")
         repo_dir = self.root / "fixture" / "repos" / owner / name
         repo_dir.mkdir(parents=True)
@@ -150,7 +162,12 @@ class MiniRepo:
             {"login": login, "id": 900 + i, "type": "User"} for i, login in enumerate((LEAD, AUTHOR, OUTSIDER, BOT))
         ] + [{"login": owner, "id": 990, "type": "Organization"}]
         data = {
-            "repository.json": {"id": 77, "default_branch": "main", "private": False, "created_at": "2025-01-01T00:00:00Z"},
+            "repository.json": {
+                "id": 77,
+                "default_branch": "main",
+                "private": False,
+                "created_at": "2025-01-01T00:00:00Z",
+            },
             "pulls.json": self.pulls,
             "review_comments.json": self.review_comments,
             "issue_comments.json": self.issue_comments,

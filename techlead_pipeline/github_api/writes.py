@@ -25,6 +25,13 @@ T = TypeVar("T")
 TRANSIENT_STATUS = {403, 429, 500, 502, 503, 504}
 
 
+def is_transient(exc: Exception) -> bool:
+    """GitHub away or pacing us (worth trying again later), as opposed to saying no."""
+    from ..errors import GitHubUnavailableError
+
+    return isinstance(exc, GitHubUnavailableError) or _transient(exc) is not None
+
+
 def _transient(exc: Exception) -> float | None:
     """Seconds to wait before retrying `exc`, or None when it is not worth retrying."""
     if isinstance(exc, NETWORK_ERRORS):

@@ -100,27 +100,29 @@ class RequestHandler(BaseHTTPRequestHandler):
             owner.rate.check(key, resource)
             if self.command == "POST" and not api_path.startswith("/app/"):
                 owner.content_limit.check(key)
-            op, resp = owner.dispatch(req)
+            op = owner.operation(req)
+            resp = owner.dispatch(op, req)
             resp.body = owner.shape(op, resp.status, resp.body, self.command, api_path)
             payload, ctype = _encode(resp)
             etag = '"' + hashlib.sha256(payload).hexdigest()[:40] + '"'
+            template = op.template if op else None
             if self.command == "GET" and resp.status == 200 and etag in (self.headers.get("If-None-Match") or ""):
                 # Conditional hit: GitHub answers 304 and does not charge the rate limit.
-                owner.log_request(self.command, "api", api_path, 304, False, login)
+                owner.log_request(self.command, "api", api_path, 304, False, login, template)
                 self._send(304, dict(owner.rate.peek(key, resource), ETag=etag), b"")
                 return
             if lost_response:  # GitHub did the work; a proxy between us lost the answer
-                owner.log_request(self.command, "api", api_path, 502, False, login)
+                owner.log_request(self.command, "api", api_path, 502, False, login, template)
                 self._send(502, {"Content-Type": "text/html"}, BAD_GATEWAY)
                 return
             rate_headers = owner.rate.consume(key, resource) if resp.counted else owner.rate.peek(key, resource)
             headers = {**rate_headers, **resp.headers, "Content-Type": ctype}
             if self.command == "GET":
                 headers["ETag"] = etag
-            owner.log_request(self.command, "api", api_path, resp.status, resp.counted, login)
+            owner.log_request(self.command, "api", api_path, resp.status, resp.counted, login, template)
             self._send(resp.status, headers, payload)
         except HttpError as err:
-            owner.log_request(self.command, "api", api_path, err.status, False, login)
+            owner.log_request(self.command, "api", api_path, err.status, False, login, op.template if op else None)
             self._send_json(err.status, owner.shape(op, err.status, err.body(), self.command, api_path), err.headers)
 
     def _apply_fault(self, fault: FaultRule, kind: str, path: str) -> bool:

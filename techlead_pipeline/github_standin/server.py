@@ -15,6 +15,7 @@ import base64
 import hashlib
 import threading
 import time
+from datetime import timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from .faults import FaultPlan
 from .fixture import FixtureState, RepoState, load_fixture
 from .http_handler import RequestHandler
 from .limits import CONTENT_PER_MINUTE, CORE_LIMIT, ContentCreationLimit, RateLimiter
-from .protocol import HttpError, Identity, Request, Response, iso, utcnow
+from .protocol import HttpError, Identity, Request, Response, iso, parse_iso, utcnow
 from .rooms.app import AppRoom
 from .rooms.issues import IssuesRoom
 from .rooms.meta import MetaRoom
@@ -134,7 +135,9 @@ class GitHubStandin:
         self.content_limit.per_minute = value
 
     # ------------------------------------------------------------------ what happened (for tests)
-    def log_request(self, method: str, kind: str, path: str, status: int, counted: bool, login: str | None) -> None:
+    def log_request(
+        self, method: str, kind: str, path: str, status: int, counted: bool, login: str | None, operation=None
+    ) -> None:
         entry = {
             "t": time.time(),
             "method": method,
@@ -143,6 +146,7 @@ class GitHubStandin:
             "kind": kind,
             "counted": counted,
             "login": login,
+            "operation": operation,  # the contract's path template, for API requests it served
         }
         with self.log_lock:
             self.requests.append(entry)
@@ -200,6 +204,17 @@ class GitHubStandin:
         }
         with self.fixture.lock:
             state.issue_comments.append(record)
+        return record
+
+    def edit_issue_comment(self, repo: str, comment_id: int, body: str) -> dict:
+        """Edits a comment as its author would on GitHub: new body, newer `updated_at`."""
+        state = self.repo_state(repo)
+        with self.fixture.lock:
+            record = next(c for c in state.issue_comments if c["id"] == comment_id)
+            now = utcnow()
+            if iso(now) <= record["updated_at"]:  # GitHub's timestamps have whole seconds
+                now = parse_iso(record["updated_at"]) + timedelta(seconds=1)
+            record.update(body=body, updated_at=iso(now))
         return record
 
     def record_issue_comment(self, state: RepoState, number: int, login: str, body: str) -> dict:
@@ -281,12 +296,15 @@ class GitHubStandin:
         return Identity(login=app["slug"], key=f"app:{app['id']}", kind="app", app=app)
 
     # ------------------------------------------------------------------ the REST API
-    def dispatch(self, req: Request) -> tuple[contract.Operation | None, Response]:
+    def operation(self, req: Request) -> contract.Operation:
+        """The documented operation a request is (the contract is the router), or GitHub's 404."""
         op = contract.operation_for(req.method, req.path)
-        handler = self.handlers.get((op.method, op.template)) if op else None
-        if handler is None:
+        if op is None or (op.method, op.template) not in self.handlers:
             raise HttpError(404, "Not Found")
-        return op, handler(req, **op.regex.match(req.path).groupdict())
+        return op
+
+    def dispatch(self, op: contract.Operation, req: Request) -> Response:
+        return self.handlers[(op.method, op.template)](req, **op.regex.match(req.path).groupdict())
 
     def shape(self, op: contract.Operation | None, status: int, body, method: str, path: str):
         """The body as GitHub would send it; what does not conform to GitHub's schema is noted."""

@@ -250,7 +250,8 @@ def review_comment_json(urls: Urls, repo, c: dict[str, Any], author: dict[str, A
     }
 
 
-def issue_comment_json(urls: Urls, repo, c: dict[str, Any], author: dict[str, Any]) -> dict[str, Any]:
+def issue_comment_json(urls: Urls, repo, c: dict[str, Any], author: dict[str, Any] | None) -> dict[str, Any]:
+    """`author` None: a deleted account, which GitHub sends as `user: null`."""
     full = repo.full_name
     number = c["issue_number"]
     url = f"{urls.repo_api(full)}/issues/comments/{c['id']}"
@@ -260,7 +261,7 @@ def issue_comment_json(urls: Urls, repo, c: dict[str, Any], author: dict[str, An
         "issue_url": f"{urls.repo_api(full)}/issues/{number}",
         "id": c["id"],
         "node_id": f"IC_{c['id']}",
-        "user": user_json(urls, author),
+        "user": user_json(urls, author) if author else None,
         "created_at": c["created_at"],
         "updated_at": c.get("updated_at", c["created_at"]),
         "author_association": c.get("author_association", "MEMBER"),

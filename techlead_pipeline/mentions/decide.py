@@ -57,8 +57,8 @@ def decide_mention(
     base = dict(
         comment_id=int(comment["id"]), repo=repo, pull_number=pull_number_of(comment, issue), commenter=commenter
     )
-    if commenter.lower() in (bot_login.lower(), f"{bot_login.lower()}[bot]"):
-        return MentionWork("ignore", **base)
+    if comment.get("user") is None or commenter.lower() in (bot_login.lower(), f"{bot_login.lower()}[bot]"):
+        return MentionWork("ignore", **base)  # the bot itself, or an account deleted since
     command = parse_mention(comment.get("body"), bot_login)
     if command is None:
         return MentionWork("ignore", **base)

@@ -56,3 +56,62 @@ def test_the_bot_and_chatter_are_ignored():
     assert decide(comment("@tech-lead-bot mira-kovacs", login="tech-lead-bot")).kind == "ignore"
     assert decide(comment("@tech-lead-bot mira-kovacs", login="tech-lead-bot[bot]")).kind == "ignore"
     assert decide(comment("great work everyone")).kind == "ignore"
+
+
+def test_a_stranger_hears_only_the_permission_refusal_even_on_an_issue():
+    work = decide(comment("@tech-lead-bot mira-kovacs", login="stranger", pull=False))
+    assert work.kind == "reply" and "only collaborators with write access" in work.reply
+
+
+def test_the_pull_request_is_read_from_the_end_of_the_address():
+    """An owner or repository called `pull` must not be taken for the pull-request path segment."""
+    for repo in ("pull/pull", "pull/r", "o/pull"):
+        c = {
+            "id": 7,
+            "body": "@tech-lead-bot mira-kovacs",
+            "user": {"login": "tomas-b"},
+            "html_url": f"https://github.com/{repo}/pull/5#issuecomment-7",
+            "issue_url": f"https://api.github.com/repos/{repo}/issues/5",
+        }
+        assert (
+            decide_mention(
+                c,
+                repo,
+                "tech-lead-bot",
+                permission_of=lambda u: "write",
+                user_exists=lambda u: True,
+                is_cached=lambda t: True,
+            ).pull_number
+            == 5
+        )
+        on_issue = dict(c, html_url=f"https://github.com/{repo}/issues/5#issuecomment-7")
+        assert (
+            decide_mention(
+                on_issue,
+                repo,
+                "tech-lead-bot",
+                permission_of=lambda u: "write",
+                user_exists=lambda u: True,
+                is_cached=lambda t: True,
+            ).pull_number
+            is None
+        )
+    webhook_issue = {"number": 5, "pull_request": {"url": "x"}}
+    assert (
+        decide(
+            comment("@tech-lead-bot mira-kovacs", pull=False),
+        ).pull_number
+        is None
+    )
+    assert (
+        decide_mention(
+            comment("@tech-lead-bot mira-kovacs", pull=False),
+            REPO,
+            "tech-lead-bot",
+            permission_of=lambda u: "write",
+            user_exists=lambda u: True,
+            is_cached=lambda t: True,
+            issue=webhook_issue,
+        ).pull_number
+        == 51
+    )

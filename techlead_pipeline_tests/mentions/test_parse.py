@@ -71,3 +71,18 @@ def test_fuzz_never_raises(text, prefix):
         assert result.message and "Traceback" not in result.message
     if isinstance(result, MentionCommand):
         assert result.reviewer and "/" not in result.reviewer
+
+
+@pytest.mark.parametrize(
+    "body, reviewer",
+    [
+        ("@tech-lead-bot[bot] mira-kovacs", "mira-kovacs"),  # the App's own account name
+        ("- @tech-lead-bot mira-kovacs", "mira-kovacs"),
+        ("1. @tech-lead-bot mira-kovacs", "mira-kovacs"),
+        ("+ @tech-lead-bot mira-kovacs", "mira-kovacs"),
+        ("@tech-lead-bot old-login-", "old-login-"),  # accounts from before GitHub's current rules
+        ("@tech-lead-bot a--b", "a--b"),
+    ],
+)
+def test_real_ways_of_asking(body, reviewer):
+    assert parse_mention(body, "tech-lead-bot") == MentionCommand(reviewer)

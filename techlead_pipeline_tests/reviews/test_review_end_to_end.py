@@ -115,3 +115,44 @@ def test_pr_review_asset_posts_and_records_no_code(served, settings, standin, in
     record = json.loads(next((settings.home / "reviews" / lead_target.key).glob("pr51-777.json")).read_text())
     assert record["review_id"] and record["timings"]["post_s"] >= 0
     assert "def " not in json.dumps(record)  # comments and anchors only, never the code
+
+
+def test_a_real_422_names_no_comment_and_only_the_refused_one_is_dropped(
+    served, settings, standin, bot_access, lead_target
+):
+    """GitHub's 422 body is one sentence for the whole review; the refused comment is found by bisecting
+    with pending reviews (seen by the bot alone, deleted at once) and the others are posted."""
+    backend = make_backend("retrieval", lead_target, served, settings.adapters_dir)
+    dry = review_pull_request(bot_access, lead_target, DEMO_PR, backend, served, mention_id="dry", post=False)
+    assert len(dry.comments) >= 3
+    victim = dry.comments[-1]
+    standin.faults.add(kind="reject_comment", message=victim.body, times=-1)
+    mark = len(standin.requests)
+    review_pull_request(bot_access, lead_target, DEMO_PR, backend, served, mention_id="bisect")
+    refusals = [r for r in standin.api_calls(mark) if r["status"] == 422]
+    assert refusals  # GitHub said no, without an index (its body is checked against the schema)
+    [posted] = standin.posted_reviews()
+    assert [c["body"] for c in posted["comments"]] == [c.body for c in dry.comments[:-1]]
+    deleted = [r for r in standin.api_calls(mark) if r["method"] == "DELETE"]
+    pending = [p for p in standin.posted if p["kind"] == "pending_review"]
+    assert deleted and len(deleted) == len(pending)  # every probe was cleaned up
+    repo = standin.repo_state(SAMPLE_REPO)
+    assert all(r["state"] != "PENDING" for r in repo.reviews)
+
+
+def test_a_comment_no_longer_in_the_diff_is_dropped_after_reading_the_files_again(
+    served, settings, standin, bot_access, lead_target
+):
+    from techlead_pipeline.reviews.anchors import Anchor
+    from techlead_pipeline.reviews.post import DraftComment, post_review
+
+    head = standin.repo_state(SAMPLE_REPO).pulls[DEMO_PR]["head_sha"]
+    backend = make_backend("retrieval", lead_target, served, settings.adapters_dir)
+    dry = review_pull_request(bot_access, lead_target, DEMO_PR, backend, served, mention_id="dry", post=False)
+    stale = DraftComment(Anchor(dry.comments[0].anchor.path, 100_000, "RIGHT"), "this line moved away")
+    mark = len(standin.requests)
+    posted = post_review(bot_access, SAMPLE_REPO, DEMO_PR, head, [stale, *dry.comments], "summary", "stale-1")
+    assert posted.rejected == [stale] and posted.posted == dry.comments
+    calls = standin.api_calls(mark)
+    assert not [r for r in calls if r["method"] == "DELETE"]  # the files said it all: no bisecting
+    assert not [r for r in calls if "/commits/" in r["path"]]  # the head's SHA is enough to post on

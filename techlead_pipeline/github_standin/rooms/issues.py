@@ -12,7 +12,10 @@ class IssuesRoom(Room):
         return shapes.issue_json(self.urls, repo, pr, self.user(pr["user"]))
 
     def comment_objs(self, repo, comments: list[dict]) -> list[dict]:
-        return [shapes.issue_comment_json(self.urls, repo, c, self.user_record(c["user"])) for c in comments]
+        return [
+            shapes.issue_comment_json(self.urls, repo, c, self.user_record(c["user"]) if c["user"] else None)
+            for c in comments
+        ]
 
     @serves("GET", "/repos/{owner}/{repo}/issues/{issue_number}")
     def issue(self, req: Request, owner: str, repo: str, issue_number: str) -> Response:
