@@ -182,3 +182,11 @@ def test_one_unreadable_file_is_skipped_and_named_the_rest_reviewed():
 def test_files_without_a_patch_are_named_for_what_they_are(entry, reason):
     [change] = parse_pull_files([{"filename": "f", **entry}])
     assert change.skipped == reason
+
+
+def test_what_was_not_reviewed_is_counted_in_hunks_not_pieces():
+    body = "".join(f"+line {i}\n" for i in range(1200))
+    one_hunk = {"filename": "gen.py", "status": "added", "patch": f"@@ -0,0 +1,1200 @@\n{body}"}
+    prepared = prepare(parse_pull_files([one_hunk]), lambda path: None, max_hunks=10)
+    [note] = prepared.skipped
+    assert note.startswith("1 more hunk (90 pieces")

@@ -91,6 +91,20 @@ def test_cli_reviews_a_local_diff_as_json_lines(served, settings, standin, lead_
     assert_valid_anchors(standin, lines)
 
 
+def test_cli_reads_a_diff_file_as_bytes(served, settings, standin, lead_target, capsys, tmp_path):
+    """A lone carriage return inside a line (a Windows-edited file) must not split the diff."""
+    repo = standin.fixture.repo(*SAMPLE_REPO.split("/"))
+    pr = repo.pulls[DEMO_PR]
+    diff = subprocess.run(["git", "diff", pr["base_sha"], pr["head_sha"]], cwd=repo.git_dir, capture_output=True).stdout
+    odd = b"diff --git a/notes.txt b/notes.txt\n--- a/notes.txt\n+++ b/notes.txt\n@@ -1 +1 @@\n-a\r b\n+a\r c\n"
+    (tmp_path / "change.diff").write_bytes(diff + odd)
+    argv = ["review", "--reviewer", LEAD, "--repo", SAMPLE_REPO, "--diff", str(tmp_path / "change.diff")]
+    assert cli.main([*argv, "--backend", "retrieval"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines
+    assert_valid_anchors(standin, lines)
+
+
 def test_cli_reviews_a_pull_request_through_the_review_job(served, settings, standin, capsys):
     argv = ["review", "--reviewer", LEAD, "--repo", SAMPLE_REPO, "--pr", str(DEMO_PR), "--backend", "retrieval"]
     assert cli.main(argv) == 0
