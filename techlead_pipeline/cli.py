@@ -186,7 +186,7 @@ def _review_local_diff(target, diff: str, worktree: Path, kind: str) -> int:
 
     settings = Settings()
     bundle = served_bundle(AdapterStore(settings.adapters_dir), target)
-    backend = ReviewerBackendResource().backend(target, bundle, settings.adapters_dir, override=kind)
+    backend = ReviewerBackendResource().backend(target, bundle, settings.home, override=kind)
     text = decode_diff(sys.stdin.buffer.read() if diff == "-" else Path(diff).read_bytes())
     root = worktree.resolve()
 

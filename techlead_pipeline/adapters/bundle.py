@@ -30,6 +30,19 @@ def index_entries(frame: pd.DataFrame) -> list[dict]:
 NO_COMMENT_RATIO = 1.0  # LoRA training: as many silences as comments; the index keeps them all
 
 
+def training_selection(train: pd.DataFrame, max_comments: int | None) -> pd.DataFrame:
+    """What the adapter is trained on: the newest `max_comments` comments of the training split (all
+    when None) and as many of the newest silences, newest first. The retrieval index keeps
+    everything; this bounds training time on a CPU and at 3,000 pull requests on a GPU."""
+    ordered = train.sort_values(["created_at", "example_id"], ascending=[False, True], na_position="last")
+    comments = ordered[ordered["kind"] == "comment"]
+    silences = ordered[ordered["kind"] == "no_comment"]
+    if max_comments is not None:
+        comments = comments.head(max_comments)
+    silences = silences.head(int(len(comments) * NO_COMMENT_RATIO))
+    return pd.concat([comments, silences]).sort_values(["created_at", "example_id"], ascending=[False, True])
+
+
 def build_bundle(
     store: AdapterStore,
     target: ReviewerRepo,
@@ -68,15 +81,22 @@ def build_bundle(
         if base is not None:
             settings = lora or LoraSettings()
             trainer = TorchtuneLoraTrainer(base, settings)
+            chosen = training_selection(train, settings.max_train_comments)
             report = trainer.train(
-                chat_examples(cap_no_comment(train, NO_COMMENT_RATIO)),
+                chat_examples(chosen),
                 chat_examples(cap_no_comment(holdout, NO_COMMENT_RATIO)),
                 staging,
                 progress,
             )
             manifest.update(
                 {
-                    "base_model": {"id": base.model_id, "hash": base.fingerprint()},
+                    "base_model": {"id": base.model_id, "family": base.spec.name, "hash": base.fingerprint()},
+                    "training_selection": {
+                        "comments": int((chosen["kind"] == "comment").sum()),
+                        "silences": int((chosen["kind"] == "no_comment").sum()),
+                        "of_training_comments": int((train["kind"] == "comment").sum()),
+                        "max_tokens": settings.max_train_tokens,
+                    },
                     "training": settings.as_dict(),
                     "metrics": report.as_dict(),
                     "serving": "lora",

@@ -118,6 +118,7 @@ def build_tiny_base_model(
     (out_dir / DESCRIPTOR).write_text(
         json.dumps(
             {
+                "family": "tiny-random",
                 "model_id": f"techlead/tiny-llama3-{hidden}d{layers}l",
                 "tokenizer": "original/tokenizer.model",
                 "special_tokens": "special_tokens.json",

@@ -1,6 +1,10 @@
-"""LoRA fine-tuning with torchtune's components: the `lora_llama3` builder, the Hugging Face
-checkpointer (reads HF weights, writes the adapter in PEFT format — the format vLLM and `peft`
-load), torchtune's LoRA parameter utilities, its Llama 3 tokenizer and SFT collate.
+"""LoRA fine-tuning with torchtune's components: the architecture's LoRA builder (`lora_llama3`, or
+`lora_llama3_2` for tied embeddings such as SmolLM2's), the Hugging Face checkpointer (reads HF
+weights, writes the adapter in PEFT format — the format vLLM and `peft` load), torchtune's LoRA
+parameter utilities, its tokenizers and SFT collate.
+
+On a CPU the weights stay fp32 and the matrix work runs in bf16 under autocast where the CPU has
+bf16 instructions (AVX512-BF16, AMX); examples are batched by length, so little of a batch is padding.
 
 A loop of our own rather than `tune run lora_finetune_single_device`: the recipe wants YAML
 configs and datasets on disk, and our examples hold source code that must never touch disk.
@@ -26,6 +30,21 @@ logging.getLogger("torchao").setLevel(logging.ERROR)
 PEFT_FILES = ("adapter_config.json", "adapter_model.safetensors")
 
 
+def cpu_has_bf16() -> bool:
+    """Whether this CPU multiplies bf16 natively (AVX512-BF16 or AMX); autocast to bf16 is slow without."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def length_batches(samples: list[dict], batch_size: int) -> list[list[int]]:
+    """Indices of `samples` in batches of similar length: padding costs compute on a CPU."""
+    order = sorted(range(len(samples)), key=lambda i: len(samples[i]["tokens"]))
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
 class TorchtuneLoraTrainer:
     def __init__(self, base: BaseModel, settings: LoraSettings, device: str | None = None):
         self.base = base
@@ -44,11 +63,20 @@ class TorchtuneLoraTrainer:
         dtype = {"bf16": torch.bfloat16, "fp32": torch.float32, "fp16": torch.float16}[want]
         return device, dtype, want
 
+    def autocast(self, device, dtype):
+        """bf16 matrix work for fp32 weights on a CPU that has it; nothing otherwise."""
+        import contextlib
+
+        import torch
+
+        if device.type == "cpu" and dtype == torch.float32 and self.settings.cpu_autocast and cpu_has_bf16():
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     def build_model(self, device, dtype):
         """The LoRA model with the base weights loaded through torchtune's HF checkpointer."""
         import torch
         from torchtune import training
-        from torchtune.models.llama3 import lora_llama3
         from torchtune.modules.peft import (
             get_adapter_params,
             set_trainable_params,
@@ -57,7 +85,7 @@ class TorchtuneLoraTrainer:
 
         s = self.settings
         with training.set_default_dtype(dtype), torch.device("cpu"):
-            model = lora_llama3(
+            model = self.base.lora_builder()(
                 lora_attn_modules=list(s.attn_modules),
                 apply_lora_to_mlp=s.apply_to_mlp,
                 apply_lora_to_output=s.apply_to_output,
@@ -97,45 +125,55 @@ class TorchtuneLoraTrainer:
         return FullModelHFCheckpointer(
             checkpoint_dir=str(self.base.model_dir),
             checkpoint_files=self.base.checkpoint_files,
-            model_type="LLAMA3",
+            model_type=self.base.checkpoint_model_type,
             output_dir=str(output_dir),
         )
 
     def tokenize(self, tokenizer, examples: list[ChatExample]) -> tuple[list[dict], int]:
+        """Token ids and labels; a prompt too long for `max_seq_len` is shrunk to fit (prompts.fit_prompt),
+        and an example whose answer cannot fit whatever the prompt is left out: never train on a
+        cut-off answer."""
         from torchtune.data import CROSS_ENTROPY_IGNORE_IDX, Message
 
-        out, too_long = [], 0
-        for ex in examples:
-            tokens, mask = tokenizer.tokenize_messages(
+        from ..training_data.prompts import fit_prompt
+
+        def chat(ex: ChatExample, user: str):
+            return tokenizer.tokenize_messages(
                 [
                     Message("system", ex.system, masked=True),
-                    Message("user", ex.user, masked=True),
+                    Message("user", user, masked=True),
                     Message("assistant", ex.assistant, masked=False),
                 ]
             )
-            if len(tokens) > self.settings.max_seq_len:
-                too_long += 1  # never train on a cut-off answer
+
+        out, too_long = [], 0
+        for ex in examples:
+            user = fit_prompt(ex.user, lambda u, ex=ex: len(chat(ex, u)[0]) <= self.settings.max_seq_len)
+            if user is None:
+                too_long += 1
                 continue
+            tokens, mask = chat(ex, user)
             labels = [CROSS_ENTROPY_IGNORE_IDX if m else t for t, m in zip(tokens, mask)]
             out.append({"tokens": tokens, "labels": labels})
         return out, too_long
 
     # ------------------------------------------------------------------ loss
-    @staticmethod
-    def _loss(model, batch, device):
+    def _loss(self, model, batch, device):
+        """Summed cross-entropy over the answer tokens, and their count. The vocabulary projection runs
+        for those positions only: a review comment is a few dozen tokens of a prompt of hundreds, and
+        projecting every position onto a 49k-128k vocabulary costs more than the rest of the model."""
         import torch.nn.functional as F
         from torchtune.data import CROSS_ENTROPY_IGNORE_IDX
 
         tokens = batch["tokens"].to(device)
-        labels = batch["labels"].to(device)
-        logits = model(tokens)
-        shifted = labels[:, 1:].reshape(-1)
-        return F.cross_entropy(
-            logits[:, :-1].reshape(-1, logits.size(-1)).float(),
-            shifted,
-            ignore_index=CROSS_ENTROPY_IGNORE_IDX,
-            reduction="sum",
-        ), int((shifted != CROSS_ENTROPY_IGNORE_IDX).sum())
+        labels = batch["labels"].to(device)[:, 1:]
+        chosen = labels != CROSS_ENTROPY_IGNORE_IDX
+        with self.autocast(device, next(model.parameters()).dtype):
+            h = model.tok_embeddings(tokens)
+            for layer in model.layers:  # causal self-attention; right padding never reaches real tokens
+                h = layer(h)
+            logits = model.output(model.norm(h)[:, :-1][chosen])
+        return F.cross_entropy(logits.float(), labels[chosen], reduction="sum"), int(chosen.sum())
 
     def evaluate(self, model, tokenizer, samples: list[dict], device) -> float | None:
         import torch
@@ -146,8 +184,8 @@ class TorchtuneLoraTrainer:
         model.eval()
         total, count = 0.0, 0
         with torch.no_grad():
-            for i in range(0, len(samples), self.settings.batch_size):
-                batch = padded_collate_sft(samples[i : i + self.settings.batch_size], padding_idx=tokenizer.pad_id)
+            for idx in length_batches(samples, self.settings.batch_size):
+                batch = padded_collate_sft([samples[i] for i in idx], padding_idx=tokenizer.pad_id)
                 loss, n = self._loss(model, batch, device)
                 total, count = total + loss.item(), count + n
         model.train()
@@ -172,6 +210,14 @@ class TorchtuneLoraTrainer:
             torch.cuda.reset_peak_memory_stats(device)
         tokenizer = self.base.tokenizer()
         train_samples, too_long = self.tokenize(tokenizer, train)
+        if s.max_train_tokens:  # examples come newest first: keep the newest that fit the token budget
+            kept, total = [], 0
+            for sample in train_samples:
+                total += len(sample["tokens"])
+                if total > s.max_train_tokens and kept:
+                    break
+                kept.append(sample)
+            train_samples = kept
         eval_samples, _ = self.tokenize(tokenizer, holdout)
         if not train_samples:
             raise ValueError("no training example fits in max_seq_len")
@@ -191,9 +237,8 @@ class TorchtuneLoraTrainer:
         started = time.perf_counter()
         model.train()
         for _epoch in range(s.epochs):
-            order = list(range(len(train_samples)))
-            rng.shuffle(order)
-            batches = [order[i : i + s.batch_size] for i in range(0, len(order), s.batch_size)]
+            batches = length_batches(train_samples, s.batch_size)
+            rng.shuffle(batches)  # batches of like lengths, in random order
             for b_index, idx in enumerate(batches):
                 batch = padded_collate_sft([train_samples[i] for i in idx], padding_idx=tokenizer.pad_id)
                 loss_sum, n = self._loss(model, batch, device)

@@ -39,7 +39,12 @@ class LoraSettings:
     max_seq_len: int = 2048
     warmup_steps: int = 20
     max_steps: int | None = None
-    dtype: str = "auto"  # auto: bf16 on GPU, fp32 on CPU
+    dtype: str = "auto"  # auto: bf16 on GPU, fp32 on CPU (with bf16 autocast where the CPU has it)
+    cpu_autocast: bool = True
+    # What training sees (newest first): at most this many comments, with as many silences, and at
+    # most this many tokens in all. None: everything.
+    max_train_comments: int | None = None
+    max_train_tokens: int | None = None
     activation_checkpointing: str = "auto"  # auto: on GPU only
     seed: int = 0
 

@@ -43,7 +43,7 @@ def pr_review(
     started = time.perf_counter()
     with replies_on_failure(context, pipeline, "reviewing", user_error_prefix="I could not review this pull request: "):
         bundle = served_bundle(pipeline.adapter_store(), target)
-        backend = reviewer_backend.backend(target, bundle, settings.adapters_dir, config.backend)
+        backend = reviewer_backend.backend(target, bundle, settings.home, config.backend)
         outcome = review_pull_request(
             pipeline.github(target.repo), target, config.pull_number, backend, bundle, mention_id, post=config.post
         )

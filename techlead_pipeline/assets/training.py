@@ -7,7 +7,7 @@ from .. import progress
 from ..adapters.bundle import build_bundle
 from ..errors import NoReviewHistoryError
 from ..evaluation.report import markdown_table
-from ..evaluation.run import evaluate_and_gate, local_generator
+from ..evaluation.run import evaluate_and_gate
 from ..partitions import from_key, reviewer_repo_partitions
 from ..resources import AdapterTraining, PipelineSettings
 from ..training_data.examples import build_examples
@@ -37,6 +37,7 @@ def training_examples(context: dg.AssetExecutionContext, pipeline: PipelineSetti
             target.reviewer,
             target.repo,
             holdout_fraction=settings.holdout_fraction,
+            validation_fraction=settings.validation_fraction,
         )
         counts = examples.counts()
         usable = counts["train_comments"] + counts["holdout_comments"]
@@ -67,14 +68,14 @@ def reviewer_adapter(
     target = from_key(context.partition_key)
     store = pipeline.adapter_store()
     with workspace_step(context, pipeline) as workspace:
-        torchtune = training.kind == "torchtune"
+        base = training.base_model(pipeline.settings().home) if training.kind == "torchtune" else None
         bundle = build_bundle(
             store,
             target,
             workspace.read_frame("training_examples"),
             context.run.run_id,
-            base=training.base_model() if torchtune else None,
-            lora=training.lora_settings() if torchtune else None,
+            base=base,
+            lora=training.lora_settings(base) if base is not None else None,
             encoder=training.retrieval_encoder,
             progress=lambda step, total, loss: _progress(context, step, total, loss),
         )
@@ -129,14 +130,13 @@ def reviewer_evaluation(
     with workspace_step(context, pipeline) as workspace:
         candidate = store.version(target, workspace.read_json("candidate")["version"])
         examples = workspace.read_frame("training_examples")
-        adapter = local_generator(target, training.base_model(), candidate) if candidate.has_lora else None
         outcome = evaluate_and_gate(
             store,
             target,
             candidate,
             examples,
             settings.primary_score,
-            adapter=adapter,
+            base=training.base_model(settings.home) if candidate.has_lora else None,
             semantic=settings.semantic_metric,
         )
     report, decision = outcome.report, outcome.decision

@@ -40,8 +40,12 @@ def _key(hunk: str) -> str:
     return retrieval_key(lines or [""], len(lines) - 1 if lines else 0)
 
 
-def repository_examples(data: pd.DataFrame, holdout_fraction: float = 0.1) -> pd.DataFrame:
-    """All usable comments as examples, `repo` telling whose they are, split by time within each repo."""
+def repository_examples(
+    data: pd.DataFrame, holdout_fraction: float = 0.1, validation_fraction: float = 0.1
+) -> pd.DataFrame:
+    """All usable comments as examples, `repo` telling whose they are, split by time within each repo:
+    the newest pull requests held out, the ones before them the validation split (settings are
+    chosen there, never on the held-out ones), the rest training."""
     data = data.copy()
     data["repo"] = data["owner"] + "/" + data["repo"]
     data["response"] = data["comment"].map(one_line)
@@ -52,7 +56,10 @@ def repository_examples(data: pd.DataFrame, holdout_fraction: float = 0.1) -> pd
     for _repo, group in data.groupby("repo"):
         order = group.groupby("pr_number")["created_at"].min().sort_values()
         n_hold = max(1, round(len(order) * holdout_fraction)) if len(order) > 1 else 0
+        n_val = min(len(order) - n_hold - 1, max(1, round(len(order) * validation_fraction))) if len(order) > 2 else 0
         held = set(order.index[len(order) - n_hold :])
+        validating = set(order.index[len(order) - n_hold - max(n_val, 0) : len(order) - n_hold])
+        data.loc[group.index[group["pr_number"].isin(validating)], "split"] = "validation"
         data.loc[group.index[group["pr_number"].isin(held)], "split"] = "holdout"
     return pd.DataFrame(
         {

@@ -13,8 +13,19 @@ from .metrics import bleu4, rouge_l, semantic_similarity, when_score
 from .systems import EvalItem, MostFrequentSystem, RetrievalSystem
 from .voice import VoiceClassifier
 
-METRICS = ("bleu4", "rouge_l", "semantic", "voice", "when_precision", "when_recall", "when_f1")
-PRIMARY_SCORES = ("bleu4", "rouge_l", "semantic", "voice", "when_f1")
+METRICS = (
+    "bleu4",
+    "rouge_l",
+    "semantic",
+    "voice",
+    "posted_rouge_l",
+    "posted_semantic",
+    "silent",
+    "when_precision",
+    "when_recall",
+    "when_f1",
+)
+PRIMARY_SCORES = ("bleu4", "rouge_l", "semantic", "voice", "posted_rouge_l", "posted_semantic", "when_f1")
 
 
 @dataclass
@@ -70,13 +81,19 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
     if not chunk_items:
         notes.append("no 'when' score: no held-out hunks with known comment/silence labels")
     results: dict[str, dict] = {}
+    items = _items(comments)
     for system in systems:
-        said = system.say(_items(comments))
+        said = system.say(items)
+        posted = system.posted(items)  # as posted: "" where the system's own decision is silence
         row = {
             "bleu4": bleu4(said, references),
             "rouge_l": rouge_l(said, references),
             "semantic": semantic_similarity(said, references) if semantic else None,
             "voice": voice.score(said),
+            "posted_bleu4": bleu4(posted, references),
+            "posted_rouge_l": rouge_l(posted, references),
+            "posted_semantic": semantic_similarity(posted, references) if semantic else None,
+            "silent": round(sum(1 for p in posted if not p.strip()) / len(posted), 4) if posted else None,
         }
         if chunk_items:
             w = when_score(system.comments_on(chunk_items), actual)

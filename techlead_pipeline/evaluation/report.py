@@ -11,6 +11,9 @@ LABELS = {
     "rouge_l": "ROUGE-L",
     "semantic": "semantic",
     "voice": "voice",
+    "posted_rouge_l": "ROUGE-L posted",
+    "posted_semantic": "semantic posted",
+    "silent": "silent",
     "when_precision": "when P",
     "when_recall": "when R",
     "when_f1": "when F1",
@@ -44,7 +47,7 @@ def plot(report: dict, path: Path, title: str) -> Path:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    metrics = [m for m in METRICS if any(v.get(m) is not None for v in report["systems"].values())]
+    metrics = [m for m in METRICS if m != "silent" and any(v.get(m) is not None for v in report["systems"].values())]
     systems = list(report["systems"])
     fig, ax = plt.subplots(figsize=(9, 3.6), dpi=110)
     width = 0.8 / max(len(systems), 1)

@@ -1,21 +1,30 @@
-"""Evaluate a candidate version, apply the gate, record everything in the manifests."""
+"""Evaluate a candidate version, apply the gate, record everything in the manifests.
+
+Before the held-out pull requests are looked at, each learned way of reviewing gets its
+speak-or-stay-silent threshold, chosen on the validation split (calibrate_silence): the held-out
+split only measures.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from ..adapters.base_model import BaseModel
 from ..adapters.store import AdapterBundle, AdapterStore
 from ..partitions import ReviewerRepo
+from ..reviews.backends.retrieval import RetrievalBackend
 from ..reviews.backends.retrieval_index import RetrievalIndex
 from .evaluate import PRIMARY_SCORES, EvaluationReport, baseline_systems, evaluate
 from .gate import GateDecision, decide
 from .report import plot
 from .systems import GenerativeSystem
+
+RAG_EXAMPLES = 3  # past comments in a retrieval-augmented prompt
+ALWAYS_SPEAK = 1.01  # a threshold above any probability
 
 
 @dataclass
@@ -25,14 +34,50 @@ class EvaluationOutcome:
     plot: Path
 
 
-Generate = Callable[[list[list[dict]]], list[str]]
+def calibrate_silence(backend, validation: pd.DataFrame) -> float:
+    """The threshold on P(NO_COMMENT) that best tells, on the validation split, the lines the reviewer
+    commented on (speak) from those they passed over (stay silent): the best F1 of speaking. Without
+    silences to learn from (crc-py has none), always speak."""
+    comments = validation[validation["kind"] == "comment"]
+    silences = validation[validation["kind"] == "no_comment"]
+    if comments.empty or silences.empty:
+        return ALWAYS_SPEAK
+    frame = pd.concat([comments, silences])
+    conversations = [backend.conversation(r.prompt, r.key) for r in frame.itertuples(index=False)]
+    keep = [i for i, c in enumerate(conversations) if c is not None]
+    p_silent = np.array(backend.silence_probability([conversations[i] for i in keep]))
+    spoke = np.array([frame.iloc[i]["kind"] == "comment" for i in keep])
+    best_t, best_f1 = ALWAYS_SPEAK, -1.0
+    for t in sorted(set(np.round(p_silent, 4).tolist()) | {ALWAYS_SPEAK}):
+        predicted = p_silent < t
+        tp = float((predicted & spoke).sum())
+        precision = tp / max(predicted.sum(), 1)
+        recall = tp / max(spoke.sum(), 1)
+        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        if f1 > best_f1 + 1e-9:
+            best_t, best_f1 = float(t), f1
+    return round(best_t, 4)
 
 
-def local_generator(target: ReviewerRepo, base: BaseModel, candidate: AdapterBundle) -> Generate:
-    """The candidate adapter run in-process (HF + peft): how the training node evaluates it."""
+def adapter_backends(target: ReviewerRepo, base: BaseModel, candidate: AdapterBundle, index: RetrievalIndex) -> dict:
+    """The candidate's adapter as it would serve: plain (`lora`) and retrieval-augmented (`lora+rag`)."""
     from ..reviews.backends.local import LocalBackend
 
-    return LocalBackend(target.reviewer, target.repo, base, candidate.path).generate
+    return {
+        mode: LocalBackend(target.reviewer, target.repo, base, candidate.path, RetrievalBackend(index), examples=k)
+        for mode, k in (("lora", 0), ("lora+rag", RAG_EXAMPLES))
+    }
+
+
+def learned_systems(backends: dict, index: RetrievalIndex, examples: pd.DataFrame):
+    """Each learned way of reviewing with its speak-or-not threshold, calibrated on the validation split."""
+    validation = examples[(examples["role"] == "target") & (examples["split"] == "validation")]
+    systems, thresholds = [], {}
+    for mode, backend in backends.items():
+        if hasattr(backend, "silence_probability"):
+            backend.silence_threshold = thresholds[mode] = calibrate_silence(backend, validation)
+        systems.append(GenerativeSystem(mode, backend, index))
+    return systems, thresholds
 
 
 def evaluate_and_gate(
@@ -41,16 +86,22 @@ def evaluate_and_gate(
     candidate: AdapterBundle,
     examples: pd.DataFrame,
     primary: str,
-    adapter: Generate | None = None,
+    base: BaseModel | None = None,
     semantic: bool = True,
+    backends: dict | None = None,
 ) -> EvaluationOutcome:
-    """`adapter` generates with the candidate's LoRA; without it only the baselines are scored."""
+    """With `base` (or `backends`, mode -> generative backend), the candidate's adapter is scored too;
+    without, only retrieval and the baselines."""
     if primary not in PRIMARY_SCORES:
         raise ValueError(f"primary score {primary!r} is not one of {', '.join(PRIMARY_SCORES)}")
     index = RetrievalIndex.load(candidate.retrieval_dir)
     systems = baseline_systems(examples, index)
-    if candidate.has_lora and adapter is not None:
-        systems.insert(0, GenerativeSystem("adapter", adapter, target.reviewer, target.repo, index))
+    thresholds: dict[str, float] = {}
+    if backends is None and candidate.has_lora and base is not None:
+        backends = adapter_backends(target, base, candidate, index)
+    if backends:
+        learned, thresholds = learned_systems(backends, index, examples)
+        systems = learned + systems
     report = evaluate(examples, systems, semantic=semantic)
     previous = store.current(target)
     decision = decide(candidate, previous, report.systems, primary)
@@ -60,7 +111,13 @@ def evaluate_and_gate(
         f"{target.reviewer} in {target.repo}: {report.holdout_comments} held-out comments, "
         f"{report.holdout_hunks} hunks",
     )
-    record = {"evaluation": report.as_dict(), "primary_score": primary, "gate": decision.note}
+    record = {
+        "evaluation": report.as_dict(),
+        "primary_score": primary,
+        "gate": decision.note,
+        "silence_thresholds": thresholds,
+        "rag_examples": RAG_EXAMPLES,
+    }
     if decision.promote:
         candidate = store.update_manifest(candidate, **record, serving=decision.serving, serving_note=decision.note)
         store.promote(target, candidate)

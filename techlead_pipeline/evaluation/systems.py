@@ -1,8 +1,12 @@
-"""The systems compared on the same held-out data: the adapter, the retrieval backend, and two
-baselines — "another reviewer's nearest comment" and "the reviewer's most frequent comment".
+"""The systems compared on the same held-out data: the learned ones (the LoRA adapter, with and
+without the reviewer's past comments in its prompt, and the base model alone), the retrieval
+backend, and two baselines — "another reviewer's nearest comment" and "the reviewer's most frequent
+comment".
 
-Each system answers two questions about held-out examples:
-  say(items)          what it would write at each line the reviewer commented on ("" for nothing);
+Each system answers three questions about held-out examples:
+  say(items)          what it would write at each line the reviewer commented on, if it spoke;
+  posted(items)       what it would actually post there ("" when its speak-or-not decision says
+                      silence): the as-posted view a user sees;
   comments_on(chunks) whether it comments at all on each held-out hunk (a list of candidate lines).
 """
 
@@ -11,8 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from ..reviews.backends.base import Unreviewed
 from ..reviews.backends.retrieval_index import RetrievalIndex
-from ..training_data.prompts import NO_COMMENT, messages
+from ..training_data.prompts import NO_COMMENT
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,7 @@ class EvalItem:
 
 class RetrievalSystem:
     """Nearest remembered comment. `say` gives its best comment even below the threshold (what it
-    would write if it spoke); `comments_on` applies the threshold and the silences (when)."""
+    would write if it spoke); `posted` and `comments_on` apply the threshold and the silences."""
 
     def __init__(self, name: str, index: RetrievalIndex):
         self.name = name
@@ -46,11 +51,11 @@ class RetrievalSystem:
     def say(self, items: list[EvalItem]) -> list[str]:
         return [m.response if m else "" for m in self._nearest_comment([i.key for i in items])]
 
+    def posted(self, items: list[EvalItem]) -> list[str]:
+        return [self.index.answer(m) or "" for m in self.index.best([i.key for i in items])] if items else []
+
     def comments_on(self, chunks: list[list[EvalItem]]) -> list[bool]:
-        out = []
-        for chunk in chunks:
-            out.append(any(self.index.answer(m) for m in self.index.best([i.key for i in chunk])))
-        return out
+        return [any(self.index.answer(m) for m in self.index.best([i.key for i in chunk])) for chunk in chunks]
 
 
 class MostFrequentSystem:
@@ -61,29 +66,52 @@ class MostFrequentSystem:
     def say(self, items: list[EvalItem]) -> list[str]:
         return [self.comment] * len(items)
 
+    posted = say
+
     def comments_on(self, chunks: list[list[EvalItem]]) -> list[bool]:
         return [bool(self.comment)] * len(chunks)
 
 
 class GenerativeSystem:
-    """The adapter, asked exactly as in review: one prompt per hunk at the line the retrieval index
-    finds most comment-worthy (`comments_on`), or at the line the reviewer commented on (`say`)."""
+    """A generative backend (reviews/backends/generative.py), asked exactly as in review: `say` with the
+    decision to speak made, `posted` and `comments_on` with its own calibrated speak-or-not decision,
+    at the line the retrieval index finds most comment-worthy for a hunk. What it would say is
+    generated once per prompt and reused (a CPU has no time to spare)."""
 
-    def __init__(self, name: str, generate, reviewer: str, repo: str, focus_index: RetrievalIndex):
+    def __init__(self, name: str, backend, focus_index: RetrievalIndex):
         self.name = name
-        self.generate = generate  # list of conversations -> list of strings
-        self.reviewer = reviewer
-        self.repo = repo
+        self.backend = backend
         self.focus_index = focus_index
+        self._spoken: dict[str, str] = {}
 
-    def _ask(self, items: list[EvalItem]) -> list[str]:
-        if not items:
-            return []
-        answers = self.generate([messages(self.reviewer, self.repo, i.prompt) for i in items])
-        return ["" if not a.strip() or a.strip().startswith(NO_COMMENT) else a.strip() for a in answers]
+    def _conversations(self, items: list[EvalItem]):
+        return [self.backend.conversation(i.prompt, i.key) for i in items]
+
+    def _speak(self, conversations: list) -> list[str]:
+        """What it says to each conversation once it has decided to speak ("" where it cannot)."""
+        missing = {repr(c): c for c in conversations if c is not None and repr(c) not in self._spoken}
+        if missing:
+            for key, answer in zip(missing, self.backend.generate(list(missing.values()), speak=True)):
+                text = _text(answer).strip()
+                self._spoken[key] = "" if text.startswith(NO_COMMENT) else text
+        return ["" if c is None else self._spoken[repr(c)] for c in conversations]
 
     def say(self, items: list[EvalItem]) -> list[str]:
-        return self._ask(items)
+        return self._speak(self._conversations(items))
+
+    def posted(self, items: list[EvalItem]) -> list[str]:
+        conversations = self._conversations(items)
+        measure = getattr(self.backend, "silence_probability", None)
+        threshold = self.backend.silence_threshold
+        asked = [c for c in conversations if c is not None]
+        if not asked:
+            return [""] * len(items)
+        if measure is not None and threshold is not None:
+            p_silent = iter(measure(asked))
+            decided = [c is not None and next(p_silent) < threshold for c in conversations]
+            return [s if d else "" for s, d in zip(self._speak(conversations), decided)]
+        answers = iter(self.backend.answers(asked))
+        return ["" if c is None else _text(next(answers)) for c in conversations]
 
     def comments_on(self, chunks: list[list[EvalItem]]) -> list[bool]:
         focus = []
@@ -93,4 +121,8 @@ class GenerativeSystem:
                 (m.score, i) for m, i in zip(matches, chunk)
             ]
             focus.append(max(scored, key=lambda s: s[0])[1])
-        return [bool(a) for a in self._ask(focus)]
+        return [bool(a) for a in self.posted(focus)]
+
+
+def _text(answer) -> str:
+    return "" if isinstance(answer, Unreviewed) else (answer or "")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,10 +12,11 @@ from ..adapters.base_model import BaseModel
 from ..adapters.store import AdapterBundle, AdapterStore
 from ..diffs.patch import FileChange
 from ..errors import UserFacingError
+from ..evaluation.gate import LEARNED_MODES
 from ..github_api.client import GitHubAccess
 from ..partitions import ReviewerRepo
 from .anchors import is_valid
-from .backends.base import ReviewerBackend
+from .backends.base import ReviewerBackend, Unreviewed
 from .backends.retrieval import RetrievalBackend
 from .backends.retrieval_index import RetrievalIndex
 from .hunks import PreparedReview, prepare
@@ -63,33 +63,47 @@ def make_backend(
     adapters_root: Path,
     vllm_url: str | None = None,
     server_adapters_root: str | None = None,
-    base_model_dir: str | None = None,
+    base: BaseModel | None = None,
 ) -> ReviewerBackend:
-    """The backend for `kind`; `auto` follows what the bundle's manifest says is served."""
+    """The backend for `kind`; `auto` follows what the bundle's manifest says is served (its gate's
+    choice: retrieval, the LoRA adapter, or the adapter with past comments in its prompt), through
+    vLLM when a server is configured, else in-process."""
     if kind not in BACKENDS:
         raise ValueError(f"unknown backend {kind!r}; one of {', '.join(BACKENDS)}")
     retrieval = RetrievalBackend(RetrievalIndex.load(bundle.retrieval_dir))
+    serving = bundle.manifest.get("serving", "retrieval")
     if kind == "auto":
-        serving = bundle.manifest.get("serving", "retrieval")
-        kind = "retrieval" if serving != "lora" or not bundle.has_lora else ("vllm" if vllm_url else "local")
+        learned = serving in LEARNED_MODES and bundle.has_lora
+        kind = "retrieval" if not learned else ("vllm" if vllm_url else "local")
     if kind == "retrieval":
         return retrieval
     if not bundle.has_lora:
         raise ValueError(f"backend {kind!r} needs a LoRA adapter and version {bundle.version} has none")
+    mode = serving if serving in LEARNED_MODES else "lora"
+    examples = int(bundle.manifest.get("rag_examples", 3)) if mode == "lora+rag" else 0
+    threshold = (bundle.manifest.get("silence_thresholds") or {}).get(mode)
     if kind == "local":
-        base_dir = base_model_dir or os.environ.get("TECHLEAD_BASE_MODEL_DIR")
-        if not base_dir:
-            raise ValueError("the local backend needs TECHLEAD_BASE_MODEL_DIR")
+        if base is None:
+            raise ValueError("the local backend needs a base model (TECHLEAD_BASE_MODEL / TECHLEAD_BASE_MODEL_DIR)")
+        trained_on = (bundle.manifest.get("base_model") or {}).get("hash")
+        if trained_on and trained_on != base.fingerprint():
+            raise ValueError(
+                f"version {bundle.version} was trained on another base model than {base.model_id}: retrain it"
+            )
         from .backends.local import LocalBackend
 
-        return LocalBackend(target.reviewer, target.repo, BaseModel(Path(base_dir)), bundle.path, retrieval)
-    from .backends.vllm import VllmBackend, VllmClient
+        backend = LocalBackend(target.reviewer, target.repo, base, bundle.path, retrieval, examples=examples)
+    else:
+        from .backends.vllm import VllmBackend, VllmClient
 
-    if not vllm_url:
-        raise ValueError("the vllm backend needs TECHLEAD_VLLM_URL")
-    return VllmBackend(
-        target, bundle, VllmClient(vllm_url), adapters_root, server_adapters_root or str(adapters_root), retrieval
-    )
+        if not vllm_url:
+            raise ValueError("the vllm backend needs TECHLEAD_VLLM_URL")
+        backend = VllmBackend(
+            target, bundle, VllmClient(vllm_url), adapters_root, server_adapters_root or str(adapters_root), retrieval
+        )
+        backend.examples = examples
+    backend.silence_threshold = threshold
+    return backend
 
 
 def review_changes(
@@ -107,6 +121,10 @@ def review_changes(
     timings["model_s"] = time.perf_counter() - t
     drafts = []
     for hunk, suggestion in zip(prepared.hunks, suggestions):
+        if isinstance(suggestion, Unreviewed):
+            lines = [ln.new_no or ln.old_no for ln in hunk.chunk.changed]
+            prepared.skipped.append(f"`{hunk.chunk.path}` lines {min(lines)}–{max(lines)}: {suggestion.reason}")
+            continue
         if suggestion is None:
             continue
         body = sanitize_comment(suggestion.body, secrets)

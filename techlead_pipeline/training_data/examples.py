@@ -6,7 +6,9 @@ reviewer's own pull requests, exact duplicates, and comments without readable co
 lines of reviewed pull requests the reviewer read and left alone become NO_COMMENT examples.
 Other reviewers' comments are built the same way and marked `role = "other"`: the evaluation's
 contrast set.
-The newest ~10 % of pull requests are held out; nothing of theirs is trained on.
+The newest ~10 % of pull requests are held out; nothing of theirs is trained on. The next newest
+~10 % are the validation split: not trained on either, it is where settings are chosen (the
+speak-or-stay-silent threshold of a generative backend), so nothing is tuned on the held-out split.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class ExampleSet:
             "holdout_comments": int(((t["split"] == "holdout") & (t["kind"] == "comment")).sum()),
             "train_no_comment": int(((t["split"] == "train") & (t["kind"] == "no_comment")).sum()),
             "holdout_prs": int(t[t["split"] == "holdout"]["pull_number"].nunique()),
+            "validation_examples": int((t["split"] == "validation").sum()),
             "train_prs": int(t[t["split"] == "train"]["pull_number"].nunique()),
             "other_reviewer_examples": int((self.examples["role"] == "other").sum()),
         }
@@ -93,6 +96,7 @@ def build_examples(
     repo: str,
     *,
     holdout_fraction: float = 0.1,
+    validation_fraction: float = 0.1,
 ) -> ExampleSet:
     dropped: Counter = Counter()
     reviewer_l = reviewer.lower()
@@ -182,23 +186,31 @@ def build_examples(
             )
     df = pd.DataFrame(rows, columns=[c for c in EXAMPLE_COLUMNS if c not in ("system", "split")])
     df["system"] = system_prompt(reviewer, repo)
-    df["split"] = _time_split(df, holdout_fraction)
+    df["split"] = time_split(df, holdout_fraction, validation_fraction)
     df["focus_line"] = df["focus_line"].astype("Int64")
     df["comment_id"] = df["comment_id"].astype("Int64")
     return ExampleSet(df[EXAMPLE_COLUMNS].reset_index(drop=True), dropped)
 
 
-def _time_split(df: pd.DataFrame, holdout_fraction: float) -> pd.Series:
-    """The newest `holdout_fraction` of the reviewer's pull requests (by first comment) are held out."""
+def time_split(df: pd.DataFrame, holdout_fraction: float, validation_fraction: float = 0.0) -> pd.Series:
+    """By the reviewer's pull requests, ordered by their first comment: the newest `holdout_fraction`
+    are held out, the `validation_fraction` before them validate, the rest train. Other reviewers'
+    comments from a later period go with that period."""
     target = df[(df["role"] == "target") & (df["kind"] == "comment")]
-    order = target.groupby("pull_number")["created_at"].min().sort_values()
-    n_hold = min(len(order) - 1, max(1, math.ceil(len(order) * holdout_fraction))) if len(order) > 1 else 0
-    held = set(order.index[len(order) - n_hold :]) if n_hold else set()
-    cutoff = order.iloc[len(order) - n_hold] if n_hold else None
+    order = list(target.groupby("pull_number")["created_at"].min().sort_values().index)
+    n = len(order)
+    n_hold = min(n - 1, max(1, math.ceil(n * holdout_fraction))) if n > 1 else 0
+    n_val = min(n - 1 - n_hold, max(1, math.ceil(n * validation_fraction))) if validation_fraction and n > 2 else 0
+    held = set(order[n - n_hold :])
+    validating = set(order[n - n_hold - n_val : n - n_hold])
     split = pd.Series("train", index=df.index)
+    split[df["pull_number"].isin(validating)] = "validation"
     split[df["pull_number"].isin(held)] = "holdout"
-    if cutoff is not None:  # other reviewers' comments from the held-out period are held out too
-        split[(df["role"] == "other") & (df["created_at"] >= cutoff)] = "holdout"
+    times = target.groupby("pull_number")["created_at"].min()
+    for name, prs in (("validation", validating), ("holdout", held)):
+        if prs:  # other reviewers' comments from that period go with it
+            cutoff = min(times[p] for p in prs)
+            split[(df["role"] == "other") & (df["created_at"] >= cutoff)] = name
     return split
 
 

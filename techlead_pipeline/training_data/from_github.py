@@ -44,5 +44,6 @@ def examples_from_github(
         target.reviewer,
         target.repo,
         holdout_fraction=settings.holdout_fraction,
+        validation_fraction=settings.validation_fraction,
     )
     return examples, history

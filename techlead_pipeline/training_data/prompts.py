@@ -1,15 +1,28 @@
 """The one prompt format, used to train an adapter and to review with it (they must not drift).
 
 system    who is reviewing where, and how to answer
-user      file path and language, the diff hunk up to the focus line, the code around it with the
-          focus line marked `>>`
+user      (optionally) the reviewer's own past comments on similar code, then the file path and
+          language, the diff hunk up to the focus line, the code around it with the focus line
+          marked `>>`
 assistant the reviewer's one-line comment, or NO_COMMENT
+
+Every prompt must fit its model's context. Lines are clipped where they are built (a minified
+line of 30,000 characters is one line of code, not a prompt), and `fit_prompt` then shrinks a
+prompt step by step until the model's tokenizer says it fits: the diff hunk first (its oldest lines;
+the focus line, last, stays), then the code around the focus line (the farthest lines first), then
+the past comments. What cannot fit even then is not reviewed, and says so.
 """
 
 from __future__ import annotations
 
+from typing import Callable
+
 NO_COMMENT = "NO_COMMENT"
 MAX_HUNK_LINES = 24
+MAX_LINE_CHARS = 240
+CODE_HEADER = "Code around the marked line ("
+DIFF_HEADER = "Diff:"
+EXAMPLES_HEADER = "Comments you left on similar code before:"
 
 
 def system_prompt(reviewer: str, repo: str) -> str:
@@ -20,10 +33,14 @@ def system_prompt(reviewer: str, repo: str) -> str:
     )
 
 
+def clip(line: str, limit: int = MAX_LINE_CHARS) -> str:
+    return line if len(line) <= limit else line[:limit] + " …"
+
+
 def trim_hunk(hunk: str, max_lines: int = MAX_HUNK_LINES) -> str:
-    lines = (hunk or "").split("\n")
+    lines = [clip(ln) for ln in (hunk or "").split("\n")]
     if len(lines) <= max_lines + 1:
-        return hunk or ""
+        return "\n".join(lines)
     header = lines[0] if lines[0].startswith("@@") else ""
     return "\n".join(([header] if header else []) + lines[-max_lines:])
 
@@ -35,7 +52,7 @@ def code_block(code: str, start_line: int | None, focus_line: int | None) -> str
     for offset, text in enumerate(code.split("\n")):
         number = (start_line or 1) + offset
         mark = ">>" if focus_line is not None and number == focus_line else "  "
-        out.append(f"{mark}{number:>5} | {text}")
+        out.append(f"{mark}{number:>5} | {clip(text)}")
     return "\n".join(out)
 
 
@@ -44,10 +61,66 @@ def user_prompt(
 ) -> str:
     version = "old" if side == "LEFT" else "new"
     return (
-        f"File: {path} ({language})\n"
-        f"Diff:\n{trim_hunk(hunk)}\n"
-        f"Code around the marked line ({version} version):\n{code_block(code, start_line, focus_line)}"
+        f"File: {clip(path)} ({language})\n"
+        f"{DIFF_HEADER}\n{trim_hunk(hunk)}\n"
+        f"{CODE_HEADER}{version} version):\n{code_block(code, start_line, focus_line)}"
     )
+
+
+def with_examples(prompt: str, past_comments: list[str]) -> str:
+    """The retrieval-augmented prompt: the reviewer's own nearest past comments first, as examples."""
+    if not past_comments:
+        return prompt
+    shown = "\n".join(f"- {clip(c, 300)}" for c in past_comments)
+    return f"{EXAMPLES_HEADER}\n{shown}\n\n{prompt}"
+
+
+# ---------------------------------------------------------------------------------------------- fitting
+def _split(prompt: str) -> tuple[list[str], list[str], list[str], list[str]] | None:
+    """(examples, file line + diff header, hunk lines, code part) of a prompt in our format."""
+    lines = prompt.split("\n")
+    try:
+        diff_at = lines.index(DIFF_HEADER)
+        code_at = next(i for i, ln in enumerate(lines) if ln.startswith(CODE_HEADER) and i > diff_at)
+    except (ValueError, StopIteration):
+        return None
+    head = lines[:diff_at]
+    file_at = max((i for i, ln in enumerate(head) if ln.startswith("File: ")), default=0)
+    examples = head[:file_at]
+    return examples, head[file_at:] + [DIFF_HEADER], lines[diff_at + 1 : code_at], lines[code_at:]
+
+
+def shrink_prompt(prompt: str) -> str | None:
+    """The same prompt one step smaller, or None when nothing is left to cut."""
+    parts = _split(prompt)
+    if parts is None:
+        return None
+    examples, head, hunk, code = parts
+    body = [ln for ln in hunk if not ln.startswith("@@")]
+    header = [ln for ln in hunk[:1] if ln.startswith("@@")]
+    if len(body) > 1:  # the hunk's oldest half goes; its last line, the focus, stays
+        hunk = header + body[len(body) // 2 :]
+    else:
+        title, rows = code[:1], code[1:]
+        focus = next((i for i, ln in enumerate(rows) if ln.startswith(">>")), len(rows) // 2)
+        if len(rows) > 1:  # keep the half of the code window nearest the focus line
+            keep = max(1, len(rows) // 2)
+            start = min(max(0, focus - keep // 2), len(rows) - keep)
+            code = title + rows[start : start + keep]
+        elif examples:  # then the past comments, the least similar (last) first
+            items = [ln for ln in examples if ln.startswith("- ")]
+            examples = [EXAMPLES_HEADER, *items[:-1], ""] if len(items) > 1 else []
+        else:
+            return None
+    return "\n".join(examples + head + hunk + code)
+
+
+def fit_prompt(prompt: str, fits: Callable[[str], bool]) -> str | None:
+    """`prompt`, shrunk until `fits` says it fits (None when it never does)."""
+    current: str | None = prompt
+    while current is not None and not fits(current):
+        current = shrink_prompt(current)
+    return current
 
 
 def messages(reviewer: str, repo: str, user: str, response: str | None = None) -> list[dict]:

@@ -10,6 +10,7 @@ from techlead_pipeline.evaluation.evaluate import baseline_systems, evaluate
 from techlead_pipeline.evaluation.gate import decide
 from techlead_pipeline.evaluation.run import evaluate_and_gate
 from techlead_pipeline.partitions import reviewer_repo
+from techlead_pipeline.reviews.backends.generative import GenerativeBackend
 from techlead_pipeline.reviews.backends.retrieval_index import RetrievalIndex
 from techlead_pipeline.reviews.service import summary_text
 from techlead_pipeline.training_data.keys import retrieval_key
@@ -85,14 +86,21 @@ def bundle_with(store, lora: bool, run: str):
 def test_gate_in_both_directions(tmp_path):
     store = AdapterStore(tmp_path)
     candidate = bundle_with(store, True, "r1")
-    win = decide(candidate, None, {"adapter": {"rouge_l": 0.6}, "retrieval": {"rouge_l": 0.5}}, "rouge_l")
+    win = decide(candidate, None, {"lora": {"rouge_l": 0.6}, "retrieval": {"rouge_l": 0.5}}, "rouge_l")
     assert (win.promote, win.serving) == (True, "lora") and "beat retrieval" in win.note
-    lose = decide(candidate, None, {"adapter": {"rouge_l": 0.4}, "retrieval": {"rouge_l": 0.5}}, "rouge_l")
+    rag = decide(
+        candidate,
+        None,
+        {"lora": {"rouge_l": 0.6}, "lora+rag": {"rouge_l": 0.7}, "retrieval": {"rouge_l": 0.5}},
+        "rouge_l",
+    )
+    assert rag.serving == "lora+rag"  # the best learned way serves
+    lose = decide(candidate, None, {"lora": {"rouge_l": 0.4}, "retrieval": {"rouge_l": 0.5}}, "rouge_l")
     assert (lose.promote, lose.serving) == (True, "retrieval") and "retrieval" in lose.note
     previous = bundle_with(store, True, "r0")
-    keep = decide(candidate, previous, {"adapter": {"rouge_l": 0.4}, "retrieval": {"rouge_l": 0.5}}, "rouge_l")
+    keep = decide(candidate, previous, {"lora": {"rouge_l": 0.4}, "retrieval": {"rouge_l": 0.5}}, "rouge_l")
     assert keep.promote is False and previous.version in keep.note
-    tie = decide(candidate, None, {"adapter": {"rouge_l": 0.5}, "retrieval": {"rouge_l": 0.5}}, "rouge_l")
+    tie = decide(candidate, None, {"lora": {"rouge_l": 0.5}, "retrieval": {"rouge_l": 0.5}}, "rouge_l")
     assert tie.serving == "retrieval"  # must beat, not match
 
 
@@ -107,26 +115,33 @@ def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_
         (bundle.path / "adapter_model.safetensors").write_bytes(b"w")  # stands for a trained LoRA
         return bundle
 
-    def perfect(conversations):  # an adapter that writes exactly what the lead wrote
-        return [held_out if "q == None" in c[1]["content"] else NO_COMMENT for c in conversations]
+    def perfect(conversation):  # an adapter that writes exactly what the lead wrote
+        return held_out if "q == None" in conversation[1]["content"] else NO_COMMENT
 
     first = candidate("r1")
-    outcome = evaluate_and_gate(store, TARGET, first, frame, "rouge_l", adapter=perfect, semantic=False)
-    assert outcome.decision.serving == "lora" and outcome.report.systems["adapter"]["when_f1"] == 1.0
+    outcome = evaluate_and_gate(
+        store, TARGET, first, frame, "rouge_l", semantic=False, backends={"lora": ScriptedBackend(perfect)}
+    )
+    assert outcome.decision.serving == "lora" and outcome.report.systems["lora"]["when_f1"] == 1.0
+    assert outcome.report.systems["lora"]["posted_rouge_l"] == 1.0
     assert store.current(TARGET).version == first.version and outcome.plot.exists()
 
     second = candidate("r2")
-    outcome = evaluate_and_gate(
-        store,
-        TARGET,
-        second,
-        frame,
-        "rouge_l",
-        adapter=lambda convs: ["the logo is blurry"] * len(convs),
-        semantic=False,
-    )
+    blurry = ScriptedBackend(lambda conversation: "the logo is blurry")
+    outcome = evaluate_and_gate(store, TARGET, second, frame, "rouge_l", semantic=False, backends={"lora": blurry})
     assert outcome.decision.promote is False
     served = store.current(TARGET)
     assert served.version == first.version and "keeps serving" in served.manifest["serving_note"]
     assert "keeps serving" in summary_text(TARGET, served, "local", [], 3, [])
-    assert store.version(TARGET, second.version).manifest["evaluation"]["systems"]["adapter"]["rouge_l"] < 0.5
+    assert store.version(TARGET, second.version).manifest["evaluation"]["systems"]["lora"]["rouge_l"] < 0.5
+
+
+class ScriptedBackend(GenerativeBackend):
+    """A generative backend whose model is a function of the conversation (no weights needed)."""
+
+    def __init__(self, answer):
+        super().__init__("lead", "o/r")
+        self.answer = answer
+
+    def generate(self, conversations, speak=False):
+        return [self.answer(c) for c in conversations]

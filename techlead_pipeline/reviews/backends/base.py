@@ -15,6 +15,14 @@ class Suggestion:
     score: float | None = None
 
 
+@dataclass
+class Unreviewed:
+    """A hunk the backend could not review (its prompt cannot fit, the model server refused it):
+    named in the review's summary, never taken for silence."""
+
+    reason: str
+
+
 class BackendUnavailableError(RuntimeError):
     """The model server cannot be reached; the review can be retried later."""
 
@@ -22,5 +30,5 @@ class BackendUnavailableError(RuntimeError):
 class ReviewerBackend(Protocol):
     name: str
 
-    def review(self, hunks: list[HunkReview]) -> list[Suggestion | None]:
+    def review(self, hunks: list[HunkReview]) -> list[Suggestion | Unreviewed | None]:
         """Zero or one suggestion per hunk, in order; None means stay silent."""

@@ -1,14 +1,47 @@
 """`local`: the adapter's own files run in-process — Hugging Face transformers + peft on the base
-model, greedy decoding, CPU or GPU. What tests use with the tiny model; a single-GPU fallback in
-production."""
+model, greedy decoding with the KV cache, prompts batched across hunks (by length, so padding stays
+small), bf16 on a GPU, and on a CPU bf16 autocast where the CPU has it. The model is loaded once per
+process and (base, adapter) pair. Every prompt is fitted to the base model's context first; a hunk
+whose prompt cannot fit is reported, never silently dropped.
+
+What tests use with the tiny model, what the CPU demo serves with SmolLM2, and a single-GPU
+fallback in production.
+"""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from ...adapters.base_model import BaseModel, quiet_transformers
+from ...training_data.prompts import NO_COMMENT
 from .generative import GenerativeBackend
 from .retrieval import RetrievalBackend
+
+_LOADED: dict[tuple[str, str | None], tuple] = {}
+_LOCK = threading.Lock()
+
+
+def load_model(base: BaseModel, adapter_dir: Path | None):
+    """(model, tokenizer, device) for `base` with the adapter at `adapter_dir` (None: the base alone),
+    loaded once per process."""
+    key = (str(base.model_dir.resolve()), str(adapter_dir.resolve()) if adapter_dir else None)
+    with _LOCK:
+        if key not in _LOADED:
+            import torch
+            from transformers import AutoModelForCausalLM
+
+            quiet_transformers()
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+            dtype = torch.bfloat16 if device == "cuda" else torch.float32
+            model = AutoModelForCausalLM.from_pretrained(base.model_dir, dtype=dtype).to(device)
+            if adapter_dir is not None:
+                from peft import PeftModel
+
+                model = PeftModel.from_pretrained(model, adapter_dir)
+            _LOADED.clear()  # one model at a time: a CPU process has no memory to spare
+            _LOADED[key] = (model.eval(), base.tokenizer(), device)
+        return _LOADED[key]
 
 
 class LocalBackend(GenerativeBackend):
@@ -19,70 +52,113 @@ class LocalBackend(GenerativeBackend):
         reviewer: str,
         repo: str,
         base: BaseModel,
-        adapter_dir: Path,
+        adapter_dir: Path | None,
         focus_picker: RetrievalBackend | None = None,
         max_new_tokens: int = 48,
         batch_size: int = 8,
+        examples: int = 0,
     ):
-        super().__init__(reviewer, repo, focus_picker)
+        super().__init__(reviewer, repo, focus_picker, examples=examples)
         self.base = base
         self.adapter_dir = adapter_dir
         self.max_new_tokens = max_new_tokens
         self.batch_size = batch_size
-        self._model = None
-        self._tokenizer = None
 
     def _load(self):
-        if self._model is None:
-            import torch
-            from peft import PeftModel
-            from transformers import LlamaForCausalLM
+        return load_model(self.base, self.adapter_dir)
 
-            quiet_transformers()
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-            dtype = torch.bfloat16 if device == "cuda" else torch.float32
-            hf = LlamaForCausalLM.from_pretrained(self.base.model_dir, dtype=dtype).to(device)
-            self._model = PeftModel.from_pretrained(hf, self.adapter_dir).eval()
-            self._tokenizer = self.base.tokenizer()
-        return self._model, self._tokenizer
+    @property
+    def context_tokens(self) -> int:
+        return self.base.context_tokens
 
     def prompt_ids(self, conversation: list[dict]) -> list[int]:
         from torchtune.data import Message
 
-        _, tokenizer = self._load()
+        _, tokenizer, _ = self._load()
         msgs = [Message(m["role"], m["content"]) for m in conversation] + [Message("assistant", "")]
         ids, _ = tokenizer.tokenize_messages(msgs, add_end_tokens=False)
         return ids
 
-    def generate(self, conversations: list[list[dict]]) -> list[str]:
+    def fits(self, conversation: list[dict]) -> bool:
+        return len(self.prompt_ids(conversation)) + self.max_new_tokens <= self.context_tokens
+
+    def _autocast(self, device: str):
+        import contextlib
+
         import torch
 
-        model, tokenizer = self._load()
-        device = next(model.parameters()).device
-        stop = [tokenizer.eot_id, tokenizer.eos_id]
-        out: list[str] = []
-        for i in range(0, len(conversations), self.batch_size):
-            batch = [self.prompt_ids(c) for c in conversations[i : i + self.batch_size]]
-            width = max(map(len, batch))
-            ids = torch.full((len(batch), width), tokenizer.pad_id, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, seq in enumerate(batch):  # left padding, so every prompt ends where generation starts
-                ids[row, width - len(seq) :] = torch.tensor(seq)
-                mask[row, width - len(seq) :] = 1
-            with torch.no_grad():
+        from ...adapters.torchtune_trainer import cpu_has_bf16
+
+        if device == "cpu" and cpu_has_bf16():
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def silence_probability(self, conversations: list[list[dict]]) -> list[float]:
+        """P(the answer starts with NO_COMMENT) per conversation: one forward pass each, no generation.
+        The speak-or-not decision is this against a threshold calibrated per reviewer."""
+        import torch
+
+        model, tokenizer, device = self._load()
+        first = tokenizer.encode(NO_COMMENT)[0]
+        out: list[float] = [0.0] * len(conversations)
+        batch_ids = [self.prompt_ids(c) for c in conversations]
+        order = sorted(range(len(batch_ids)), key=lambda i: len(batch_ids[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            ids, mask = self._left_padded([batch_ids[i] for i in idx], tokenizer.pad_id)
+            with torch.no_grad(), self._autocast(device):
+                logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits[:, -1, :]
+            probs = torch.softmax(logits.float(), dim=-1)[:, first].tolist()
+            for i, p in zip(idx, probs):
+                out[i] = p
+        return out
+
+    @staticmethod
+    def _left_padded(batch: list[list[int]], pad_id: int):
+        import torch
+
+        width = max(map(len, batch))
+        ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, seq in enumerate(batch):  # left padding: every prompt ends where generation starts
+            ids[row, width - len(seq) :] = torch.tensor(seq)
+            mask[row, width - len(seq) :] = 1
+        return ids, mask
+
+    def generate(self, conversations: list[list[dict]], speak: bool = False) -> list[str]:
+        """Greedy answers. `speak`: the decision to comment is already made (by the calibrated
+        threshold), so NO_COMMENT's first token is not allowed to start the answer."""
+        import torch
+
+        model, tokenizer, device = self._load()
+        stop = list(tokenizer.stop_ids)
+        out: list[str] = [""] * len(conversations)
+        batch_ids = [self.prompt_ids(c) for c in conversations]
+        order = sorted(range(len(batch_ids)), key=lambda i: len(batch_ids[i]))
+        extra = {}
+        if speak:
+            extra["suppress_tokens"] = None
+            extra["begin_suppress_tokens"] = [tokenizer.encode(NO_COMMENT)[0]]
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            ids, mask = self._left_padded([batch_ids[i] for i in idx], tokenizer.pad_id)
+            with torch.no_grad(), self._autocast(device):
                 generated = model.generate(
                     input_ids=ids.to(device),
                     attention_mask=mask.to(device),
                     max_new_tokens=self.max_new_tokens,
                     do_sample=False,
+                    use_cache=True,
                     eos_token_id=stop,
                     pad_token_id=tokenizer.pad_id,
+                    **extra,
                 )
-            for row in generated[:, width:].tolist():
+            width = ids.shape[1]
+            for i, row in zip(idx, generated[:, width:].tolist()):
                 kept = []
                 for token in row:
                     if token in stop or token == tokenizer.pad_id:
                         break
                     kept.append(token)
-                out.append(tokenizer.decode(kept))
+                out[i] = tokenizer.decode(kept)
         return out

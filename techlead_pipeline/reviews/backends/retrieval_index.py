@@ -115,6 +115,24 @@ class RetrievalIndex:
         idx = sims.argmax(axis=1)
         return [Match(int(i), float(sims[row, i]), self.entries[int(i)]["response"]) for row, i in enumerate(idx)]
 
+    def nearest_comments(self, query: str, k: int, exclude_pull: int | None = None) -> list[str]:
+        """The reviewer's `k` past comments (not silences) on the code most like `query`, most similar
+        first, each said once: the examples of a retrieval-augmented prompt."""
+        if not self.entries or k <= 0:
+            return []
+        sims = self.similarities([query])[0]
+        out: list[str] = []
+        for i in np.argsort(-sims, kind="stable"):
+            entry = self.entries[int(i)]
+            if entry["response"] == NO_COMMENT or entry["response"] in out:
+                continue
+            if exclude_pull is not None and entry.get("pull_number") == exclude_pull:
+                continue
+            out.append(entry["response"])
+            if len(out) == k:
+                break
+        return out
+
     def answer(self, match: Match) -> str | None:
         """The comment to post for a match, or None to stay silent."""
         if match.silent or match.score < self.threshold:

@@ -15,7 +15,7 @@ import httpx
 from ...adapters.store import AdapterBundle
 from ...github_api.token_vault import Secret
 from ...partitions import ReviewerRepo
-from .base import BackendUnavailableError
+from .base import BackendUnavailableError, Unreviewed
 from .generative import GenerativeBackend
 from .retrieval import RetrievalBackend
 
@@ -70,7 +70,7 @@ class VllmClient:
 
     async def _chat(
         self, client: httpx.AsyncClient, gate: asyncio.Semaphore, model: str, conversation: list[dict], max_tokens: int
-    ) -> str:
+    ) -> str | Unreviewed:
         async with gate:
             r = await self._call(
                 client,
@@ -85,8 +85,8 @@ class VllmClient:
                     "stop": ["\n"],
                 },
             )
-            if r.status_code >= 400:
-                return ""
+            if r.status_code >= 400:  # e.g. 400: longer than the server's context; named, not taken for silence
+                return Unreviewed(f"the model server refused it ({r.status_code}: {_message(r)})")
             return r.json()["choices"][0]["message"]["content"] or ""
 
     async def _review(
@@ -99,7 +99,7 @@ class VllmClient:
 
     def review_with_adapter(
         self, name: str, path: str, partition: str, conversations: list[list[dict]], max_tokens: int = 64
-    ) -> list[str]:
+    ) -> list[str | Unreviewed]:
         return asyncio.run(self._review(name, path, partition, conversations, max_tokens))
 
 
@@ -114,8 +114,11 @@ class VllmBackend(GenerativeBackend):
         adapters_root: Path,
         server_adapters_root: str,
         focus_picker: RetrievalBackend | None = None,
+        context_tokens: int = 8192,  # vLLM's --max-model-len for Llama 3 8B (deploy/k8s/vllm.yaml)
     ):
         super().__init__(target.reviewer, target.repo, focus_picker)
+        self.context_tokens = context_tokens
+        self.max_tokens = 64
         self.target = target
         self.bundle = bundle
         self.client = client
@@ -123,7 +126,20 @@ class VllmBackend(GenerativeBackend):
         relative = bundle.path.resolve().relative_to(adapters_root.resolve())
         self.server_path = f"{server_adapters_root.rstrip('/')}/{relative.as_posix()}"
 
-    def generate(self, conversations: list[list[dict]]) -> list[str]:
+    def fits(self, conversation: list[dict]) -> bool:
+        """No tokenizer here: UTF-8 bytes bound the tokens of a byte-level BPE (every token is at least
+        one byte), plus the chat template's few tokens per message and the answer's allowance."""
+        size = sum(len(m["content"].encode()) + 8 for m in conversation)
+        return size + self.max_tokens <= self.context_tokens
+
+    def generate(self, conversations: list[list[dict]], speak: bool = False) -> list[str | Unreviewed]:
         return self.client.review_with_adapter(
-            lora_name(self.target, self.bundle), self.server_path, self.target.key, conversations
+            lora_name(self.target, self.bundle), self.server_path, self.target.key, conversations, self.max_tokens
         )
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("message") or response.json().get("error", {}).get("message", ""))[:120]
+    except ValueError:
+        return response.text[:120]
