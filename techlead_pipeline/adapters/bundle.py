@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..partitions import ReviewerRepo
 from ..reviews.backends.retrieval_index import RetrievalIndex
-from ..training_data.examples import ExampleSet, cap_no_comment
+from ..training_data.examples import ExampleSet
 from .base_model import BaseModel
 from .store import AdapterBundle, AdapterStore
 from .torchtune_trainer import TorchtuneLoraTrainer
@@ -28,6 +28,7 @@ def index_entries(frame: pd.DataFrame) -> list[dict]:
 
 
 NO_COMMENT_RATIO = 1.0  # LoRA training: as many silences as comments; the index keeps them all
+HELD_OUT_LOSS_EXAMPLES = 24  # the newest held-out examples the loss before and after training is measured on
 
 
 def training_selection(train: pd.DataFrame, max_comments: int | None) -> pd.DataFrame:
@@ -82,9 +83,10 @@ def build_bundle(
             settings = lora or LoraSettings()
             trainer = TorchtuneLoraTrainer(base, settings)
             chosen = training_selection(train, settings.max_train_comments)
+            measured = training_selection(holdout, HELD_OUT_LOSS_EXAMPLES // 2)
             report = trainer.train(
                 chat_examples(chosen),
-                chat_examples(cap_no_comment(holdout, NO_COMMENT_RATIO)),
+                chat_examples(measured),
                 staging,
                 progress,
             )

@@ -25,6 +25,7 @@ from .systems import GenerativeSystem
 
 RAG_EXAMPLES = 3  # past comments in a retrieval-augmented prompt
 ALWAYS_SPEAK = 1.01  # a threshold above any probability
+CALIBRATION_EXAMPLES = 48  # the newest of the validation split: enough to place one threshold
 
 
 @dataclass
@@ -38,8 +39,9 @@ def calibrate_silence(backend, validation: pd.DataFrame) -> float:
     """The threshold on P(NO_COMMENT) that best tells, on the validation split, the lines the reviewer
     commented on (speak) from those they passed over (stay silent): the best F1 of speaking. Without
     silences to learn from (crc-py has none), always speak."""
-    comments = validation[validation["kind"] == "comment"]
-    silences = validation[validation["kind"] == "no_comment"]
+    newest = validation.sort_values(["created_at", "example_id"], ascending=[False, True])
+    comments = newest[newest["kind"] == "comment"].head(CALIBRATION_EXAMPLES // 2)
+    silences = newest[newest["kind"] == "no_comment"].head(CALIBRATION_EXAMPLES - len(comments))
     if comments.empty or silences.empty:
         return ALWAYS_SPEAK
     frame = pd.concat([comments, silences])
@@ -63,8 +65,17 @@ def adapter_backends(target: ReviewerRepo, base: BaseModel, candidate: AdapterBu
     """The candidate's adapter as it would serve: plain (`lora`) and retrieval-augmented (`lora+rag`)."""
     from ..reviews.backends.local import LocalBackend
 
+    budget = (candidate.manifest.get("training") or {}).get("max_seq_len")
     return {
-        mode: LocalBackend(target.reviewer, target.repo, base, candidate.path, RetrievalBackend(index), examples=k)
+        mode: LocalBackend(
+            target.reviewer,
+            target.repo,
+            base,
+            candidate.path,
+            RetrievalBackend(index),
+            examples=k,
+            prompt_tokens=budget,
+        )
         for mode, k in (("lora", 0), ("lora+rag", RAG_EXAMPLES))
     }
 

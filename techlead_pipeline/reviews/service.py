@@ -92,7 +92,10 @@ def make_backend(
             )
         from .backends.local import LocalBackend
 
-        backend = LocalBackend(target.reviewer, target.repo, base, bundle.path, retrieval, examples=examples)
+        budget = (bundle.manifest.get("training") or {}).get("max_seq_len")
+        backend = LocalBackend(
+            target.reviewer, target.repo, base, bundle.path, retrieval, examples=examples, prompt_tokens=budget
+        )
     else:
         from .backends.vllm import VllmBackend, VllmClient
 

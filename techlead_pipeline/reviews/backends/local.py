@@ -38,7 +38,8 @@ def load_model(base: BaseModel, adapter_dir: Path | None):
             if adapter_dir is not None:
                 from peft import PeftModel
 
-                model = PeftModel.from_pretrained(model, adapter_dir)
+                # Folded into the weights: serving never trains, and a merged model is ~30% faster.
+                model = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
             _LOADED.clear()  # one model at a time: a CPU process has no memory to spare
             _LOADED[key] = (model.eval(), base.tokenizer(), device)
         return _LOADED[key]
@@ -54,22 +55,26 @@ class LocalBackend(GenerativeBackend):
         base: BaseModel,
         adapter_dir: Path | None,
         focus_picker: RetrievalBackend | None = None,
-        max_new_tokens: int = 48,
+        max_new_tokens: int = 40,
         batch_size: int = 8,
         examples: int = 0,
+        prompt_tokens: int | None = None,
     ):
         super().__init__(reviewer, repo, focus_picker, examples=examples)
         self.base = base
         self.adapter_dir = adapter_dir
         self.max_new_tokens = max_new_tokens
         self.batch_size = batch_size
+        # The adapter learned from prompts of at most its training `max_seq_len`: it is asked with the same.
+        self.prompt_tokens = prompt_tokens
+        self.last_silence: dict[str, float] = {}  # P(NO_COMMENT) seen while generating, by conversation
 
     def _load(self):
         return load_model(self.base, self.adapter_dir)
 
     @property
     def context_tokens(self) -> int:
-        return self.base.context_tokens
+        return min(self.base.context_tokens, self.prompt_tokens or self.base.context_tokens)
 
     def prompt_ids(self, conversation: list[dict]) -> list[int]:
         from torchtune.data import Message
@@ -80,7 +85,9 @@ class LocalBackend(GenerativeBackend):
         return ids
 
     def fits(self, conversation: list[dict]) -> bool:
-        return len(self.prompt_ids(conversation)) + self.max_new_tokens <= self.context_tokens
+        if self.prompt_tokens:  # the training budget holds the prompt and its answer
+            return len(self.prompt_ids(conversation)) + self.max_new_tokens <= self.context_tokens
+        return len(self.prompt_ids(conversation)) + self.max_new_tokens <= self.base.context_tokens
 
     def _autocast(self, device: str):
         import contextlib
@@ -101,14 +108,18 @@ class LocalBackend(GenerativeBackend):
         model, tokenizer, device = self._load()
         first = tokenizer.encode(NO_COMMENT)[0]
         out: list[float] = [0.0] * len(conversations)
-        batch_ids = [self.prompt_ids(c) for c in conversations]
-        order = sorted(range(len(batch_ids)), key=lambda i: len(batch_ids[i]))
+        todo = [i for i, c in enumerate(conversations) if repr(c) not in self.last_silence]
+        for i, c in enumerate(conversations):
+            if i not in todo:
+                out[i] = self.last_silence[repr(c)]
+        batch_ids = {i: self.prompt_ids(conversations[i]) for i in todo}
+        order = sorted(todo, key=lambda i: len(batch_ids[i]))
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             ids, mask = self._left_padded([batch_ids[i] for i in idx], tokenizer.pad_id)
             with torch.no_grad(), self._autocast(device):
-                logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits[:, -1, :]
-            probs = torch.softmax(logits.float(), dim=-1)[:, first].tolist()
+                logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), logits_to_keep=1).logits
+            probs = torch.softmax(logits[:, -1, :].float(), dim=-1)[:, first].tolist()
             for i, p in zip(idx, probs):
                 out[i] = p
         return out
@@ -132,18 +143,18 @@ class LocalBackend(GenerativeBackend):
 
         model, tokenizer, device = self._load()
         stop = list(tokenizer.stop_ids)
+        no_comment = tokenizer.encode(NO_COMMENT)[0]
         out: list[str] = [""] * len(conversations)
         batch_ids = [self.prompt_ids(c) for c in conversations]
         order = sorted(range(len(batch_ids)), key=lambda i: len(batch_ids[i]))
         extra = {}
         if speak:
-            extra["suppress_tokens"] = None
-            extra["begin_suppress_tokens"] = [tokenizer.encode(NO_COMMENT)[0]]
+            extra["begin_suppress_tokens"] = [no_comment]
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             ids, mask = self._left_padded([batch_ids[i] for i in idx], tokenizer.pad_id)
             with torch.no_grad(), self._autocast(device):
-                generated = model.generate(
+                result = model.generate(
                     input_ids=ids.to(device),
                     attention_mask=mask.to(device),
                     max_new_tokens=self.max_new_tokens,
@@ -151,10 +162,16 @@ class LocalBackend(GenerativeBackend):
                     use_cache=True,
                     eos_token_id=stop,
                     pad_token_id=tokenizer.pad_id,
+                    return_dict_in_generate=True,
+                    output_logits=True,
                     **extra,
                 )
+            # The first step's raw logits say how likely silence was: kept, so deciding costs no second pass.
+            first_probs = torch.softmax(result.logits[0].float(), dim=-1)[:, no_comment].tolist()
+            for i, p in zip(idx, first_probs):
+                self.last_silence[repr(conversations[i])] = p
             width = ids.shape[1]
-            for i, row in zip(idx, generated[:, width:].tolist()):
+            for i, row in zip(idx, result.sequences[:, width:].tolist()):
                 kept = []
                 for token in row:
                     if token in stop or token == tokenizer.pad_id:
