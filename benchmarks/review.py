@@ -1,5 +1,6 @@
-"""Review latency, request to posted review, on the sample's sweep PR (30+ hunks) against the
-stand-in, for each backend that runs on a CPU; and the prompts/tokens a GPU backend would see.
+"""Review latency, request to posted review, on the sample's sweep PR (47 hunks) against the
+stand-in, for each backend that runs on a CPU (`local`: SmolLM2-135M with a LoRA trained here on the
+sample lead, its CPU profile); and the prompts/tokens a GPU backend would see.
 
     .venv/bin/python benchmarks/review.py [--latency-ms 0]
 """
@@ -17,15 +18,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from techlead_pipeline.adapters.base_models import REGISTRY, resolve  # noqa: E402
 from techlead_pipeline.adapters.bundle import build_bundle  # noqa: E402
 from techlead_pipeline.adapters.store import AdapterStore  # noqa: E402
-from techlead_pipeline.adapters.tiny_model import build_tiny_base_model, public_corpus  # noqa: E402
 from techlead_pipeline.adapters.trainer import LoraSettings  # noqa: E402
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials  # noqa: E402
 from techlead_pipeline.github_api.token_vault import Secret  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
 from techlead_pipeline.partitions import reviewer_repo  # noqa: E402
-from techlead_pipeline.reviews.backends.generative import GenerativeBackend  # noqa: E402
 from techlead_pipeline.reviews.hunks import prepare  # noqa: E402
 from techlead_pipeline.reviews.pull_request import load_pull_request  # noqa: E402
 from techlead_pipeline.reviews.service import make_backend, review_pull_request  # noqa: E402
@@ -46,7 +46,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         fixture = build_sample(tmp / "fixture")
-        base = build_tiny_base_model(tmp / "tiny", public_corpus(400), n_merges=300)
+        base = resolve("smollm2-135m-instruct", Path(".techlead"))
         with GitHubStandin(fixture) as standin:
             settings = Settings(
                 github_api_url=standin.api_url, github_web_url=standin.url, seconds_between_writes=0, home=tmp / "home"
@@ -60,9 +60,7 @@ def main() -> None:
                 examples.examples,
                 "bench",
                 base=base,
-                lora=LoraSettings(
-                    rank=8, alpha=16, epochs=1, batch_size=8, grad_accum=1, max_seq_len=1024, lr=3e-3, warmup_steps=2
-                ),
+                lora=LoraSettings(**dict(REGISTRY["smollm2-135m-instruct"].cpu_lora)),
             )
             store.promote(target, bundle)
             if args.latency_ms:
@@ -71,7 +69,7 @@ def main() -> None:
             hunks = prepare(pull.changes, pull.new_file_text).hunks
             for kind in ("retrieval", "local"):
                 t = time.perf_counter()
-                backend = make_backend(kind, target, bundle, settings.adapters_dir, base_model_dir=str(base.model_dir))
+                backend = make_backend(kind, target, bundle, settings.adapters_dir, base=base)
                 if kind == "local":
                     backend._load()
                 load_s = time.perf_counter() - t
@@ -79,10 +77,8 @@ def main() -> None:
                 outcome = review_pull_request(access, target, SWEEP_PR, backend, bundle, mention_id=f"bench-{kind}")
                 api = sum(r["kind"] == "api" for r in standin.requests[mark:])
                 rows.append((kind, outcome.hunks, len(outcome.comments), api, load_s, outcome.timings))
-            generative = GenerativeBackend(
-                target.reviewer, target.repo, make_backend("retrieval", target, bundle, settings.adapters_dir)
-            )
-            conversations = [m for _, m in generative.requests(hunks)]
+            local = make_backend("local", target, bundle, settings.adapters_dir, base=base)
+            conversations = [c for c in (local.conversation(h.prompt(local._focus(h)), None) for h in hunks) if c]
             tokenizer = base.tokenizer()
             from torchtune.data import Message
 
@@ -121,10 +117,10 @@ def main() -> None:
         )
     console.print(table)
     console.print(
-        f"A GPU backend (vllm/local) sees {len(conversations)} prompts: {sum(chars):,} characters, "
-        f"median {sorted(chars)[len(chars) // 2]:,} per prompt; {sum(token_counts):,} tokens with the tiny "
-        f"test tokenizer (Llama 3's 128k vocabulary needs roughly a third as many: ~"
-        f"{sum(chars) // 4:,} at 4 characters per token), plus up to 64 output tokens each."
+        f"The local backend sent {len(conversations)} prompts, fitted to the adapter's training budget of "
+        f"{bundle.manifest['training']['max_seq_len']} tokens: {sum(chars):,} characters, median "
+        f"{sorted(chars)[len(chars) // 2]:,} per prompt, {sum(token_counts):,} SmolLM2 tokens, up to "
+        f"{local.max_new_tokens} new tokens each. A GPU backend (Llama 3 8B, 2,048-token budget) sees longer prompts."
     )
 
 

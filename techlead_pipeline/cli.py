@@ -270,7 +270,7 @@ def _cmd_build_tiny_model(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(Path(args.root))
+    return run_demo(Path(args.root), args.base_model)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -331,6 +331,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="the end-to-end demo on the bundled sample (no network needed)")
     p.add_argument("--root", default=".techlead/demo", help="folder for the demo's files (recreated)")
+    p.add_argument(
+        "--base-model",
+        default="smollm2-135m-instruct",
+        help="smollm2-135m-instruct (a real pretrained model, the default) or tiny-random (seconds, for tests)",
+    )
     p.set_defaults(func=_cmd_demo)
     return parser
 

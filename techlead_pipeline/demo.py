@@ -91,7 +91,7 @@ def show_run(run, standin: GitHubStandin) -> float:
     return sum(t for _, t in stages)
 
 
-def run_demo(root: Path = Path(".techlead/demo")) -> int:
+def run_demo(root: Path = Path(".techlead/demo"), base_model: str = "smollm2-135m-instruct") -> int:
     started = time.perf_counter()
     root = root.resolve()
     if root.exists():
@@ -99,9 +99,9 @@ def run_demo(root: Path = Path(".techlead/demo")) -> int:
     console.rule("techlead-reviewer demo")
     t = time.perf_counter()
     fixture = build_sample(root / "fixture")
-    base = resolve("smollm2-135m-instruct", root.parent)  # converted on the first demo only
+    base = resolve(base_model, root.parent)  # converted (or built) on the first demo only
     console.print(
-        f"sample repository {SAMPLE_REPO} built and {base.spec.model_id} ready ({base.model_dir}) in "
+        f"sample repository {SAMPLE_REPO} built and {base.spec.model_id or base.spec.name} ready ({base.model_dir}) in "
         f"{time.perf_counter() - t:.1f}s"
     )
     timings = []

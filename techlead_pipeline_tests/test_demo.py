@@ -10,7 +10,17 @@ import sys
 
 def test_demo_runs_every_step(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "techlead_pipeline.cli", "demo", "--root", str(tmp_path / "demo")],
+        # The tiny random model keeps this test in seconds; `make demo` runs SmolLM2 (same code path).
+        [
+            sys.executable,
+            "-m",
+            "techlead_pipeline.cli",
+            "demo",
+            "--root",
+            str(tmp_path / "demo"),
+            "--base-model",
+            "tiny-random",
+        ],
         capture_output=True,
         text=True,
         timeout=600,

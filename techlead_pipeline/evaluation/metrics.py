@@ -22,28 +22,37 @@ def bleu4(hypotheses: list[str], references: list[str]) -> float:
     return round(float(sacrebleu.corpus_bleu(hypotheses, [references]).score), 2)
 
 
-def rouge_l(hypotheses: list[str], references: list[str]) -> float:
+def rouge_l_items(hypotheses: list[str], references: list[str]) -> list[float]:
     from rouge_score import rouge_scorer
 
+    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
+    return [float(scorer.score(ref, hyp)["rougeL"].fmeasure) for hyp, ref in zip(hypotheses, references)]
+
+
+def rouge_l(hypotheses: list[str], references: list[str]) -> float:
     if not hypotheses:
         return 0.0
-    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
-    scores = [scorer.score(ref, hyp)["rougeL"].fmeasure for hyp, ref in zip(hypotheses, references)]
-    return round(float(np.mean(scores)), 4)
+    return round(float(np.mean(rouge_l_items(hypotheses, references))), 4)
 
 
-def semantic_similarity(hypotheses: list[str], references: list[str]) -> float:
+def semantic_items(hypotheses: list[str], references: list[str]) -> list[float]:
     from ..reviews.backends.retrieval_index import minilm
 
     if not hypotheses:
-        return 0.0
+        return []
     model = minilm()
     h = model.encode([x or " " for x in hypotheses], normalize_embeddings=True)
     r = model.encode([x or " " for x in references], normalize_embeddings=True)
     sims = (np.asarray(h) * np.asarray(r)).sum(axis=1)
     empty = np.array([not x.strip() for x in hypotheses])
     sims[empty] = 0.0  # saying nothing is not similar to anything
-    return round(float(np.mean(sims)), 4)
+    return [float(x) for x in sims]
+
+
+def semantic_similarity(hypotheses: list[str], references: list[str]) -> float:
+    if not hypotheses:
+        return 0.0
+    return round(float(np.mean(semantic_items(hypotheses, references))), 4)
 
 
 @dataclass(frozen=True)

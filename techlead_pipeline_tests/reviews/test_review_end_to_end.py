@@ -28,7 +28,7 @@ def assert_valid_anchors(standin, comments):
 
 @pytest.mark.parametrize("kind", ["retrieval", "local"])
 def test_review_is_posted_on_valid_lines(kind, served, settings, standin, bot_access, lead_target, training_env):
-    backend = make_backend(kind, lead_target, served, settings.adapters_dir)
+    backend = make_backend(kind, lead_target, served, settings.adapters_dir, base=training_env)
     outcome = review_pull_request(bot_access, lead_target, DEMO_PR, backend, served, mention_id=f"m-{kind}")
     [posted] = standin.posted_reviews()
     assert posted["review"]["commit_id"] == standin.fixture.repo(*SAMPLE_REPO.split("/")).pulls[DEMO_PR]["head_sha"]

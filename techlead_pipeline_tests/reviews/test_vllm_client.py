@@ -125,3 +125,48 @@ def test_unreachable_server_is_a_clear_error(bundle):
     )
     with pytest.raises(BackendUnavailableError, match="unreachable"):
         backend.review(prepare(parse_diff(DIFF), lambda p: None).hunks)
+
+
+class Refusing(Replay):
+    """vLLM refusing one prompt as too long for its context (its real 400 body)."""
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        if request.url.path == "/v1/chat/completions" and "v3" in body["messages"][1]["content"]:
+            self.sent.append((request.method, request.url.path, body))
+            return httpx.Response(
+                400,
+                json={
+                    "object": "error",
+                    "message": "This model's maximum context length is 8192 tokens. However, you requested 9100 tokens.",
+                    "type": "BadRequestError",
+                    "param": None,
+                    "code": 400,
+                },
+            )
+        return await super().__call__(request)
+
+
+def test_a_refused_hunk_is_named_never_taken_for_silence(bundle):
+    from techlead_pipeline.reviews.backends.base import Unreviewed
+    from techlead_pipeline.reviews.service import review_changes
+
+    backend = backend_for(bundle, Refusing())
+    drafts, prepared, _ = review_changes(parse_diff(DIFF), lambda p: None, backend)
+    assert len(drafts) == 5
+    [note] = prepared.skipped
+    assert note.startswith("`a.py` lines 32–32: the model server refused it (400: This model's maximum context")
+    assert isinstance(backend.review(prepare(parse_diff(DIFF), lambda p: None).hunks)[3], Unreviewed)
+
+
+def test_prompts_are_cut_to_the_servers_context(bundle):
+    long_diff = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,1 +1,40 @@\n ctx\n" + "".join(
+        f"+value_{i} = compute({i}, rate, {'x' * 150})\n" for i in range(39)
+    )
+    replay = Replay()
+    backend = backend_for(bundle, replay)
+    backend.context_tokens = 1500  # bytes bound the tokens of a byte-level BPE
+    backend.review(prepare(parse_diff(long_diff), lambda p: None).hunks)
+    for body in [b for m, p, b in replay.sent if p == "/v1/chat/completions"]:
+        size = sum(len(m["content"].encode()) + 8 for m in body["messages"])
+        assert size + body["max_tokens"] <= 1500

@@ -139,7 +139,8 @@ def test_silent_lines_become_no_comment_examples(history):
     ]
     ex = build_examples(frame, ctx, pd.DataFrame(rows), [99], "lead", "o/r")
     train_neg = ex.split("train", kind="no_comment")
-    assert len(train_neg) == 18 and set(train_neg["response"]) == {NO_COMMENT}  # line rows only
+    assert len(train_neg) == 16 and set(train_neg["response"]) == {NO_COMMENT}  # line rows only
+    assert len(ex.split("validation", kind="no_comment")) == 2  # where the speak-or-not threshold is set
     assert len(ex.split("holdout", kind="no_comment")) == 2
     capped = cap_no_comment(ex.split("train"), 0.25)
     assert (capped["kind"] == "no_comment").sum() == int((capped["kind"] == "comment").sum() * 0.25)

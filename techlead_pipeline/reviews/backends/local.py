@@ -68,6 +68,7 @@ class LocalBackend(GenerativeBackend):
         # The adapter learned from prompts of at most its training `max_seq_len`: it is asked with the same.
         self.prompt_tokens = prompt_tokens
         self.last_silence: dict[str, float] = {}  # P(NO_COMMENT) seen while generating, by conversation
+        self.generated_tokens = 0
 
     def _load(self):
         return load_model(self.base, self.adapter_dir)
@@ -177,5 +178,6 @@ class LocalBackend(GenerativeBackend):
                     if token in stop or token == tokenizer.pad_id:
                         break
                     kept.append(token)
+                self.generated_tokens += len(kept)
                 out[i] = tokenizer.decode(kept)
         return out
