@@ -138,7 +138,8 @@ class Refusing(Replay):
                 400,
                 json={
                     "object": "error",
-                    "message": "This model's maximum context length is 8192 tokens. However, you requested 9100 tokens.",
+                    "message": "This model's maximum context length is 8192 tokens. "
+                    "However, you requested 9100 tokens.",
                     "type": "BadRequestError",
                     "param": None,
                     "code": 400,
