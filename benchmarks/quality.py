@@ -55,20 +55,17 @@ from techlead_pipeline.reviews.backends.retrieval import RetrievalBackend  # noq
 from techlead_pipeline.reviews.backends.retrieval_index import RetrievalIndex  # noqa: E402
 from techlead_pipeline.training_data.prompts import system_prompt, user_prompt  # noqa: E402
 
-console = Console(width=160)
+console = Console(width=200)
 SYSTEMS = ("zero-shot", "rag", "lora", "lora+rag", "retrieval", "most frequent comment", "another reviewer")
 
 
 def crc_frame() -> pd.DataFrame:
     """crc-py as examples in the product's own prompt format (its `code` is the diff hunk)."""
-    data = load_crc_py()
-    frame = repository_examples(data)
-    meta = data.assign(repo=data["owner"] + "/" + data["repo"]).set_index("comment_id")
-    paths = frame["comment_id"].map(meta["file_path"])
+    frame = repository_examples(load_crc_py())
     frame["prompt"] = [
-        user_prompt(path, language_for(path), hunk, "", None, None) for path, hunk in zip(paths, frame["prompt"])
+        user_prompt(path, language_for(path), hunk, "", None, None) for path, hunk in zip(frame["path"], frame["prompt"])
     ]
-    frame["example_id"] = frame["comment_id"].astype(str)
+    frame["example_id"] = [f"{c}-{i}" for i, c in enumerate(frame["comment_id"])]
     return frame
 
 

@@ -68,6 +68,7 @@ def repository_examples(
             "pull_number": data["pr_number"].astype(int),
             "chunk_id": None,
             "comment_id": data["comment_id"].astype("Int64"),
+            "path": data["file_path"],
             "key": data["code"].map(_key),
             "system": "",
             "prompt": data["code"],
