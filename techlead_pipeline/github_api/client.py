@@ -12,7 +12,7 @@ import base64
 from dataclasses import dataclass
 from functools import cached_property
 
-from github import Auth, Github, GithubIntegration, GithubRetry
+from github import Auth, Github, GithubRetry
 
 from ..settings import Settings
 from .rest import GitHubRest
@@ -91,19 +91,24 @@ class GitHubAccess:
         )
 
     @cached_property
+    def app(self):
+        """The App itself (github_api/app.py), when these are App credentials."""
+        from .app import AppClient
+
+        c = self.credentials
+        if c.app_id is None:
+            raise CredentialsMissing("these are token credentials, not a GitHub App")
+        return AppClient(self.settings, c.app_id, c.app_private_key.reveal())
+
+    @cached_property
     def _auth(self) -> Auth.Auth:
         c = self.credentials
         if c.token is not None:
             return Auth.Token(c.token.reveal())
-        app_auth = Auth.AppAuth(int(c.app_id), c.app_private_key.reveal())
         if not self.repo_name:
             raise CredentialsMissing("a GitHub App acts per installation: name the repository")
-        owner, name = self.repo_name.split("/", 1)
-        with GithubIntegration(
-            auth=app_auth, base_url=self.settings.github_api_url, retry=make_retry(self.settings)
-        ) as integration:
-            installation = integration.get_repo_installation(owner, name)
-        return app_auth.get_installation_auth(installation.id)
+        # One installation token per process and installation, renewed by PyGithub before it expires.
+        return self.app.installation_auth(self.app.installation_for(self.repo_name))
 
     @cached_property
     def client(self) -> Github:
@@ -118,15 +123,9 @@ class GitHubAccess:
     def own_login(self) -> str:
         """Who the bot is on GitHub: the token's user, or the App's `<slug>[bot]` account. Only what this
         account wrote is the bot's own (markers in anybody else's text mean nothing)."""
-        c = self.credentials
-        if c.token is not None:
+        if self.credentials.token is not None:
             return self.rest.get("/user", "looking up the bot's own account")["login"]
-        with GithubIntegration(
-            auth=Auth.AppAuth(int(c.app_id), c.app_private_key.reveal()),
-            base_url=self.settings.github_api_url,
-            retry=make_retry(self.settings),
-        ) as integration:
-            return f"{integration.get_app().slug}[bot]"
+        return f"{self.app.rest.get('/app', 'looking up the App')['slug']}[bot]"
 
     def current_token(self) -> Secret:
         auth = self._auth

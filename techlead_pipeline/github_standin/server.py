@@ -25,6 +25,7 @@ from . import shapes
 from .contract import schema as contract
 from .faults import FaultPlan
 from .fixture import FixtureState, RepoState, load_fixture
+from .hooks import HookSender
 from .http_handler import RequestHandler
 from .limits import CONTENT_PER_MINUTE, CORE_LIMIT, ContentCreationLimit, RateLimiter
 from .protocol import HttpError, Identity, Request, Response, iso, parse_iso, utcnow
@@ -60,6 +61,7 @@ class GitHubStandin:
         self.requests: list[dict] = []
         self.posted: list[dict] = []
         self.installation_tokens: dict[str, dict] = {}
+        self.tokens_minted = 0
         self.git_bytes_sent = 0  # pack data served over smart HTTP (what fetches cost on the wire)
         self.log_lock = threading.Lock()
         self._host = host
@@ -67,8 +69,10 @@ class GitHubStandin:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.handlers = {}
-        for room in ROOMS:
-            self.handlers.update(room(self).handlers())
+        self.rooms = {room: room(self) for room in ROOMS}
+        for room in self.rooms.values():
+            self.handlers.update(room.handlers())
+        self.hooks = HookSender(self)
         documented = {(op.method, op.template) for op in contract.operations()}
         assert set(self.handlers) <= documented, f"routes outside the contract: {set(self.handlers) - documented}"
 
@@ -204,6 +208,7 @@ class GitHubStandin:
         }
         with self.fixture.lock:
             state.issue_comments.append(record)
+        self._comment_event(state, record, "created")
         return record
 
     def edit_issue_comment(self, repo: str, comment_id: int, body: str) -> dict:
@@ -214,7 +219,9 @@ class GitHubStandin:
             now = utcnow()
             if iso(now) <= record["updated_at"]:  # GitHub's timestamps have whole seconds
                 now = parse_iso(record["updated_at"]) + timedelta(seconds=1)
+            previous = record["body"]
             record.update(body=body, updated_at=iso(now))
+        self._comment_event(state, record, "edited", {"body": {"from": previous}})
         return record
 
     def record_issue_comment(self, state: RepoState, number: int, login: str, body: str) -> dict:
@@ -232,6 +239,7 @@ class GitHubStandin:
             self.posted.append(
                 {"kind": "issue_comment", "repo": state.full_name, "number": number, "user": login, "comment": record}
             )
+        self._comment_event(state, record, "created")
         return record
 
     def record_review(
@@ -253,6 +261,119 @@ class GitHubStandin:
                     "payload": payload,
                 }
             )
+        if not pending:
+            self._review_events(state, review, comments)
+
+    def add_review(self, repo: str, number: int, login: str, body: str, comments: tuple = ()) -> dict:
+        """A review `login` submits on GitHub (how tests mention the bot in a review or its comments)."""
+        from .pull_diffs import pull_diff
+        from .rooms.reviews import _stored_comment
+
+        state = self.repo_state(repo)
+        pr = state.pulls[number]
+        now = iso(utcnow())
+        review = {
+            "id": self.fixture.new_id(),
+            "pull_number": number,
+            "user": login,
+            "body": body,
+            "state": "COMMENTED",
+            "commit_id": pr["head_sha"],
+            "submitted_at": now,
+        }
+        diff = pull_diff(state.git_dir, pr["base_sha"], pr["head_sha"])
+        stored = [
+            _stored_comment(self.fixture.new_id(), number, login, pr["head_sha"], review, c, diff, now)
+            for c in comments
+        ]
+        with self.fixture.lock:
+            state.reviews.append(review)
+            state.review_comments.extend(stored)
+        self._review_events(state, review, stored)
+        return review
+
+    # ------------------------------------------------------------------ the App's webhooks
+    def configure_webhooks(self, url: str | None, secret: str | None) -> None:
+        """Where the App's webhooks go (GitHub: the App's settings page), and the secret that signs them."""
+        self.hooks.configure(url, secret)
+
+    def installation_of(self, state: RepoState) -> tuple[dict, dict] | None:
+        for app in self.fixture.apps:
+            for inst in app.get("installations", []):
+                if state.full_name.lower() in {r.lower() for r in inst["repos"]}:
+                    return app, inst
+        return None
+
+    def _event_base(self, state: RepoState, sender: str) -> tuple[dict, int | None]:
+        room = self.rooms[IssuesRoom]
+        found = self.installation_of(state)
+        base = {"repository": room.repo_obj(state), "sender": room.user(sender)}
+        if found:
+            base["installation"] = {"id": found[1]["id"], "node_id": f"MDIz{found[1]['id']}"}
+        return base, found[1]["id"] if found else None
+
+    def _comment_event(self, state: RepoState, record: dict, action: str, changes: dict | None = None) -> None:
+        if not self.hooks.enabled or self.installation_of(state) is None:
+            return
+        room = self.rooms[IssuesRoom]
+        base, installation = self._event_base(state, record["user"] or "ghost")
+        payload = {
+            "action": action,
+            "issue": room.issue_obj(state, state.pulls[record["issue_number"]]),
+            "comment": room.comment_objs(state, [record])[0],
+            **base,
+        }
+        if changes:
+            payload["changes"] = changes
+        self.hooks.send("issue_comment", payload, installation, state.meta.get("id"))
+
+    def _review_events(self, state: RepoState, review: dict, comments: list[dict]) -> None:
+        if not self.hooks.enabled or self.installation_of(state) is None:
+            return
+        pulls, reviews = self.rooms[PullsRoom], self.rooms[ReviewsRoom]
+        base, installation = self._event_base(state, review["user"])
+        pull = pulls.pull_obj(state, state.pulls[review["pull_number"]])
+        for c in comments:
+            comment = self.rooms[ReviewCommentsRoom].objs(state, [c])[0]
+            payload = {"action": "created", "comment": comment, "pull_request": pull, **base}
+            self.hooks.send("pull_request_review_comment", payload, installation, state.meta.get("id"))
+        payload = {"action": "submitted", "review": reviews.review_obj(state, review), "pull_request": pull, **base}
+        self.hooks.send("pull_request_review", payload, installation, state.meta.get("id"))
+
+    def add_repository_to_installation(self, repo: str, installation_id: int | None = None) -> None:
+        """The App's owner gives it one more repository (GitHub sends `installation_repositories`)."""
+        self._installation_repos(repo, installation_id, "added")
+
+    def remove_repository_from_installation(self, repo: str, installation_id: int | None = None) -> None:
+        self._installation_repos(repo, installation_id, "removed")
+
+    def _installation_repos(self, repo: str, installation_id: int | None, action: str) -> None:
+        state = self.repo_state(repo)
+        app = self.fixture.apps[0]
+        inst = next(i for i in app["installations"] if installation_id is None or i["id"] == installation_id)
+        with self.fixture.lock:
+            names = [r for r in inst["repos"] if r.lower() != state.full_name.lower()]
+            inst["repos"] = names + ([state.full_name] if action == "added" else [])
+        if not self.hooks.enabled:
+            return
+        room = self.rooms[AppRoom]
+        listed = {
+            "id": state.meta.get("id", 1),
+            "node_id": f"R_{state.meta.get('id', 1)}",
+            "name": state.name,
+            "full_name": state.full_name,
+            "private": bool(state.meta.get("private")),
+        }
+        payload = {
+            "action": action,
+            "installation": room.installation_obj(app, inst),
+            "repository_selection": "selected",
+            "repositories_added": [listed] if action == "added" else [],
+            "repositories_removed": [listed] if action == "removed" else [],
+            "requester": None,
+            "sender": room.user(app.get("owner", "")),
+        }
+        self.hooks.send("installation_repositories", payload, inst["id"], None)
 
     # ------------------------------------------------------------------ auth
     def identify(self, headers) -> Identity | None:

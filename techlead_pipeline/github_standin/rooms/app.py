@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import datetime, timezone
+from urllib.parse import urlencode
 
 from .. import shapes
 from ..protocol import HttpError, Request, Response, iso
@@ -54,6 +55,7 @@ class AppRoom(Room):
         token = "ghs_" + secrets.token_urlsafe(27)
         expires = time.time() + TOKEN_TTL_S
         self.standin.installation_tokens[token] = {"app": app, "installation": inst, "expires": expires}
+        self.standin.tokens_minted += 1
         return Response(
             status=201,
             body={
@@ -63,6 +65,50 @@ class AppRoom(Room):
                 "repository_selection": "selected",
             },
         )
+
+    # ------------------------------------------------------------------ webhook deliveries
+    @serves("GET", "/app/hook/deliveries")
+    def deliveries(self, req: Request) -> Response:
+        self._app(req)
+        newest_first = sorted(self.standin.hooks.log, key=lambda d: d.id, reverse=True)
+        try:
+            per_page = min(max(int(req.query.get("per_page", 30)), 1), 100)
+            after = int(req.query["cursor"]) if req.query.get("cursor") else None
+        except ValueError as exc:
+            raise HttpError(422, "Invalid cursor") from exc
+        if after is not None:
+            newest_first = [d for d in newest_first if d.id < after]
+        page = newest_first[:per_page]
+        headers = {}
+        if len(newest_first) > per_page:  # GitHub pages this log with a cursor, not page numbers
+            query = urlencode({"per_page": per_page, "cursor": page[-1].id})
+            headers["Link"] = f'<{self.standin.api_url}/app/hook/deliveries?{query}>; rel="next"'
+        return Response(body=[d.item() for d in page], headers=headers)
+
+    def _delivery(self, delivery_id: str):
+        found = next((d for d in self.standin.hooks.log if str(d.id) == delivery_id), None)
+        if found is None:
+            raise HttpError(404, "Not Found")
+        return found
+
+    @serves("GET", "/app/hook/deliveries/{delivery_id}")
+    def delivery(self, req: Request, delivery_id: str) -> Response:
+        self._app(req)
+        d = self._delivery(delivery_id)
+        return Response(
+            body={
+                **d.item(),
+                "url": self.standin.hooks.url,
+                "request": {"headers": {"X-GitHub-Event": d.event, "X-GitHub-Delivery": d.guid}, "payload": d.payload},
+                "response": {"headers": {}, "payload": d.response_body},
+            }
+        )
+
+    @serves("POST", "/app/hook/deliveries/{delivery_id}/attempts")
+    def redeliver(self, req: Request, delivery_id: str) -> Response:
+        self._app(req)
+        self.standin.hooks.redeliver(self._delivery(delivery_id).id)
+        return Response(status=202, body={})
 
     @serves("GET", "/installation/repositories")
     def installation_repositories(self, req: Request) -> Response:
