@@ -62,9 +62,8 @@ SYSTEMS = ("zero-shot", "rag", "lora", "lora+rag", "retrieval", "most frequent c
 def crc_frame() -> pd.DataFrame:
     """crc-py as examples in the product's own prompt format (its `code` is the diff hunk)."""
     frame = repository_examples(load_crc_py())
-    frame["prompt"] = [
-        user_prompt(path, language_for(path), hunk, "", None, None) for path, hunk in zip(frame["path"], frame["prompt"])
-    ]
+    pairs = zip(frame["path"], frame["prompt"])
+    frame["prompt"] = [user_prompt(path, language_for(path), hunk, "", None, None) for path, hunk in pairs]
     frame["example_id"] = [f"{c}-{i}" for i, c in enumerate(frame["comment_id"])]
     return frame
 
