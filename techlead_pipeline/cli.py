@@ -57,6 +57,14 @@ def _cmd_credentials(args: argparse.Namespace) -> int:
     elif args.app_id:
         vault.put(APP_ID_NAME, str(args.app_id))
         vault.put(APP_KEY_NAME, Path(args.app_key_file).read_text())
+    elif args.webhook_secret_stdin:
+        from .webhooks.service import SECRET_NAME
+
+        secret = sys.stdin.readline().strip()
+        if not secret:
+            console.print("[red]the webhook secret read from stdin is empty[/red]")
+            return 2
+        vault.put(SECRET_NAME, secret)
     elif args.rotate:
         console.print(f"re-encrypted {vault.rotate()} credentials under the newest key")
         return 0
@@ -267,6 +275,17 @@ def _cmd_build_tiny_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_webhook(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .webhooks.service import configured_secret, default_app
+
+    configured_secret()  # fail at start, with a sentence, when no secret is configured
+    console.print(f"webhook receiver on http://{args.host}:{args.port}/webhook (health: /healthz)")
+    uvicorn.run(default_app(), host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -295,9 +314,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--token-env", metavar="VAR", help="read a personal token from this environment variable")
     g.add_argument("--token-stdin", action="store_true", help="read a personal token from stdin")
     g.add_argument("--app-id", type=int, help="GitHub App id (with --app-key-file)")
+    g.add_argument("--webhook-secret-stdin", action="store_true", help="read the App's webhook secret from stdin")
     g.add_argument("--rotate", action="store_true", help="re-encrypt everything under the newest key")
     p.add_argument("--app-key-file", help="GitHub App private key (PEM)")
     p.set_defaults(func=_cmd_credentials)
+
+    p = sub.add_parser("webhook", help="the webhook receiver GitHub delivers the App's events to (ASGI, uvicorn)")
+    p.add_argument("--host", default="127.0.0.1", help="0.0.0.0 in a container")
+    p.add_argument("--port", type=int, default=8080)
+    p.set_defaults(func=_cmd_webhook)
 
     p = sub.add_parser("collect", help="collect a reviewer's history (nothing is kept after the run)")
     _common_target(p)

@@ -47,6 +47,13 @@ class PipelineSettings(dg.ConfigurableResource):
     def vault(self) -> TokenVault:
         return TokenVault.open(self.settings().secrets_dir)
 
+    def app_client(self):
+        """The GitHub App (github_api/app.py) when the vault holds App credentials, else None."""
+        credentials = GitHubCredentials.from_vault(self.vault())
+        if credentials.app_id is None:
+            return None
+        return GitHubAccess(self.settings(), credentials).app
+
     def github(self, repo: str) -> GitHubAccess:
         settings = self.settings()
         return GitHubAccess(settings, GitHubCredentials.from_vault(self.vault()), repo)

@@ -5,19 +5,25 @@ import copy
 import time
 
 import dagster as dg
-from github import GithubException, UnknownObjectException
+from github import UnknownObjectException
 
 from . import run_tags
 from .assets.reviews import pr_review
 from .assets.steps import TRAINING_CHAIN
-from .errors import GitHubUnavailableError
 from .github_api.writes import is_transient
 from .mentions.decide import MentionWork, decide_mention, issue_number_of
 from .mentions.poll import MentionCursor, poll_comments
+from .mentions.sources import (
+    apply_installation,
+    edit_brings_new_mention,
+    recover_missed_deliveries,
+    watched_repositories,
+)
 from .partitions import reviewer_repo, reviewer_repo_partitions
 from .resources import PipelineSettings
 from .reviews.replies import post_reply
 from .run_workspace import RunWorkspace
+from .webhooks.store import DeliveryStore
 
 
 def run_request(work: MentionWork) -> dg.RunRequest:
@@ -25,21 +31,19 @@ def run_request(work: MentionWork) -> dg.RunRequest:
     comment never starts a second run."""
     keys = (*(TRAINING_CHAIN if work.train else ()), pr_review.key.to_user_string())
     return dg.RunRequest(
-        run_key=f"mention-{work.comment_id}",
+        run_key=f"mention-{work.mention_id}",
         partition_key=work.target.key,
         asset_selection=[dg.AssetKey(k) for k in keys],
         tags={
             run_tags.REPO: work.repo,
             run_tags.PULL: str(work.pull_number),
-            run_tags.MENTION_ID: str(work.comment_id),
+            run_tags.MENTION_ID: work.mention_id,
             run_tags.REQUESTED_BY: work.commenter,
             run_tags.REVIEWER: work.target.reviewer,
             run_tags.FORCE_RELOAD: str(work.force_reload).lower(),
             "techlead/gpu": "train" if work.train else "serve",
         },
-        run_config={
-            "ops": {"pr_review": {"config": {"pull_number": work.pull_number, "mention_id": str(work.comment_id)}}}
-        },
+        run_config={"ops": {"pr_review": {"config": {"pull_number": work.pull_number, "mention_id": work.mention_id}}}},
     )
 
 
@@ -62,6 +66,7 @@ def _to_waiting(work: MentionWork) -> dict:
         "commenter": work.commenter,
         "reviewer": work.target.reviewer,
         "partition": work.target.key,
+        "source": work.source,
         "since": time.time(),
     }
 
@@ -75,6 +80,7 @@ def _from_waiting(item: dict, train: bool) -> MentionWork:
         item["commenter"],
         target=reviewer_repo(item["reviewer"], item["repo"]),
         train=train,
+        source=item.get("source", "issue"),
     )
 
 
@@ -131,9 +137,15 @@ class GitHubLookups:
         return self._users[login]
 
 
-def handle_comment(tick, cursor: MentionCursor, settings, store, access, repo: str, comment: dict, issue=None):
+def handle_comment(
+    tick, cursor: MentionCursor, settings, store, access, repo: str, comment: dict, issue=None, source="issue"
+):
     """What one comment starts: a reply now, a run request, or a place in the queue of a training run."""
-    lookups = tick.lookups
+    key = (source, int(comment["id"]), comment.get("body"))
+    if key in tick.handled:  # brought by a webhook and by the poll in the same tick
+        return None
+    tick.handled.add(key)
+    lookups = tick.lookups_for(repo, access)
     work = decide_mention(
         comment,
         repo,
@@ -142,26 +154,27 @@ def handle_comment(tick, cursor: MentionCursor, settings, store, access, repo: s
         user_exists=lookups.user_exists,
         is_cached=lambda t: store.current(t) is not None,
         issue=issue,
+        source=source,
     )
     if work.kind == "reply":
         number = work.pull_number or issue_number_of(comment)
-        post_reply(access, repo, number, work.reply, mention_id=str(work.comment_id), kind="refusal")
+        post_reply(access, repo, number, work.reply, mention_id=work.mention_id, kind="refusal")
         return None
     if work.kind != "run":
         return None
     tick.partitions.append(work.target.key)
-    key = work.target.key
-    if work.train and not work.force_reload and key in cursor.training:
+    partition = work.target.key
+    if work.train and not work.force_reload and partition in cursor.training:
         # Already being learned (this tick or earlier): review once that training is done.
         if all(w["comment_id"] != work.comment_id for w in cursor.waiting):
             cursor.waiting.append(_to_waiting(work))
-        tick.log.info(f"mention {work.comment_id}: waits for the training of {work.target}")
+        tick.log.info(f"mention {work.mention_id}: waits for the training of {work.target}")
         return None
     request = run_request(work)
     if work.train:
-        cursor.training[key] = request.run_key
+        cursor.training[partition] = request.run_key
     tick.log.info(
-        f"mention {work.comment_id} on {repo}#{work.pull_number}: "
+        f"mention {work.mention_id} on {repo}#{work.pull_number}: "
         f"{'train and review' if work.train else 'review'} for {work.target}"
     )
     return request
@@ -173,7 +186,56 @@ class _Tick:
     def __init__(self, log):
         self.log = log
         self.partitions: list[str] = []
-        self.lookups = None
+        self.handled: set = set()
+        self._lookups: dict[str, GitHubLookups] = {}
+
+    def lookups_for(self, repo: str, access) -> "GitHubLookups":
+        if repo not in self._lookups:
+            self._lookups[repo] = GitHubLookups(access, repo)
+        return self._lookups[repo]
+
+
+def _guarded(context, tick, action, what: str) -> tuple[object, bool]:
+    """(result, GitHub away?) of `action`: one odd comment must never stop the sensor for everyone."""
+    try:
+        return action(), False
+    except Exception as exc:  # noqa: BLE001 - classified just below
+        if is_transient(exc):
+            context.log.warning(f"{what}: GitHub is away ({exc}); retrying next tick")
+            return None, True
+        context.log.error(f"{what}: skipped ({type(exc).__name__}: {exc})")
+        return None, False
+
+
+def drain_deliveries(context, pipeline, settings, cursor, store, tick, watched: set[str], requests: list) -> None:
+    """Stored webhook deliveries, in arrival order; the cursor moves past each one handled."""
+    for stored in DeliveryStore(context.instance).after(cursor.delivery_row):
+        record = stored.record
+        if record.kind == "installation":
+            apply_installation(cursor, record)
+            watched.update(r for r in record.repos_added if _wanted(settings, r))
+            watched.difference_update(record.repos_removed)
+        elif (
+            record.kind == "comment" and record.repo in watched and edit_brings_new_mention(record, settings.bot_login)
+        ):
+            access = pipeline.github(record.repo)
+            request, away = _guarded(
+                context,
+                tick,
+                lambda r=record, a=access: handle_comment(
+                    tick, cursor, settings, store, a, r.repo, r.comment, r.issue, r.source
+                ),
+                f"delivery {stored.delivery_id} ({record.repo})",
+            )
+            if away:
+                return  # this delivery is handled next tick, from here
+            if request is not None:
+                requests.append(request)
+        cursor.delivery_row = stored.row_id
+
+
+def _wanted(settings, repo: str) -> bool:
+    return not settings.repositories or repo.lower() in {r.lower() for r in settings.repositories}
 
 
 def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSettings) -> dg.SensorResult:
@@ -182,30 +244,45 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
     store = pipeline.adapter_store()
     requests = release_waiting(context, cursor, store)
     tick = _Tick(context.log)
-    for repo in settings.repositories:
+    app = pipeline.app_client()
+    watched_list, away = _guarded(
+        context, tick, lambda: watched_repositories(cursor, settings, app), "reading installations"
+    )
+    if watched_list is None:  # GitHub away: the installations as last known
+        watched_list = list(cursor.installed) if app else list(settings.repositories)
+    watched = set(watched_list)
+    drain_deliveries(context, pipeline, settings, cursor, store, tick, watched, requests)
+    for repo in sorted(watched):
         access = pipeline.github(repo)
         repo_cursor = cursor.for_repo(repo, settings.mention_lookback_s)
         before = copy.deepcopy(repo_cursor)
         try:
             polled = poll_comments(access, repo, repo_cursor)
-        except (GitHubUnavailableError, GithubException) as exc:
-            context.log.warning(f"could not poll {repo}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - one repository must not stop the others
+            context.log.warning(f"could not poll {repo}: {type(exc).__name__}: {exc}")
+            cursor.repos[repo] = before
             continue
-        tick.lookups = GitHubLookups(access, repo)
         for comment in polled.comments:
-            try:
-                request = handle_comment(tick, cursor, settings, store, access, repo, comment)
-            except Exception as exc:  # noqa: BLE001 - one odd comment must never stop the sensor for everyone
-                if is_transient(exc):
-                    # GitHub is away: read this repository again next tick from where this poll began
-                    # (what was already done is not done twice: run keys and reply markers).
-                    context.log.warning(f"{repo}: stopped at comment {comment.get('id')} ({exc}); retrying next tick")
-                    cursor.repos[repo] = before
-                    break
-                context.log.error(f"{repo}: skipped comment {comment.get('id')}: {type(exc).__name__}: {exc}")
-                continue
+            request, away = _guarded(
+                context,
+                tick,
+                lambda c=comment, a=access, r=repo: handle_comment(tick, cursor, settings, store, a, r, c),
+                f"{repo}: comment {comment.get('id')}",
+            )
+            if away:
+                # Read this repository again next tick from where this poll began (what was already done
+                # is not done twice: run keys and reply markers).
+                cursor.repos[repo] = before
+                break
             if request is not None:
                 requests.append(request)
+    if app is not None:
+        _guarded(
+            context,
+            tick,
+            lambda: recover_missed_deliveries(app, DeliveryStore(context.instance), cursor, settings),
+            "recovering missed deliveries",
+        )
     new = sorted(
         {k for k in tick.partitions if not context.instance.has_dynamic_partition(reviewer_repo_partitions.name, k)}
     )

@@ -43,6 +43,11 @@ class Settings:
     max_rate_limit_wait: float = field(default_factory=lambda: float(_env("MAX_RATE_LIMIT_WAIT", "900")))
     # Mentions: how far back a newly watched repository is read (older mentions are history, not requests).
     mention_lookback_s: int = field(default_factory=lambda: int(_env("MENTION_LOOKBACK_S", "3600")))
+    # GitHub App: how often installations are read again, and missed webhook deliveries looked for
+    # (a delivery younger than the grace may still be on its way).
+    installations_refresh_s: float = field(default_factory=lambda: float(_env("INSTALLATIONS_REFRESH_S", "600")))
+    redelivery_check_s: float = field(default_factory=lambda: float(_env("REDELIVERY_CHECK_S", "600")))
+    redelivery_grace_s: float = field(default_factory=lambda: float(_env("REDELIVERY_GRACE_S", "60")))
     # Learning
     min_examples: int = field(default_factory=lambda: int(_env("MIN_EXAMPLES", "20")))
     holdout_fraction: float = field(default_factory=lambda: float(_env("HOLDOUT_FRACTION", "0.1")))

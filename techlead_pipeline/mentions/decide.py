@@ -24,6 +24,14 @@ class MentionWork:
     target: ReviewerRepo | None = None
     train: bool = False
     force_reload: bool = False
+    source: str = "issue"  # issue (a conversation comment), rc (an inline review comment), review (a review's body)
+
+    @property
+    def mention_id(self) -> str:
+        """Names the mention in run keys and reply markers. A conversation comment keeps its bare id
+        (the same whether a webhook or a poll brought it); review comments and reviews, which have
+        their own id spaces, say which they are."""
+        return str(self.comment_id) if self.source == "issue" else f"{self.source}-{self.comment_id}"
 
 
 def issue_number_of(comment: dict) -> int:
@@ -51,11 +59,17 @@ def decide_mention(
     user_exists: Callable[[str], bool],
     is_cached: Callable[[ReviewerRepo], bool],
     issue: dict | None = None,
+    source: str = "issue",
 ) -> MentionWork:
-    """`issue` is the webhook payload's issue, when there is one (it says whether it is a pull request)."""
+    """`issue` is the webhook payload's issue, when there is one (it says whether it is a pull request);
+    `source` which kind of comment this is (MentionWork.source)."""
     commenter = (comment.get("user") or {}).get("login") or "ghost"
     base = dict(
-        comment_id=int(comment["id"]), repo=repo, pull_number=pull_number_of(comment, issue), commenter=commenter
+        comment_id=int(comment["id"]),
+        repo=repo,
+        pull_number=pull_number_of(comment, issue),
+        commenter=commenter,
+        source=source,
     )
     if comment.get("user") is None or commenter.lower() in (bot_login.lower(), f"{bot_login.lower()}[bot]"):
         return MentionWork("ignore", **base)  # the bot itself, or an account deleted since

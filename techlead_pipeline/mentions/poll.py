@@ -33,6 +33,11 @@ class MentionCursor:
     repos: dict[str, RepoCursor]
     training: dict[str, str] = field(default_factory=dict)  # partition -> run key of its training run
     waiting: list[dict] = field(default_factory=list)  # mentions waiting for that training run
+    delivery_row: int = 0  # the last webhook delivery handled (webhooks/store.py row number)
+    installed: dict[str, int] = field(default_factory=dict)  # App mode: repository -> installation id
+    installations_checked_at: float = 0.0
+    redelivery_checked_at: float = 0.0
+    redelivered: dict[str, float] = field(default_factory=dict)  # delivery GUID -> when we asked again
 
     @classmethod
     def load(cls, raw: str | None) -> "MentionCursor":
@@ -41,6 +46,11 @@ class MentionCursor:
             {repo: RepoCursor(**c) for repo, c in data.get("repos", {}).items()},
             dict(data.get("training", {})),
             list(data.get("waiting", [])),
+            int(data.get("delivery_row", 0)),
+            {k: int(v) for k, v in data.get("installed", {}).items()},
+            float(data.get("installations_checked_at", 0.0)),
+            float(data.get("redelivery_checked_at", 0.0)),
+            {k: float(v) for k, v in data.get("redelivered", {}).items()},
         )
 
     def dump(self) -> str:
@@ -49,6 +59,11 @@ class MentionCursor:
                 "repos": {r: asdict(c) for r, c in self.repos.items()},
                 "training": self.training,
                 "waiting": self.waiting,
+                "delivery_row": self.delivery_row,
+                "installed": self.installed,
+                "installations_checked_at": self.installations_checked_at,
+                "redelivery_checked_at": self.redelivery_checked_at,
+                "redelivered": self.redelivered,
             },
             sort_keys=True,
         )

@@ -119,3 +119,39 @@ def default_app() -> Starlette:
         return cache["secret"]
 
     return create_app(secret, store)
+
+
+class BackgroundService:
+    """The service on loopback in a thread of this process (the demo, tests): `url`, then `stop()`."""
+
+    def __init__(self, app: Starlette, host: str = "127.0.0.1", port: int = 0):
+        import socket
+        import threading
+
+        import uvicorn
+
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.url = f"http://{host}:{self._socket.getsockname()[1]}/webhook"
+        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="webhook-service", daemon=True
+        )
+        self._thread.start()
+        import time
+
+        deadline = time.time() + 10
+        while not self._server.started and time.time() < deadline:
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._socket.close()
+
+    def __enter__(self) -> "BackgroundService":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,144 @@
+"""The GitHub App as users install it, end to end on loopback: the stand-in sends signed deliveries to
+the webhook service, which stores them in the Dagster instance; the mention sensor drains them.
+Mentions in conversation comments, review bodies and inline review comments; a repository added to
+the installation mid-run; deliveries missed while the service was down, recovered by redelivery."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from techlead_pipeline.definitions import defs
+from techlead_pipeline.github_api.client import APP_ID_NAME, APP_KEY_NAME
+from techlead_pipeline.github_api.token_vault import TokenVault
+from techlead_pipeline.github_standin import GitHubStandin
+from techlead_pipeline.github_standin.pull_diffs import pull_diff
+from techlead_pipeline.sample.builder import APP_ID, BOT_LOGIN, LEAD, app_private_key_pem
+from techlead_pipeline.sample.multi_repo import build_multi_repo_fixture
+from techlead_pipeline.settings import Settings
+from techlead_pipeline.webhooks.service import BackgroundService, create_app
+from techlead_pipeline.webhooks.store import DeliveryStore
+
+SECRET = "app-webhook-secret"
+REPO, ADDED = "acme-labs/billing_core.py", "acme-labs/service-01"
+
+
+@pytest.fixture(scope="module")
+def two_repos(tmp_path_factory):
+    """The sample, and a second repository the App is not installed on (yet)."""
+    dest = tmp_path_factory.mktemp("app") / "fixture"
+    build_multi_repo_fixture(dest, 2)
+    return dest
+
+
+@pytest.fixture
+def app_world(two_repos, home, instance, monkeypatch):
+    with GitHubStandin(two_repos) as standin:
+        standin.fixture.apps[0]["installations"][0]["repos"] = [REPO]
+        for key, value in {
+            "TECHLEAD_GITHUB_API_URL": standin.api_url,
+            "TECHLEAD_GITHUB_WEB_URL": standin.url,
+            "TECHLEAD_SECONDS_BETWEEN_WRITES": "0",
+            "TECHLEAD_RETRY_BACKOFF": "0.05",
+            "TECHLEAD_REDELIVERY_GRACE_S": "0",
+            "TECHLEAD_REDELIVERY_CHECK_S": "0",
+        }.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("TECHLEAD_REPOSITORIES", raising=False)  # the installations say what is watched
+        vault = TokenVault.open(Settings().secrets_dir)
+        vault.put(APP_ID_NAME, str(APP_ID))
+        vault.put(APP_KEY_NAME, app_private_key_pem().decode())
+        store = DeliveryStore(instance)
+        service = BackgroundService(create_app(lambda: SECRET, lambda: store))
+        standin.configure_webhooks(service.url, SECRET)
+        try:
+            yield standin, store, service
+        finally:
+            service.stop()
+        assert not standin.contract_violations, standin.contract_violations[:5]
+
+
+def tick(instance, cursor=None) -> dg.SensorResult:
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources=dict(defs.resources)
+    )
+    return defs.resolve_sensor_def("pr_mentions")(context)
+
+
+def test_a_mention_arrives_by_webhook_and_runs_once(app_world, instance):
+    standin, store, _ = app_world
+    comment = standin.add_issue_comment(REPO, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")
+    standin.hooks.wait()
+    assert store.count() == 1 and standin.hooks.log[-1].status == "OK"
+    first = tick(instance)
+    # The poll (the fallback) saw the same comment in the same tick: still one request.
+    assert [r.run_key for r in first.run_requests] == [f"mention-{comment['id']}"]
+    assert tick(instance, first.cursor).run_requests == []
+    assert standin.tokens_minted == 1  # one installation token, reused by every look-up and poll
+
+
+def test_mentions_in_a_review_and_in_an_inline_comment(app_world, instance):
+    standin, _, _ = app_world
+    first = tick(instance)
+    pr = standin.repo_state(REPO).pulls[51]
+    anchors = pull_diff(standin.repo_state(REPO).git_dir, pr["base_sha"], pr["head_sha"]).anchors
+    path, lines = next((p, a["RIGHT"]) for p, a in anchors.items() if a["RIGHT"])
+    inline = {"path": path, "line": min(lines), "side": "RIGHT", "body": f"@{BOT_LOGIN} {LEAD} --force-reload"}
+    review = standin.add_review(REPO, 51, "priya-r", f"looks close.\n\n@{BOT_LOGIN} {LEAD}", comments=(inline,))
+    standin.hooks.wait()
+    keys = sorted(r.run_key for r in tick(instance, first.cursor).run_requests)
+    [rc] = [c for c in standin.repo_state(REPO).review_comments if c.get("pull_request_review_id") == review["id"]]
+    assert keys == sorted([f"mention-review-{review['id']}", f"mention-rc-{rc['id']}"])
+
+
+def test_an_edit_counts_only_when_it_brings_a_new_mention(app_world, instance):
+    standin, _, _ = app_world
+    comment = standin.add_issue_comment(REPO, 51, "tomas-b", "thanks all, merging after CI")
+    standin.hooks.wait()
+    first = tick(instance)
+    assert first.run_requests == []
+    standin.edit_issue_comment(REPO, comment["id"], f"thanks all\n@{BOT_LOGIN} {LEAD}")
+    standin.hooks.wait()
+    second = tick(instance, first.cursor)
+    assert [r.run_key for r in second.run_requests] == [f"mention-{comment['id']}"]
+    standin.edit_issue_comment(REPO, comment["id"], f"thanks all!\n@{BOT_LOGIN} {LEAD}")  # same ask
+    standin.hooks.wait()
+    assert tick(instance, second.cursor).run_requests == []
+
+
+def test_a_repository_added_to_the_installation_is_served_without_configuration(app_world, instance):
+    standin, _, _ = app_world
+    first = tick(instance)
+    standin.add_issue_comment(ADDED, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")  # not installed: no delivery
+    standin.hooks.wait()
+    assert tick(instance, first.cursor).run_requests == []
+    standin.add_repository_to_installation(ADDED)
+    comment = standin.add_issue_comment(ADDED, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")
+    standin.hooks.wait()
+    result = tick(instance, first.cursor)
+    assert [(r.run_key, r.tags["techlead/repo"]) for r in result.run_requests] == [(f"mention-{comment['id']}", ADDED)]
+    standin.remove_repository_from_installation(ADDED)
+    later = standin.add_issue_comment(ADDED, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")
+    standin.hooks.wait()
+    assert later["id"] and tick(instance, result.cursor).run_requests == []
+
+
+def test_deliveries_missed_while_the_service_was_down_are_recovered(app_world, instance):
+    standin, store, service = app_world
+    first = tick(instance)
+    service.stop()  # the receiver is down: GitHub's deliveries fail
+    comment = standin.add_issue_comment(REPO, 50, "li-wei", f"@{BOT_LOGIN} {LEAD}")
+    standin.hooks.wait()
+    assert standin.hooks.log[-1].status != "OK" and store.count() == 0
+    again = BackgroundService(create_app(lambda: SECRET, lambda: store))
+    standin.configure_webhooks(again.url, SECRET)
+    try:
+        recovering = tick(instance, first.cursor)  # asks GitHub to redeliver what never arrived
+        standin.hooks.wait()
+        assert standin.hooks.log[-1].redelivery and standin.hooks.log[-1].status == "OK"
+        assert store.has(standin.hooks.log[-1].guid)
+        handled = tick(instance, recovering.cursor)
+        run_keys = [r.run_key for r in recovering.run_requests + handled.run_requests]
+        assert run_keys == [f"mention-{comment['id']}"]  # once: by the poll or the redelivery, never both
+    finally:
+        again.stop()
