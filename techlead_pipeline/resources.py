@@ -189,4 +189,5 @@ class ReviewerBackendResource(dg.ConfigurableResource):
             vllm_url=vllm_url,
             server_adapters_root=self.server_adapters_root or os.environ.get("TECHLEAD_VLLM_ADAPTERS_ROOT"),
             base=configured_base_model(home) if in_process else None,
+            vllm_context_tokens=int(os.environ.get("TECHLEAD_VLLM_MAX_MODEL_LEN", "8192")),
         )

@@ -64,6 +64,7 @@ def make_backend(
     vllm_url: str | None = None,
     server_adapters_root: str | None = None,
     base: BaseModel | None = None,
+    vllm_context_tokens: int = 8192,
 ) -> ReviewerBackend:
     """The backend for `kind`; `auto` follows what the bundle's manifest says is served (its gate's
     choice: retrieval, the LoRA adapter, or the adapter with past comments in its prompt), through
@@ -102,7 +103,13 @@ def make_backend(
         if not vllm_url:
             raise ValueError("the vllm backend needs TECHLEAD_VLLM_URL")
         backend = VllmBackend(
-            target, bundle, VllmClient(vllm_url), adapters_root, server_adapters_root or str(adapters_root), retrieval
+            target,
+            bundle,
+            VllmClient(vllm_url),
+            adapters_root,
+            server_adapters_root or str(adapters_root),
+            retrieval,
+            context_tokens=vllm_context_tokens,
         )
         backend.examples = examples
     backend.silence_threshold = threshold

@@ -77,10 +77,40 @@ def test_the_pieces_refer_to_each_other():
     limits = values["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]["tagConcurrencyLimits"]
     assert {"key": "techlead/gpu", "value": "train", "limit": 1} in limits
     config = next(d for _, d in manifests() if d["kind"] == "ConfigMap")["data"]
-    vllm = next(d for _, d in manifests() if d["kind"] == "Deployment")
+    vllm = next(d for _, d in manifests() if d["kind"] == "Deployment" and d["metadata"]["name"] == "vllm")
     container = vllm["spec"]["template"]["spec"]["containers"][0]
     assert "--enable-lora" in container["args"]
     mount = next(m for m in container["volumeMounts"] if m["name"] == "techlead-data")
     assert mount["mountPath"] == config["TECHLEAD_VLLM_ADAPTERS_ROOT"]
     assert mount["subPath"] == config["TECHLEAD_HOME"].removeprefix("/data/") + "/adapters"
     assert config["TECHLEAD_EXECUTOR"] == "k8s"
+
+
+def test_the_webhook_service_is_reachable_probed_and_secret():
+    docs = {(d["kind"], d["metadata"]["name"]): d for _, d in manifests()}
+    deployment = docs[("Deployment", "techlead-webhook")]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"][:2] == ["techlead", "webhook"]
+    port = next(p for p in container["ports"] if p["name"] == "http")["containerPort"]
+    assert container["command"][-1] == str(port)
+    assert container["readinessProbe"]["httpGet"]["path"] == container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    secrets = {e["secretRef"]["name"] for e in container["envFrom"] if "secretRef" in e}
+    assert "techlead-webhook" in secrets and secrets <= {n for k, n in docs if k == "Secret"}
+    webhook_secret = docs[("Secret", "techlead-webhook")]["stringData"]
+    assert set(webhook_secret) == {"TECHLEAD_WEBHOOK_SECRET"}
+    service = docs[("Service", "techlead-webhook")]
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    [rule] = docs[("Ingress", "techlead-webhook")]["spec"]["rules"]
+    [path] = rule["http"]["paths"]
+    assert path["path"] == "/webhook" and path["backend"]["service"]["name"] == "techlead-webhook"
+    from techlead_pipeline.webhooks.service import default_app
+
+    routes = {(r.path, m) for r in default_app().routes for m in r.methods}
+    assert ("/webhook", "POST") in routes and ("/healthz", "GET") in routes
+
+
+def test_prompts_are_cut_to_the_vllm_servers_context():
+    config = next(d for _, d in manifests() if d["kind"] == "ConfigMap")["data"]
+    vllm = next(d for _, d in manifests() if d["kind"] == "Deployment" and d["metadata"]["name"] == "vllm")
+    args = vllm["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert f"--max-model-len={config['TECHLEAD_VLLM_MAX_MODEL_LEN']}" in args
