@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/faults.py            # both parts
     .venv/bin/python benchmarks/faults.py --faults   # part A only
     .venv/bin/python benchmarks/faults.py --load     # part B only
+    .venv/bin/python benchmarks/faults.py --webhooks # part C only
 
 A. Each fault is injected into a real operation (collection or review posting) on the sample:
    faults fired, runs, reviews posted, duplicates (must be 0), data lost (must be 0).
@@ -10,6 +11,12 @@ B. 50 mentions arrive at once across 10 repositories; the real `dagster dev` (da
    queued run coordinator with the tag limits of dagster.yaml) handles them. Reported: runs, reviews,
    duplicates, mentions left unanswered, the most runs (and training runs) at once, and the most
    content-creating requests GitHub saw in any 60 seconds (its secondary limit is 80).
+C. 200 webhook deliveries in a burst at `techlead webhook` (its own process): real mentions delivered
+   by GitHub (the stand-in, as the App's webhooks), exact re-sends of the same delivery id, bad
+   signatures and malformed JSON from other clients at the same time; the receiver is killed
+   (SIGKILL) mid-burst and restarted, and GitHub-style redelivery of what failed recovers it.
+   Reported: runs requested per mention (lost and duplicate must be 0), every bad signature answered
+   401, and the receiver's p50/p99 response time.
 """
 
 from __future__ import annotations
@@ -202,21 +209,178 @@ def part_b(tmp: Path, repositories: int, per_repo: int, timeout_s: float) -> Tab
     return table
 
 
+def part_c(tmp: Path, mentions: int = 100, resends: int = 40, bad: int = 40, malformed: int = 20) -> Table:
+    import json
+    import signal
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    import dagster as dg
+    import requests
+
+    from techlead_pipeline.dev_server import free_port
+    from techlead_pipeline.github_api.client import APP_ID_NAME, APP_KEY_NAME
+    from techlead_pipeline.runner import tick_sensor
+    from techlead_pipeline.sample.builder import APP_ID, app_private_key_pem
+    from techlead_pipeline.webhooks.signature import sign
+    from techlead_pipeline.webhooks.store import DeliveryStore
+
+    fixture = build_sample(tmp / "fixture")
+    home, dagster_home = tmp / "home", tmp / "dagster"
+    dagster_home.mkdir(parents=True)
+    secret = "bench-secret"
+    target = reviewer_repo(LEAD, SAMPLE)
+    people = ["tomas-b", "li-wei", "priya-r", "dev-jonah"]
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/webhook"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TECHLEAD_", "DAGSTER_"))}
+    with GitHubStandin(fixture, validate_contract=False) as standin:
+        env.update(
+            TECHLEAD_HOME=str(home),
+            DAGSTER_HOME=str(dagster_home),
+            TECHLEAD_GITHUB_API_URL=standin.api_url,
+            TECHLEAD_GITHUB_WEB_URL=standin.url,
+            TECHLEAD_WEBHOOK_SECRET=secret,
+            TECHLEAD_SECONDS_BETWEEN_WRITES="0",
+            TECHLEAD_REDELIVERY_GRACE_S="0",
+            TECHLEAD_REDELIVERY_CHECK_S="0",
+            TECHLEAD_TRAINER="none",
+        )
+        os.environ.update({k: v for k, v in env.items() if k.startswith(("TECHLEAD_", "DAGSTER_"))})
+        os.environ.pop("TECHLEAD_REPOSITORIES", None)
+        vault = TokenVault.open(home / "secrets")
+        vault.put(APP_ID_NAME, str(APP_ID))
+        vault.put(APP_KEY_NAME, app_private_key_pem().decode())
+        settings = settings_for(standin, home)
+        token_access = GitHubAccess(settings, GitHubCredentials(token=Secret(standin.token_for(BOT_LOGIN))), SAMPLE)
+        examples, _ = examples_from_github(token_access, target, settings, tmp / "scratch")
+        store = AdapterStore(settings.adapters_dir)
+        store.promote(target, build_bundle(store, target, examples.examples, "bench", base=None, lora=None))
+        # an adapter is cached, so each mention asks for exactly one review run
+
+        def receiver() -> subprocess.Popen:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "techlead_pipeline.cli", "webhook", "--port", str(port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                try:
+                    if requests.get(url.replace("/webhook", "/healthz"), timeout=1).ok:
+                        return proc
+                except requests.RequestException:
+                    time.sleep(0.1)
+            raise RuntimeError("the webhook receiver did not start")
+
+        proc = receiver()
+        standin.configure_webhooks(url, secret)
+        timings: list[float] = []
+        statuses: Counter = Counter()
+        junk_payload = json.dumps({"zen": "Keep it logically awesome.", "hook_id": 1}).encode()
+
+        def post(kind: str, i: int) -> None:
+            body = junk_payload
+            headers = {"X-GitHub-Event": "ping", "X-GitHub-Delivery": f"{kind}-{i}"}
+            if kind == "bad-signature":
+                headers["X-Hub-Signature-256"] = sign("not-the-secret", body)
+            elif kind == "malformed":
+                body = b'{"action": "created", "comment": {'
+                headers["X-Hub-Signature-256"] = sign(secret, body)
+            elif kind == "resend":
+                headers["X-GitHub-Delivery"] = "resent-ping"
+                headers["X-Hub-Signature-256"] = sign(secret, body)
+            t = time.perf_counter()
+            try:
+                r = requests.post(url, data=body, headers=headers, timeout=10)
+                timings.append(time.perf_counter() - t)
+                statuses[(kind, r.status_code)] += 1
+            except requests.RequestException:
+                statuses[(kind, "refused")] += 1
+
+        junk = ["bad-signature"] * bad + ["malformed"] * malformed + ["resend"] * resends
+        asked: list[int] = []
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(post, kind, i) for i, kind in enumerate(junk)]
+            for k in range(mentions):
+                if k == mentions // 2:  # the receiver dies mid-burst, and comes back
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait()
+                    time.sleep(0.5)
+                    proc = receiver()
+                who = people[k % len(people)]
+                asked.append(standin.add_issue_comment(SAMPLE, 40 + k % 12, who, f"@tech-lead-bot {LEAD}")["id"])
+            for f in futures:
+                f.result()
+        standin.hooks.wait(60)
+        failed = sum(1 for d in standin.hooks.log if d.status != "OK")
+        inst = dg.DagsterInstance.get()
+        run_keys: set[str] = set()
+        cursor = None
+        for _ in range(4):  # the sensor asks GitHub to redeliver what failed, then drains the store
+            tick = tick_sensor("pr_mentions", cursor, inst, launch=False)
+            cursor = tick.cursor
+            standin.hooks.wait(60)
+            run_keys.update(tick.requested_run_keys)  # a run key asked for again is skipped by Dagster
+        guids = {d.guid for d in standin.hooks.log}
+        redelivered = sum(1 for d in standin.hooks.log if d.redelivery)
+        stored = len(DeliveryStore(inst).known(sorted(guids)))
+        proc.terminate()
+        proc.wait()
+    per_mention = Counter({m: sum(1 for k in run_keys if k == f"mention-{m}") for m in asked})
+    lat = sorted(timings + [d.duration for d in standin.hooks.log if d.status == "OK"])
+    table = Table(title=f"C. {mentions + len(junk)} webhook deliveries in a burst, receiver killed mid-burst")
+    for col in (
+        "deliveries",
+        "real mentions",
+        "failed while down",
+        "redelivered",
+        "stored / sent",
+        "runs requested",
+        "lost",
+        "duplicate runs",
+        "bad signatures -> 401",
+        "malformed -> 400",
+        "p50 ms",
+        "p99 ms",
+    ):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(mentions + len(junk)),
+        str(mentions),
+        str(failed),
+        str(redelivered),
+        f"{stored}/{len(guids)}",
+        str(sum(per_mention.values())),
+        str(sum(1 for n in per_mention.values() if n == 0)),
+        str(sum(n - 1 for n in per_mention.values() if n > 1)),
+        f"{statuses[('bad-signature', 401)]}/{bad}",
+        f"{statuses[('malformed', 400)]}/{malformed}",
+        f"{1000 * lat[len(lat) // 2]:.0f}",
+        f"{1000 * lat[min(len(lat) - 1, int(len(lat) * 0.99))]:.0f}",
+    )
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--faults", action="store_true")
     parser.add_argument("--load", action="store_true")
+    parser.add_argument("--webhooks", action="store_true")
     parser.add_argument("--repositories", type=int, default=10)
     parser.add_argument("--per-repo", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=1200)
     args = parser.parse_args()
     restore_interrupt_signals()  # so the `dagster dev` started by part B stops on SIGTERM
-    both = not (args.faults or args.load)
+    both = not (args.faults or args.load or args.webhooks)
     with tempfile.TemporaryDirectory() as tmp:
         if args.faults or both:
             console.print(part_a(Path(tmp) / "a"))
         if args.load or both:
             console.print(part_b(Path(tmp) / "b", args.repositories, args.per_repo, args.timeout))
+        if args.webhooks or both:
+            console.print(part_c(Path(tmp) / "c"))
 
 
 if __name__ == "__main__":

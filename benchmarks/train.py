@@ -90,9 +90,7 @@ def random_llama3_8b_step(steps: int, batch: int, seq: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument(
-        "--base-model", default="smollm2-135m-instruct", help="a registry name or an HF-format folder"
-    )
+    parser.add_argument("--base-model", default="smollm2-135m-instruct", help="a registry name or an HF-format folder")
     parser.add_argument("--random-llama3-8b", action="store_true")
     parser.add_argument("--comments", type=int, default=200, help="the sample lead's newest N comments")
     parser.add_argument("--epochs", type=int, default=1)

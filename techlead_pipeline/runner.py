@@ -140,6 +140,7 @@ class SensorTick:
     runs: list[RunSummary] = field(default_factory=list)
     skipped_run_keys: list[str] = field(default_factory=list)
     requested: int = 0
+    requested_run_keys: list[str] = field(default_factory=list)
 
 
 def _already_ran(inst: dg.DagsterInstance, sensor_name: str, run_key: str) -> bool:
@@ -165,7 +166,11 @@ def tick_sensor(
     result = sensor(context)
     for request in result.dynamic_partitions_requests or []:
         inst.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
-    tick = SensorTick(result.cursor, requested=len(result.run_requests or []))
+    tick = SensorTick(
+        result.cursor,
+        requested=len(result.run_requests or []),
+        requested_run_keys=[r.run_key for r in result.run_requests or []],
+    )
     job = defs.resolve_job_def(sensor.job_name) if launch and result.run_requests else None
     for request in result.run_requests or []:
         if _already_ran(inst, sensor_name, request.run_key):

@@ -36,4 +36,8 @@ def test_demo_runs_every_step(tmp_path):
     # After activity one poll re-reads the newest comment (a new `since`, so a new URL); then 304s.
     assert re.search(r"first poll after activity: answers \[(200|304)\], charged against the rate limit: [01] ", out)
     assert "next idle poll: answers [304], charged against the rate limit: 0 " in out
+    # As a GitHub App: every mention came as a signed webhook the receiver verified and stored.
+    assert out.count("-> webhook `issue_comment` delivered: OK") == 5
+    assert "webhook `installation_repositories` (added acme-labs/service-01): OK" in out
+    assert re.search(r"runs: 1 on acme-labs/service-01; the bot answered there: '`new-hire` has not left", out)
     assert "demo finished in" in out
