@@ -83,7 +83,7 @@ def test_mentions_in_a_review_and_in_an_inline_comment(app_world, instance):
     pr = standin.repo_state(REPO).pulls[51]
     anchors = pull_diff(standin.repo_state(REPO).git_dir, pr["base_sha"], pr["head_sha"]).anchors
     path, lines = next((p, a["RIGHT"]) for p, a in anchors.items() if a["RIGHT"])
-    inline = {"path": path, "line": min(lines), "side": "RIGHT", "body": f"@{BOT_LOGIN} {LEAD} --force-reload"}
+    inline = {"path": path, "line": min(lines), "side": "RIGHT", "body": f"@{BOT_LOGIN} li-wei"}
     review = standin.add_review(REPO, 51, "priya-r", f"looks close.\n\n@{BOT_LOGIN} {LEAD}", comments=(inline,))
     standin.hooks.wait()
     keys = sorted(r.run_key for r in tick(instance, first.cursor).run_requests)

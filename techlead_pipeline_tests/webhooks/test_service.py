@@ -96,13 +96,26 @@ def test_installation_events_say_which_repositories_came_and_went():
     assert record_for("installation", deleted).repos_removed
 
 
-def test_the_real_examples_match_githubs_own_webhook_schemas():
-    """Two descriptions nobody here wrote agree on the payloads this service reads."""
+def test_real_deliveries_leave_out_what_githubs_schema_requires_and_are_still_read():
+    """Two descriptions nobody here wrote disagree: octokit's recorded deliveries omit fields GitHub's own
+    schema marks required (a review comment's `line`, a repository's `topics`) and send epoch integers
+    where it says date-time strings. So the receiver reads only what it needs, with `.get`."""
+    disagreements = []
     for event, examples in EXAMPLES.items():
         for example in examples:
             name = f"{event.replace('_', '-')}-{example['action']}" if example.get("action") else event
             if name in contract.document()["x-webhooks"]:
-                assert contract.webhook_errors(name, example) == [], name
+                disagreements += contract.webhook_errors(name, example)
+    assert any("'line' is a required property" in d for d in disagreements)
+    assert any("is not of type 'string'" in d for d in disagreements)
+    for event in ("issue_comment", "pull_request_review_comment", "pull_request_review"):
+        for example in EXAMPLES[event]:
+            key = "review" if event == "pull_request_review" else "comment"
+            bare = copy.deepcopy(example)
+            keep = {"id", "body", "user", "html_url", "issue_url", "pull_request_url", "created_at"}
+            bare[key] = {k: v for k, v in bare[key].items() if k in keep}
+            record = record_for(event, bare)
+            assert record.kind in ("comment", "ignored") and (record.kind == "ignored" or record.comment["id"])
 
 
 def test_a_delivery_is_stored_once_whatever_is_sent_again(service):

@@ -188,6 +188,8 @@ def _pick_branch(schema: dict, data: Any) -> dict:
 def _default(schema: Any, name: str, base_url: str) -> Any:
     """A neutral value for a required field the stand-in does not model (most are URLs)."""
     schema = _deref(schema)
+    if "allOf" in schema:
+        schema = _merged(schema)
     if "oneOf" in schema or "anyOf" in schema:
         if any(_types(b) == ["null"] for b in _branches(schema)):
             return None
@@ -215,16 +217,29 @@ def _default(schema: Any, name: str, base_url: str) -> Any:
     return None
 
 
+def _merged(schema: dict) -> dict:
+    """An allOf schema as one: the parts' properties and required fields together."""
+    merged: dict = {"properties": {}, "required": []}
+    for part in [schema] + [_deref(p) for p in schema["allOf"]]:
+        part = _merged(part) if part is not schema and "allOf" in part else part
+        for key, prop in part.get("properties", {}).items():  # described twice: both descriptions hold
+            known = merged["properties"].get(key)
+            merged["properties"][key] = prop if known is None else {"allOf": [known, prop]}
+        merged["required"] += [r for r in part.get("required", []) if r not in merged["required"]]
+        for key in ("type", "items"):
+            if key in part and key not in merged:
+                merged[key] = part[key]
+    return merged
+
+
 def _shape(schema: Any, data: Any, base_url: str | None) -> Any:
     schema = _deref(schema)
     if not isinstance(schema, dict) or data is None:
         return data
     if "oneOf" in schema or "anyOf" in schema:
         return _shape(_pick_branch(schema, data), data, base_url)
-    if "allOf" in schema:
-        for part in schema["allOf"]:
-            data = _shape(part, data, base_url)
-        return data
+    if "allOf" in schema:  # one object described in parts: shaped by all of them at once
+        return _shape(_merged(schema), data, base_url)
     if isinstance(data, list):
         items = schema.get("items")
         return [_shape(items, v, base_url) for v in data] if items else data

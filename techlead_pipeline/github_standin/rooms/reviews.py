@@ -13,7 +13,7 @@ import re
 from ...gitcmd import GitError, git_text
 from .. import shapes
 from ..protocol import HttpError, Request, Response, iso, unprocessable, utcnow
-from ..pull_diffs import hunk_up_to, pull_diff
+from ..pull_diffs import diff_position, hunk_up_to, pull_diff
 from . import Room, int_or_404, serves
 
 EVENTS = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "COMMENT": "COMMENTED"}
@@ -156,6 +156,7 @@ class ReviewsRoom(Room):
 
 def _stored_comment(cid: int, number: int, login: str, commit_id: str, review: dict, c: dict, diff, now: str):
     side = c.get("side", "RIGHT")
+    position = diff_position(diff, c["path"], c.get("line"), side)
     return {
         "id": cid,
         "pull_number": number,
@@ -173,6 +174,8 @@ def _stored_comment(cid: int, number: int, login: str, commit_id: str, review: d
         "original_start_line": c.get("start_line"),
         "pull_request_review_id": review["id"],
         "subject_type": c.get("subject_type", "line"),
+        "position": position,
+        "original_position": position,
         "created_at": now,
         "updated_at": now,
     }
