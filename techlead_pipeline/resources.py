@@ -54,9 +54,10 @@ class PipelineSettings(dg.ConfigurableResource):
             return None
         return GitHubAccess(self.settings(), credentials).app
 
-    def github(self, repo: str) -> GitHubAccess:
+    def github(self, repo: str, notify=None) -> GitHubAccess:
+        """`notify`: where the access says it pauses for GitHub's rate limit (a run's `context.log.info`)."""
         settings = self.settings()
-        return GitHubAccess(settings, GitHubCredentials.from_vault(self.vault()), repo)
+        return GitHubAccess(settings, GitHubCredentials.from_vault(self.vault()), repo, notify=notify)
 
     def workspace(self, context: dg.AssetExecutionContext) -> RunWorkspace:
         return RunWorkspace(

@@ -41,6 +41,8 @@ class Settings:
     retry_backoff: float = field(default_factory=lambda: float(_env("RETRY_BACKOFF", "1.0")))
     secondary_rate_wait: float = field(default_factory=lambda: float(_env("SECONDARY_RATE_WAIT", "60")))
     max_rate_limit_wait: float = field(default_factory=lambda: float(_env("MAX_RATE_LIMIT_WAIT", "900")))
+    # Requests left in the hour below which reads pause until GitHub's reset (room for reviews, replies).
+    rate_limit_floor: int = field(default_factory=lambda: int(_env("RATE_LIMIT_FLOOR", "100")))
     # Mentions: how far back a newly watched repository is read (older mentions are history, not requests).
     mention_lookback_s: int = field(default_factory=lambda: int(_env("MENTION_LOOKBACK_S", "3600")))
     # GitHub App: how often installations are read again, and missed webhook deliveries looked for

@@ -35,7 +35,7 @@ def review_comments(context: dg.AssetExecutionContext, pipeline: PipelineSetting
             settings.checkpoint_ttl_s,
         )
         history = collect_review_comments(
-            pipeline.github(target.repo),
+            pipeline.github(target.repo, notify=context.log.warning),
             target,
             max_prs=settings.max_prs,
             checkpoint=checkpoint,

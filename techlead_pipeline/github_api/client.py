@@ -70,10 +70,11 @@ def make_retry(settings: Settings) -> GithubRetry:
 class GitHubAccess:
     """Everything that talks to one GitHub for one repository: REST client and git credentials."""
 
-    def __init__(self, settings: Settings, credentials: GitHubCredentials, repo: str | None = None):
+    def __init__(self, settings: Settings, credentials: GitHubCredentials, repo: str | None = None, notify=None):
         self.settings = settings
         self.credentials = credentials
         self.repo_name = repo
+        self.notify = notify  # where pauses for the rate limit are announced (a Dagster run's log)
         self.write_budget = WriteBudget(settings.home / "state" / "github-writes.json", settings.writes_per_minute)
 
     def __repr__(self) -> str:
@@ -116,8 +117,12 @@ class GitHubAccess:
 
     @cached_property
     def rest(self) -> GitHubRest:
-        """GitHub's answers as raw JSON (never PyGithub's lazily completed objects: see rest.py)."""
-        return GitHubRest(self.client.requester)
+        """GitHub's answers as raw JSON (never PyGithub's lazily completed objects: see rest.py),
+        pacing itself on the rate-limit headers."""
+        s = self.settings
+        return GitHubRest(
+            self.client.requester, floor=s.rate_limit_floor, max_wait_s=s.max_rate_limit_wait, notify=self.notify
+        )
 
     @cached_property
     def own_login(self) -> str:

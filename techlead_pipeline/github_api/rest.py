@@ -9,8 +9,10 @@ with `.get()` from the page it came on, and every request is one we chose to mak
 
 from __future__ import annotations
 
+import logging
 import re
-from typing import Any, Iterator
+import time
+from typing import Any, Callable, Iterator
 
 from github import GithubException
 
@@ -18,6 +20,7 @@ from .reads import with_transient_retry
 
 PER_PAGE = 100
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
+log = logging.getLogger(__name__)
 
 
 def next_link(headers: dict) -> str | None:
@@ -27,11 +30,48 @@ def next_link(headers: dict) -> str | None:
 
 
 class GitHubRest:
-    def __init__(self, requester):
+    """`floor`: when GitHub says fewer requests than this are left in the hour, wait for its reset
+    (at most `max_wait_s`) instead of spending the last ones, and say so through `notify` (the
+    Dagster run's log): a 3,000-PR history must not starve the reviews that share the budget."""
+
+    def __init__(
+        self, requester, floor: int = 0, max_wait_s: float = 3600, notify: Callable[[str], None] | None = None
+    ):
         self.requester = requester
+        self.floor = floor
+        self.max_wait_s = max_wait_s
+        self.notify = notify
+        self.remaining: int | None = None
+        self.paused_s = 0.0
+
+    def _pace(self, headers: dict) -> None:
+        lower = {k.lower(): v for k, v in (headers or {}).items()}
+        try:
+            remaining = int(lower["x-ratelimit-remaining"])
+            reset = float(lower["x-ratelimit-reset"])
+            limit = int(lower.get("x-ratelimit-limit", 5000))
+        except (KeyError, ValueError):
+            return
+        core = lower.get("x-ratelimit-resource", "core") == "core"
+        if core:
+            self.remaining = remaining
+        # Search allows 30 a minute: keep a tenth of that, not the hourly floor.
+        floor = min(self.floor, limit - 1) if core else limit // 10
+        if floor and remaining < floor:
+            wait = min(max(reset - time.time(), 0.0) + 1.0, self.max_wait_s)
+            message = f"GitHub rate limit: {remaining} requests left; pausing {wait:.0f}s until it resets"
+            log.warning(message)
+            if self.notify:
+                self.notify(message)
+            time.sleep(wait)
+            self.paused_s += wait
 
     def get_with_headers(self, path: str, what: str, params: dict | None = None) -> tuple[dict, Any]:
-        return with_transient_retry(what, lambda: self.requester.requestJsonAndCheck("GET", path, parameters=params))
+        headers, data = with_transient_retry(
+            what, lambda: self.requester.requestJsonAndCheck("GET", path, parameters=params)
+        )
+        self._pace(headers)
+        return headers, data
 
     def get(self, path: str, what: str, params: dict | None = None) -> Any:
         return self.get_with_headers(path, what, params)[1]

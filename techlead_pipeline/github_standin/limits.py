@@ -15,8 +15,8 @@ CONTENT_PER_MINUTE = 80  # GitHub's secondary limit on content-creating requests
 
 
 class RateLimiter:
-    def __init__(self, core_limit: int = CORE_LIMIT, search_limit: int = SEARCH_LIMIT):
-        self.limits = {"core": (core_limit, 3600), "search": (search_limit, 60)}
+    def __init__(self, core_limit: int = CORE_LIMIT, search_limit: int = SEARCH_LIMIT, core_window_s: int = 3600):
+        self.limits = {"core": (core_limit, core_window_s), "search": (search_limit, 60)}
         self._buckets: dict[tuple[str, str], dict] = {}
         self._lock = threading.Lock()
 

@@ -51,10 +51,11 @@ class GitHubStandin:
         core_limit: int = CORE_LIMIT,
         content_per_minute: int = CONTENT_PER_MINUTE,
         validate_contract: bool = True,
+        core_window_s: int = 3600,
     ):
         self.fixture: FixtureState = load_fixture(fixture_dir)
         self.faults = FaultPlan()
-        self.rate = RateLimiter(core_limit=core_limit)
+        self.rate = RateLimiter(core_limit=core_limit, core_window_s=core_window_s)
         self.content_limit = ContentCreationLimit(content_per_minute)
         self.validate_contract = validate_contract
         self.contract_violations: list[str] = []

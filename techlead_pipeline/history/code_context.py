@@ -1,8 +1,12 @@
 """The code around each review comment, read from a private local mirror of the repository.
 
-One `git fetch` brings every branch and pull-request head; file text is then read locally
-(`git cat-file --batch`). Commits missing from the mirror (force-pushed away) are fetched by
-SHA once, and as a last resort read through the contents API, at most once per (sha, path).
+The mirror is a partial clone (`--filter=blob:none`): one `git fetch` brings the commits and trees
+of every branch and pull-request head, and no file contents. The contents the comments need — the
+commented files at the commits the reviewer saw, the files the reviewed pull requests changed — are
+then fetched in a few batches by object id, so what crosses the network grows with the files
+commented on, not with the repository. Commits no ref reaches any more (force-pushed away) are
+fetched by SHA; a file GitHub cannot give over git is read through the contents API as a last
+resort, at most once per (sha, path). File text is read locally (`git cat-file --batch`).
 
 The window is found where the reviewer saw it: the file at the comment's original commit, at its
 original line (the old side of the diff for LEFT comments). When that line no longer holds the
@@ -36,6 +40,8 @@ CONTEXT_COLUMNS = ["comment_id", "status", "path", "language", "sha", "focus_lin
 class RepoMirror:
     """A bare mirror in a private temporary folder; delete it with `close()` (or `with`)."""
 
+    BATCH = 4000  # object ids per batched fetch
+
     def __init__(self, access: GitHubAccess, parent: Path | None = None):
         self.access = access
         if parent is not None:
@@ -45,19 +51,32 @@ class RepoMirror:
         self._reader: BlobReader | None = None
         self.fetches = 0
         self.api_reads = 0
+        self.blobs_fetched = 0
         self._api_cache: dict[tuple[str, str], bytes | None] = {}
+        self._old_sides: dict[tuple[str, str | None], str] = {}
 
     def _env(self) -> dict:
         return git_env(config=self.access.git_config())
 
     def fetch_all(self) -> None:
+        """Commits and trees of every branch and pull-request head; no file contents (a partial clone
+        whose promisor is GitHub: a blob read later that was not fetched comes on demand)."""
         run_git(["init", "-q", "--bare", str(self.git_dir)])
+        for key, value in (
+            ("remote.origin.url", self.access.clone_url()),  # no credentials in it: they go in a header
+            ("remote.origin.promisor", "true"),
+            ("remote.origin.partialclonefilter", "blob:none"),
+            ("core.repositoryformatversion", "1"),
+            ("extensions.partialClone", "origin"),
+        ):
+            run_git(["config", key, value], self.git_dir)
         run_git(
             [
                 "fetch",
                 "-q",
                 "--no-tags",
-                self.access.clone_url(),
+                "--filter=blob:none",
+                "origin",
                 "+refs/heads/*:refs/heads/*",
                 "+refs/pull/*/head:refs/pull/*/head",
             ],
@@ -65,6 +84,64 @@ class RepoMirror:
             env=self._env(),
         )
         self.fetches += 1
+
+    def prefetch(self, oids: set[str]) -> None:
+        """File contents by object id, in a few batched fetches (not one request per file)."""
+        missing = sorted(o for o in oids if o and set(o) != {"0"})
+        for start in range(0, len(missing), self.BATCH):
+            batch = missing[start : start + self.BATCH]
+            try:
+                run_git(
+                    [
+                        "-c",
+                        "fetch.negotiationAlgorithm=noop",
+                        "fetch",
+                        "-q",
+                        "origin",
+                        "--no-tags",
+                        "--no-write-fetch-head",
+                        "--recurse-submodules=no",
+                        "--filter=blob:none",
+                        "--stdin",
+                    ],
+                    self.git_dir,
+                    input="\n".join(batch).encode() + b"\n",
+                    env=self._env(),
+                )
+                self.fetches += 1
+                self.blobs_fetched += len(batch)
+            except GitError as exc:
+                log.warning("could not fetch %d file versions: %s", len(batch), exc)
+        self._close_reader()
+
+    def blob_ids(self, wanted: dict[str, set[str]]) -> set[str]:
+        """Object ids of `path`s at `commit`s ({commit: paths}), read from trees alone."""
+        out: set[str] = set()
+        for commit, paths in wanted.items():
+            paths = sorted(p for p in paths if p)
+            for start in range(0, len(paths), 500):
+                try:
+                    raw = run_git(["ls-tree", "-z", commit, "--", *paths[start : start + 500]], self.git_dir)
+                except GitError:
+                    continue
+                for entry in raw.split(b"\0"):
+                    meta = entry.split(b"\t", 1)[0].split()
+                    if len(meta) == 3 and meta[1] == b"blob":
+                        out.add(meta[2].decode())
+        return out
+
+    def changed_blob_ids(self, base: str, head: str) -> set[str]:
+        """Object ids of both sides of every file `head` changed since `base` (trees alone, no renames)."""
+        try:
+            raw = run_git(["diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, head], self.git_dir)
+        except GitError:
+            return set()
+        out = set()
+        for field in raw.split(b"\0"):
+            if field.startswith(b":"):
+                parts = field.split()
+                out.update({parts[2].decode(), parts[3].decode()})
+        return out
 
     def has_commit(self, sha: str) -> bool:
         try:
@@ -79,7 +156,9 @@ class RepoMirror:
         if not missing:
             return
         try:
-            run_git(["fetch", "-q", "--no-tags", self.access.clone_url(), *missing], self.git_dir, env=self._env())
+            run_git(
+                ["fetch", "-q", "--no-tags", "--filter=blob:none", "origin", *missing], self.git_dir, env=self._env()
+            )
             self.fetches += 1
         except GitError as exc:
             log.warning("could not fetch %d unreachable commits: %s", len(missing), exc)
@@ -87,8 +166,8 @@ class RepoMirror:
 
     @property
     def reader(self) -> BlobReader:
-        if self._reader is None:
-            self._reader = BlobReader(self.git_dir)
+        if self._reader is None:  # with credentials: a blob not prefetched is fetched on demand
+            self._reader = BlobReader(self.git_dir, env=self._env())
         return self._reader
 
     def read(self, sha: str, path: str) -> bytes | None:
@@ -129,11 +208,11 @@ class RepoMirror:
     def old_side(self, sha: str, base_sha: str | None) -> str:
         """The commit a pull request's diff at `sha` starts from, as GitHub computes it: the merge base
         of the PR's base and `sha` (the parent of `sha` is wrong for a PR of several commits)."""
-        if base_sha:
-            found = self.merge_base(base_sha, sha)
-            if found:
-                return found
-        return self.first_parent(sha) or sha
+        key = (sha, base_sha)
+        if key not in self._old_sides:
+            found = self.merge_base(base_sha, sha) if base_sha else None
+            self._old_sides[key] = found or self.first_parent(sha) or sha
+        return self._old_sides[key]
 
     def _close_reader(self) -> None:
         if self._reader is not None:
@@ -251,6 +330,14 @@ def extract_contexts(
     shas = set(comments["original_commit_id"].dropna()) | set(comments["commit_id"].dropna())
     shas |= {p["base_sha"] for p in pulls.values() if p.get("base_sha")}
     mirror.fetch_commits(shas)
+    wanted: dict[str, set[str]] = {}
+    for comment in comments.to_dict("records"):  # the file versions the windows will read, in one go
+        sha, _ = comment_position(comment)
+        if (comment.get("side") or "RIGHT") == "LEFT" and sha:
+            sha = mirror.old_side(sha, pulls.get(int(comment["pull_number"]), {}).get("base_sha"))
+        if sha:
+            wanted.setdefault(sha, set()).add(comment["path"])
+    mirror.prefetch(mirror.blob_ids(wanted))
     rows = []
     for comment in comments.to_dict("records"):
         base = pulls.get(int(comment["pull_number"]), {}).get("base_sha")

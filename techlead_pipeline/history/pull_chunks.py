@@ -105,13 +105,17 @@ def reviewed_pull_chunks(
         (reviewer_comments["in_reply_to_id"].isna()) & (reviewer_comments["subject_type"] != "file")
     ]
     pulls = pulls or {}
+    reviewed = []
     for number, group in line_comments.groupby("pull_number"):
         placed = [(c, *comment_position(c)) for c in group.to_dict("records")]
         head = Counter(sha for _, sha, _ in placed).most_common(1)[0][0]
         base_sha = pulls.get(int(number), {}).get("base_sha")
         base = mirror.merge_base(base_sha, head) if base_sha else pull_base(mirror, head, default_branch)
-        if not base:
-            continue
+        if base:
+            reviewed.append((number, placed, head, base))
+    # Both sides of every changed file, fetched in a few batches before any diff reads them.
+    mirror.prefetch(set().union(*(mirror.changed_blob_ids(base, head) for _, _, head, base in reviewed)))
+    for number, placed, head, base in reviewed:
         diff = _git(mirror, "diff", "-M", "--no-color", "--no-ext-diff", base, head)
         if diff is None:
             continue

@@ -50,7 +50,7 @@ WORDS = ("value", "total", "rows", "item", "config", "result", "count", "name", 
 class LargeSpec:
     prs: int = 300
     files: int = 2000
-    lead_share: float = 0.4
+    lead_share: float = 0.44  # ~6,000 of the lead's comments at N = 3,000
     lead_comments: int = 5  # per pull request the lead reviews
     other_reviewers: int = 12
     force_pushed_share: float = 0.05
@@ -123,7 +123,8 @@ def build_large_fixture(dest: Path, spec: LargeSpec = LargeSpec()) -> Path:
     run_git(["init", "-q", "--bare", "-b", "main", str(bare)])
     paths = [f"src/pkg{i // 100:02d}/mod{i:04d}.py" for i in range(spec.files)]
     content = {
-        p: [f"def fn_{i}():"] + [f"    {rng.choice(WORDS)}_{j} = compute({rng.choice(WORDS)}, {j})" for j in range(1, 60)]
+        p: [f"def fn_{i}():"]
+        + [f"    {rng.choice(WORDS)}_{j} = compute({rng.choice(WORDS)}, {j})" for j in range(1, 60)]
         for i, p in enumerate(paths)
     }
     initial = {p: _file(v) for p, v in content.items()}
@@ -160,9 +161,22 @@ def build_large_fixture(dest: Path, spec: LargeSpec = LargeSpec()) -> Path:
         pr = _PR(n, rng.choice(authors + [LEAD] * 1), main, reviewed, head, added, when, force_pushed)
         pulls.append(pr)
         main = fi.commit("refs/heads/main", when + timedelta(hours=1), f"Merge PR {n}", edits, main)
+    # One open pull request of 30 hunks (10 files, 3 places each): what the review benchmark reviews.
+    sweep, edits = spec.prs + 1, {}
+    for p in rng.sample(paths, 10):
+        lines = list(content[p])
+        for k, at in enumerate((50, 30, 10)):  # from the bottom, so earlier places keep their numbers
+            lines[at:at] = [f"    if flag_{k} == None:  # sweep", f"        print('DEBUG', flag_{k})"]
+        edits[p] = _file(lines)
+    head = fi.commit(f"refs/heads/pr-{sweep}", when + timedelta(hours=2), "Sweep", edits, main)
+    fi.reset(f"refs/pull/{sweep}/head", head)
+    pulls.append(_PR(sweep, authors[0], main, head, head, {}, when + timedelta(hours=2), False))
     fi.finish()
     marks = {int(m[1:]): sha for m, sha in (line.split() for line in marks_file.read_text().splitlines())}
     marks_file.unlink()
+    # Merged branches are deleted, as on GitHub; `refs/pull/N/head` stays.
+    stale = "".join(f"delete refs/heads/pr-{pr.number}\n" for pr in pulls[:-1]).encode()
+    run_git(["update-ref", "--stdin"], bare, input=stale)
     run_git(["config", "uploadpack.allowFilter", "true"], bare)
     run_git(["config", "uploadpack.allowAnySHA1InWant", "true"], bare)
     _write_records(dest, repo_dir, bare, spec, rng, pulls, marks, authors)
@@ -176,7 +190,7 @@ def _iso(dt: datetime) -> str:
 def _write_records(dest, repo_dir, bare, spec, rng, pulls, marks, authors) -> None:
     next_id = 7_000_000
     comments, reviews = [], []
-    for pr in pulls:
+    for pr in pulls[:-1]:  # the open sweep pull request has no reviews yet
         base, reviewed, head = marks[pr.base], marks[pr.reviewed], marks[pr.head]
         lead_reviews = pr.author != LEAD and rng.random() < spec.lead_share
         others = rng.random() < 0.3
@@ -233,11 +247,11 @@ def _write_records(dest, repo_dir, bare, spec, rng, pulls, marks, authors) -> No
             "title": f"Change {pr.number}",
             "body": "",
             "user": pr.author,
-            "state": "closed",
+            "state": "open" if pr.number > spec.prs else "closed",
             "created_at": _iso(pr.when),
             "updated_at": _iso(pr.when + timedelta(hours=1)),
-            "closed_at": _iso(pr.when + timedelta(hours=1)),
-            "merged_at": _iso(pr.when + timedelta(hours=1)),
+            "closed_at": None if pr.number > spec.prs else _iso(pr.when + timedelta(hours=1)),
+            "merged_at": None if pr.number > spec.prs else _iso(pr.when + timedelta(hours=1)),
             "head_ref": f"pr-{pr.number}",
             "head_sha": marks[pr.head],
             "base_ref": "main",
@@ -289,3 +303,8 @@ def _write_records(dest, repo_dir, bare, spec, rng, pulls, marks, authors) -> No
 
 def large_token(login: str = BOT) -> str:
     return _token(login)
+
+
+def sweep_pull(spec: LargeSpec) -> int:
+    """The open 30-hunk pull request of a large fixture."""
+    return spec.prs + 1

@@ -74,8 +74,13 @@ def test_unreadable_files_fall_back_to_the_hunk(history, mirror):
     assert gone.status == "file_missing" and gone.code
 
 
-def test_every_comment_gets_a_context_with_one_fetch(history, mirror, standin):
-    contexts = extract_contexts(mirror, history.comments)
+def test_every_comment_gets_a_context_from_two_fetches(history, mirror, standin):
+    """One fetch of commits and trees (a partial clone), one batch of the file versions the comments
+    need: never a request per file."""
+    mark = len(standin.requests)
+    contexts = extract_contexts(mirror, history.comments, history.pulls)
     assert len(contexts) == len(history.comments)
     assert set(contexts["status"]) <= {"ok", "binary"}
-    assert mirror.fetches == 1 and mirror.api_reads == 0
+    assert mirror.fetches == 2 and mirror.api_reads == 0 and mirror.blobs_fetched > 0
+    git_requests = [r for r in standin.requests[mark:] if r["kind"] == "git"]
+    assert len(git_requests) <= 3  # the batch's negotiation and pack, not one per file
