@@ -25,7 +25,7 @@ def _cmd_standin(args: argparse.Namespace) -> int:
     if args.build_sample or not (fixture / "fixture.json").exists():
         console.print(f"building the sample fixture into {fixture} ...")
         build_sample(fixture)
-    standin = GitHubStandin(fixture, host=args.host, port=args.port)
+    standin = GitHubStandin(fixture, host=args.host, port=args.port, validate_contract=not args.no_validate)
     standin.start()
     console.print(f"GitHub stand-in serving {fixture} at {standin.url} (REST API: {standin.api_url})")
     standin.serve_forever()
@@ -302,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--build-sample", action="store_true", help="(re)build the bundled sample into --fixture first")
+    p.add_argument(
+        "--no-validate", action="store_true", help="shape answers by GitHub's schema but skip validating them (speed)"
+    )
     p.set_defaults(func=_cmd_standin)
 
     p = sub.add_parser("build-sample", help="write the bundled sample fixture (deterministic)")

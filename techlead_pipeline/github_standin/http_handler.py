@@ -203,6 +203,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             self._send_json(200, owner.posted)
         elif path == "/_standin/requests" and self.command == "GET":
             self._send_json(200, owner.requests)
+        elif path == "/_standin/stats" and self.command == "GET":
+            api = [r for r in owner.requests if r["kind"] == "api"]
+            self._send_json(200, {"api_calls": len(api), "git_bytes_sent": owner.git_bytes_sent})
         elif path == "/_standin/faults" and self.command == "POST":
             try:
                 rules = json.loads(body or b"{}").get("rules", [])

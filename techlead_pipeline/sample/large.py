@@ -11,7 +11,6 @@ Review comments sit on lines the pull request added, with the diff hunk GitHub w
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import subprocess
@@ -122,16 +121,20 @@ def build_large_fixture(dest: Path, spec: LargeSpec = LargeSpec()) -> Path:
     bare.mkdir(parents=True)
     run_git(["init", "-q", "--bare", "-b", "main", str(bare)])
     paths = [f"src/pkg{i // 100:02d}/mod{i:04d}.py" for i in range(spec.files)]
-    content = {
-        p: [f"def fn_{i}():"]
-        + [f"    {rng.choice(WORDS)}_{j} = compute({rng.choice(WORDS)}, {j})" for j in range(1, 60)]
-        for i, p in enumerate(paths)
-    }
+    def body(i: int) -> list[str]:
+        """A source file of a few hundred lines, varied enough to compress like real code (~8 KB packed)."""
+        lines = [f"def fn_{i}():"]
+        for _ in range(rng.randint(150, 350)):
+            call = f"{rng.choice(WORDS)}.compute({rng.randrange(10**9)}, '{rng.getrandbits(48):012x}')"
+            lines.append(f"    {rng.choice(WORDS)}_{rng.randrange(10**6):06d} = {call}")
+        return lines
+
+    content = {p: body(i) for i, p in enumerate(paths)}
     initial = {p: _file(v) for p, v in content.items()}
     for i in range(spec.big_files):
         initial[f"data/big_{i}.csv"] = "".join(f"{j},{j * 7 % 1000},row\n" for j in range(90_000)).encode()
-    for i in range(spec.binary_files):
-        initial[f"assets/img_{i}.png"] = b"\x89PNG\r\n\x1a\n\x00" + hashlib.sha256(str(i).encode()).digest() * 4000
+    for i in range(spec.binary_files):  # images: 1.5 MB that no compression shrinks
+        initial[f"assets/img_{i}.png"] = b"\x89PNG\r\n\x1a\n\x00" + rng.randbytes(1_500_000)
     marks_file = dest / "marks.txt"
     fi = _FastImport(bare, marks_file)
     main = fi.commit("refs/heads/main", T0, "initial import", initial, None)
@@ -143,7 +146,7 @@ def build_large_fixture(dest: Path, spec: LargeSpec = LargeSpec()) -> Path:
         ref = f"refs/heads/pr-{n}"
         edits, added = {}, {}
         for p in rng.sample(paths, rng.randint(1, 3)):
-            at = rng.randint(2, len(content[p]) - 1)
+            at = rng.randint(2, min(60, len(content[p]) - 1))
             new = [f"    if {rng.choice(WORDS)}_{n}_{k} == None:  # pr {n}" for k in range(4)]
             content[p] = content[p][:at] + new + content[p][at:]
             edits[p] = _file(content[p])
