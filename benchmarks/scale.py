@@ -101,6 +101,7 @@ def measure(prs: int, tmp: Path) -> dict:
     from techlead_pipeline.history.code_context import RepoMirror, extract_contexts
     from techlead_pipeline.history.comments import collect_review_comments
     from techlead_pipeline.history.pull_chunks import reviewed_pull_chunks
+    from techlead_pipeline.history.window import context_window
     from techlead_pipeline.partitions import reviewer_repo
     from techlead_pipeline.reviews.backends.retrieval import RetrievalBackend
     from techlead_pipeline.reviews.backends.retrieval_index import RetrievalIndex
@@ -131,14 +132,14 @@ def measure(prs: int, tmp: Path) -> dict:
         out["api_calls"] = server.stats()["api_calls"]
         out["comments"] = len(history.comments)
         out["lead_comments"] = len(history.reviewer_comments)
-        top = history.comments[history.comments["in_reply_to_id"].isna()]
-        reviewed = top[(top["user"] == LEAD) & ~top["pull_number"].isin(history.authored_prs)]
+        window = context_window(history.comments, LEAD, history.authored_prs, settings.max_context_comments)
+        out["context_comments"] = len(window.reviewed)
         git_before = server.stats()["git_bytes_sent"]
         t = time.perf_counter()
         with RepoMirror(access, parent=tmp / "workspace") as mirror:
-            mirror.fetch_all()
-            contexts = extract_contexts(mirror, top, history.pulls)
-            chunks = reviewed_pull_chunks(mirror, reviewed, history.default_branch, history.pulls)
+            mirror.fetch_all(history.default_branch, window.top_level["pull_number"])
+            contexts = extract_contexts(mirror, window.top_level, history.pulls)
+            chunks = reviewed_pull_chunks(mirror, window.reviewed, history.default_branch, history.pulls)
             out["mirror_disk_bytes"] = _dir_bytes(mirror.root)
             out["blobs_fetched"] = mirror.blobs_fetched
         out["contexts_s"] = time.perf_counter() - t

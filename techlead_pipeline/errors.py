@@ -1,4 +1,7 @@
-"""Errors a user can act on, shared by every stage. Their messages are safe to post on a pull request as they are."""
+"""Errors a user can act on, shared by every stage. Their messages are safe to post on a pull request as they are:
+what they echo (logins, repository names) is shown as inline code."""
+
+from .safe_markdown import code_span
 
 
 class UserFacingError(Exception):
@@ -7,23 +10,27 @@ class UserFacingError(Exception):
 
 class UnknownReviewerError(UserFacingError):
     def __init__(self, login: str):
-        super().__init__(f"I can't find a GitHub user called `{login}`. Check the spelling of the login.")
+        super().__init__(f"I can't find a GitHub user called {code_span(login)}. Check the spelling of the login.")
         self.login = login
 
 
 class NotAReviewerError(UserFacingError):
     def __init__(self, login: str, reason: str):
-        super().__init__(f"`{login}` can't be learned from: {reason}.")
+        super().__init__(f"{code_span(login)} can't be learned from: {reason}.")
         self.login = login
 
 
 class NoReviewHistoryError(UserFacingError):
     def __init__(self, login: str, repo: str, found: int = 0, needed: int = 1):
         if found == 0:
-            msg = f"`{login}` has not left any review comments in {repo}, so there is no style to learn from."
+            msg = (
+                f"{code_span(login)} has not left any review comments in {code_span(repo)}, "
+                "so there is no style to learn from."
+            )
         else:
             msg = (
-                f"`{login}` has only {found} usable review comment{'s' if found != 1 else ''} in {repo}; "
+                f"{code_span(login)} has only {found} usable review comment{'s' if found != 1 else ''} "
+                f"in {code_span(repo)}; "
                 f"I need at least {needed} to learn their style."
             )
         super().__init__(msg)
@@ -32,7 +39,9 @@ class NoReviewHistoryError(UserFacingError):
 
 class UnknownRepositoryError(UserFacingError):
     def __init__(self, repo: str):
-        super().__init__(f"I can't see the repository {repo}: it does not exist or the bot has no access to it.")
+        super().__init__(
+            f"I can't see the repository {code_span(repo)}: it does not exist or the bot has no access to it."
+        )
         self.repo = repo
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from .safe_markdown import code_span
+
 LOGIN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$")
 REPO_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
@@ -48,17 +50,17 @@ class ReviewerRepo:
 def validate_login(login: str, what: str = "login") -> str:
     login = login.strip().lstrip("@")
     if not LOGIN_RE.match(login):
-        raise InvalidNameError(f"{login!r} is not a valid GitHub {what}")
+        raise InvalidNameError(f"{code_span(login, 60)} is not a valid GitHub {what}")
     return login
 
 
 def parse_repo(full_name: str) -> tuple[str, str]:
     owner, sep, name = full_name.strip().partition("/")
     if not sep:
-        raise InvalidNameError(f"{full_name!r} is not OWNER/NAME")
+        raise InvalidNameError(f"{code_span(full_name, 120)} is not OWNER/NAME")
     validate_login(owner, "owner")
     if not REPO_NAME_RE.match(name) or name in (".", ".."):
-        raise InvalidNameError(f"{name!r} is not a valid GitHub repository name")
+        raise InvalidNameError(f"{code_span(name, 120)} is not a valid GitHub repository name")
     return owner, name
 
 
@@ -71,5 +73,5 @@ def from_key(key: str) -> ReviewerRepo:
     reviewer, at, rest = key.partition("@")
     owner, plus, name = rest.partition("+")
     if not at or not plus:
-        raise InvalidNameError(f"{key!r} is not a reviewer@owner+repo partition key")
+        raise InvalidNameError(f"{code_span(key, 120)} is not a reviewer@owner+repo partition key")
     return reviewer_repo(reviewer, f"{owner}/{name.replace('%2E', '.').replace('%2e', '.')}")

@@ -50,7 +50,9 @@ class Settings:
     installations_refresh_s: float = field(default_factory=lambda: float(_env("INSTALLATIONS_REFRESH_S", "600")))
     redelivery_check_s: float = field(default_factory=lambda: float(_env("REDELIVERY_CHECK_S", "600")))
     redelivery_grace_s: float = field(default_factory=lambda: float(_env("REDELIVERY_GRACE_S", "60")))
-    # Learning
+    # Learning. The reviewer's newest comments whose code is read: training takes the newest 1,500
+    # (LoraSettings.max_train_comments), and validation and held-out examples are newer still.
+    max_context_comments: int = field(default_factory=lambda: int(_env("MAX_CONTEXT_COMMENTS", "2000")))
     min_examples: int = field(default_factory=lambda: int(_env("MIN_EXAMPLES", "20")))
     holdout_fraction: float = field(default_factory=lambda: float(_env("HOLDOUT_FRACTION", "0.1")))
     validation_fraction: float = field(default_factory=lambda: float(_env("VALIDATION_FRACTION", "0.1")))

@@ -11,6 +11,7 @@ from ..history.checkpoint import CollectionCheckpoint
 from ..history.code_context import RepoMirror, extract_contexts
 from ..history.comments import collect_review_comments
 from ..history.pull_chunks import reviewed_pull_chunks
+from ..history.window import context_window
 from ..partitions import from_key, reviewer_repo_partitions
 from ..resources import PipelineSettings
 from .steps import workspace_step
@@ -85,20 +86,21 @@ def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
     with workspace_step(context, pipeline) as workspace:
         comments = workspace.read_frame("review_comments")
         history = workspace.read_json("history")
-        top_level = comments[comments["in_reply_to_id"].isna()]
-        reviewed = top_level[
-            (top_level["user"].str.lower() == target.reviewer.lower())
-            & ~top_level["pull_number"].isin(history["authored_prs"])
-        ]
+        window = context_window(comments, target.reviewer, history["authored_prs"], settings.max_context_comments)
+        if window.skipped_reviewer_comments:
+            context.log.info(
+                f"reading the code of the newest {len(window.reviewed):,} of {target.reviewer}'s comments (since "
+                f"{window.since:%Y-%m-%d}); {window.skipped_reviewer_comments:,} are older than training uses"
+            )
         pulls = {int(n): refs for n, refs in history.get("pulls", {}).items()}
         with RepoMirror(pipeline.github(target.repo), parent=workspace.scratch()) as mirror:
-            mirror.fetch_all()
+            mirror.fetch_all(history["default_branch"], window.top_level["pull_number"])
             contexts = extract_contexts(
-                mirror, top_level, pulls, window=settings.context_lines, max_bytes=settings.max_file_bytes
+                mirror, window.top_level, pulls, window=settings.context_lines, max_bytes=settings.max_file_bytes
             )
             chunks = reviewed_pull_chunks(
                 mirror,
-                reviewed,
+                window.reviewed,
                 history["default_branch"],
                 pulls,
                 window=settings.context_lines,

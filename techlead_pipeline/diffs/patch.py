@@ -21,6 +21,7 @@ from unidiff.errors import UnidiffParseError
 
 from ..errors import UserFacingError
 from ..history.languages import language_for
+from ..safe_markdown import code_span
 
 DEV_NULL = "/dev/null"
 
@@ -268,8 +269,8 @@ def _change(path: str, old_path: str | None, status: str, body: list[str], mode:
     try:
         added, removed = status == "added", status == "removed"
         change.hunks = _hunks(_placeholder_text(_Header(added=added, removed=removed), body))
-    except (UnidiffParseError, ValueError, IndexError) as exc:
-        change.skipped = f"its diff could not be read ({str(exc).splitlines()[0][:120] if str(exc) else 'malformed'})"
+    except (UnidiffParseError, ValueError, IndexError):
+        change.skipped = "its diff could not be read"  # the parser's message quotes the diff: not for posting
         return change
     change.patch = "".join(body).rstrip("\n") or None
     texts = [ln.text for h in change.hunks for ln in h.lines if ln.kind in "+-"]
@@ -290,8 +291,9 @@ def _plain_diff(text: str) -> list[FileChange]:
     """A unified diff without git's headers (`diff -u`, `difflib`): unidiff alone."""
     try:
         patch = PatchSet(text)
-    except (UnidiffParseError, ValueError, IndexError) as exc:
-        raise MalformedDiffError(str(exc).split("\n")[0][:200]) from None
+    except (UnidiffParseError, ValueError, IndexError):
+        # The parser's own message quotes the diff, which is not ours to echo.
+        raise MalformedDiffError("it is not a unified diff the parser can read") from None
     if not len(patch):
         raise MalformedDiffError("it contains no file headers")
     out = []
@@ -326,7 +328,7 @@ def parse_diff(text: str) -> list[FileChange]:
         changes.append(_change(path, old_path, _status(header), _hunk_lines(section), mode, header.binary))
     unreadable = [c for c in changes if c.skipped and c.skipped.startswith("its diff")]
     if changes and len(unreadable) == len(changes):
-        raise MalformedDiffError(f"`{changes[0].path}`: {changes[0].skipped}")
+        raise MalformedDiffError(f"{code_span(changes[0].path)}: {changes[0].skipped}")
     return changes
 
 

@@ -20,6 +20,7 @@ import base64
 import logging
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -58,9 +59,10 @@ class RepoMirror:
     def _env(self) -> dict:
         return git_env(config=self.access.git_config())
 
-    def fetch_all(self) -> None:
-        """Commits and trees of every branch and pull-request head; no file contents (a partial clone
-        whose promisor is GitHub: a blob read later that was not fetched comes on demand)."""
+    def fetch_all(self, default_branch: str | None = None, pulls: Iterable[int] | None = None) -> None:
+        """Commits and trees, no file contents (a partial clone whose promisor is GitHub: a blob read
+        later that was not fetched comes on demand). Of every branch and pull-request head, or, given
+        `pulls`, of the default branch and those pull requests' heads only: what the comments read."""
         run_git(["init", "-q", "--bare", str(self.git_dir)])
         for key, value in (
             ("remote.origin.url", self.access.clone_url()),  # no credentials in it: they go in a header
@@ -70,20 +72,20 @@ class RepoMirror:
             ("extensions.partialClone", "origin"),
         ):
             run_git(["config", key, value], self.git_dir)
-        run_git(
-            [
-                "fetch",
-                "-q",
-                "--no-tags",
-                "--filter=blob:none",
-                "origin",
-                "+refs/heads/*:refs/heads/*",
-                "+refs/pull/*/head:refs/pull/*/head",
-            ],
-            self.git_dir,
-            env=self._env(),
-        )
-        self.fetches += 1
+        if pulls is None:
+            refspecs = ["+refs/heads/*:refs/heads/*", "+refs/pull/*/head:refs/pull/*/head"]
+        else:
+            refspecs = [f"+refs/pull/{int(n)}/head:refs/pull/{int(n)}/head" for n in sorted(set(pulls))]
+            if default_branch:
+                refspecs.insert(0, f"+refs/heads/{default_branch}:refs/heads/{default_branch}")
+        if refspecs:
+            run_git(
+                ["fetch", "-q", "--no-tags", "--filter=blob:none", "origin", "--stdin"],
+                self.git_dir,
+                input="\n".join(refspecs).encode() + b"\n",
+                env=self._env(),
+            )
+            self.fetches += 1
 
     def prefetch(self, oids: set[str]) -> None:
         """File contents by object id, in a few batched fetches (not one request per file)."""

@@ -8,6 +8,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from ..partitions import InvalidNameError, ReviewerRepo, reviewer_repo
+from ..safe_markdown import code_span
 from .parse import MalformedMention, MentionCommand, parse_mention
 
 WRITE_PERMISSIONS = {"admin", "maintain", "write"}
@@ -80,7 +81,10 @@ def decide_mention(
         return MentionWork(
             "reply",
             **base,
-            reply=(f"Sorry `{commenter}`, only collaborators with write access to {repo} can ask me for a review."),
+            reply=(
+                f"Sorry {code_span(commenter)}, only collaborators with write access to {code_span(repo)} "
+                "can ask me for a review."
+            ),
         )
     if base["pull_number"] is None:
         return MentionWork("reply", **base, reply="I review pull requests: please mention me on one.")
@@ -95,7 +99,7 @@ def decide_mention(
         return MentionWork(
             "reply",
             **base,
-            reply=(f"I can't find a GitHub user called `{target.reviewer}`. Check the spelling of the login."),
+            reply=(f"I can't find a GitHub user called {code_span(target.reviewer)}. Check the spelling of the login."),
         )
     train = command.force_reload or not is_cached(target)
     return MentionWork("run", **base, target=target, train=train, force_reload=command.force_reload)

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ..partitions import LOGIN_RE
+from ..safe_markdown import code_span
 
 FORCE_FLAGS = {"--force-reload", "--force_reload", "--forcereload", "—force-reload", "–force-reload", "-f"}
 _PUNCT = ".,;:!?()[]{}\"'“”‘’<>*_~"
@@ -59,16 +60,19 @@ def parse_mention(body: str | None, bot_login: str) -> MentionCommand | Malforme
             continue
         words = [w.strip(_PUNCT) for w in line[match.end() :].split()]
         words = [w for w in words if w]
-        usage = f"say `@{bot_login} USERNAME` (optionally `--force-reload`), e.g. `@{bot_login} octocat`"
+        usage = (
+            f"say {code_span('@' + bot_login + ' USERNAME')} (optionally `--force-reload`), "
+            f"e.g. {code_span('@' + bot_login + ' octocat')}"
+        )
         flags = [w for w in words if w.startswith(("-", "—", "–"))]
         names = [w for w in words if w not in flags]
         unknown = [f for f in flags if f.lower() not in FORCE_FLAGS]
         if unknown:
-            return MalformedMention(f"I don't know the option `{unknown[0][:40]}`; {usage}.")
+            return MalformedMention(f"I don't know the option {code_span(unknown[0], 40)}; {usage}.")
         if not names:
             return MalformedMention(f"Whose reviews should I learn? Please {usage}.")
         reviewer = names[0].lstrip("@")
         if not LOGIN_RE.match(reviewer):
-            return MalformedMention(f"`{reviewer[:40]}` is not a GitHub username; {usage}.")
+            return MalformedMention(f"{code_span(reviewer, 40)} is not a GitHub username; {usage}.")
         return MentionCommand(reviewer, force_reload=bool(flags))
     return None

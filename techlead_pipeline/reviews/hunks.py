@@ -8,6 +8,7 @@ from typing import Callable
 
 from ..diffs.chunks import Chunk, chunk_changes
 from ..diffs.patch import DiffLine, FileChange
+from ..safe_markdown import code_span
 from ..training_data.keys import retrieval_key
 from ..training_data.prompts import user_prompt
 from .anchors import Anchor, anchor_at, candidate_lines, number_on_side, side_of
@@ -74,7 +75,7 @@ def prepare(
     max_hunks: int = 300,
     max_candidates: int = 40,
 ) -> PreparedReview:
-    skipped = [f"`{c.path}`: {c.skipped}" for c in changes if c.skipped]
+    skipped = [f"{code_span(c.path)}: {c.skipped}" for c in changes if c.skipped]
     chunks = chunk_changes(changes, max_changed=max_changed)
     if len(chunks) > max_hunks:
         left = chunks[max_hunks:]

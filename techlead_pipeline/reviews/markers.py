@@ -8,4 +8,7 @@ def marker(mention_id: str | int, kind: str) -> str:
 
 
 def has_marker(body: str, mention_id: str | int, kind: str) -> bool:
-    return marker(mention_id, kind) in (body or "")
+    """Does `body` end with the marker, as everything the bot posts does? A marker anywhere else (in
+    a code span, quoted from someone else's comment) is text, not ours."""
+    lines = (body or "").rstrip().splitlines()
+    return bool(lines) and lines[-1].strip() == marker(mention_id, kind)

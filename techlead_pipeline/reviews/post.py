@@ -21,6 +21,7 @@ from github import GithubException
 from ..diffs.patch import parse_pull_files
 from ..github_api.client import GitHubAccess
 from ..github_api.writes import write_once
+from ..safe_markdown import code_span, safe_body
 from .anchors import Anchor, commentable
 from .markers import has_marker, marker
 
@@ -158,10 +159,9 @@ def post_review(
 def _summary(summary: str, rejected: list[DraftComment], mention_id: str) -> str:
     parts = [summary]
     if rejected:
-        where = ", ".join(f"`{c.anchor.path}:{c.anchor.line}`" for c in rejected[:10])
+        where = ", ".join(code_span(f"{c.anchor.path}:{c.anchor.line}") for c in rejected[:10])
         parts.append(
             f"GitHub refused {len(rejected)} comment{'s' if len(rejected) != 1 else ''} "
             f"(no longer part of the diff?): {where}."
         )
-    parts.append(marker(mention_id, "review"))
-    return "\n\n".join(parts)
+    return safe_body("\n\n".join(parts), marker(mention_id, "review"))

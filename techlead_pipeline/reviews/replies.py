@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..github_api.client import GitHubAccess
 from ..github_api.writes import write_once
+from ..safe_markdown import safe_body
 from .markers import has_marker, marker
 
 
@@ -27,11 +28,9 @@ def post_reply(
     def existing():
         return find_existing_reply(access, repo, number, mention_id, kind) if mention_id else None
 
-    text = body
-    if mention_id:
-        if existing() is not None:
-            return False
-        text = f"{body}\n\n{marker(mention_id, kind)}"
+    if mention_id and existing() is not None:
+        return False
+    text = safe_body(body, marker(mention_id, kind) if mention_id else "")
     write_once(
         f"replying on #{number}",
         lambda: access.rest.post(f"/repos/{repo}/issues/{number}/comments", {"body": text}),

@@ -15,6 +15,7 @@ from ..errors import UserFacingError
 from ..evaluation.gate import LEARNED_MODES
 from ..github_api.client import GitHubAccess
 from ..partitions import ReviewerRepo
+from ..safe_markdown import code_span, sanitize_comment
 from .anchors import is_valid
 from .backends.base import ReviewerBackend, Unreviewed
 from .backends.retrieval import RetrievalBackend
@@ -22,7 +23,6 @@ from .backends.retrieval_index import RetrievalIndex
 from .hunks import PreparedReview, prepare
 from .post import DraftComment, PostedReview, post_review
 from .pull_request import GITHUB_FILES_CAP, load_pull_request
-from .sanitize import sanitize_comment
 
 log = logging.getLogger(__name__)
 BACKENDS = ("auto", "retrieval", "local", "vllm")
@@ -133,7 +133,9 @@ def review_changes(
     for hunk, suggestion in zip(prepared.hunks, suggestions):
         if isinstance(suggestion, Unreviewed):
             lines = [ln.new_no or ln.old_no for ln in hunk.chunk.changed]
-            prepared.skipped.append(f"`{hunk.chunk.path}` lines {min(lines)}–{max(lines)}: {suggestion.reason}")
+            prepared.skipped.append(
+                f"{code_span(hunk.chunk.path)} lines {min(lines)}–{max(lines)}: {suggestion.reason}"
+            )
             continue
         if suggestion is None:
             continue
@@ -151,7 +153,7 @@ def summary_text(
         "comments"
     )
     lines = [
-        f"**Review in the style of `{target.reviewer}`** — learned from {learned or 'their'} review comments "
+        f"**Review in the style of {code_span(target.reviewer)}** — learned from {learned or 'their'} review comments "
         f"in this repository (`{backend}` backend, adapter `{bundle.version}`).",
         f"{len(drafts)} comment{'s' if len(drafts) != 1 else ''} on {hunks} hunk{'s' if hunks != 1 else ''}; "
         f"the rest looked fine in their eyes.",

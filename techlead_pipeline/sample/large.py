@@ -121,6 +121,7 @@ def build_large_fixture(dest: Path, spec: LargeSpec = LargeSpec()) -> Path:
     bare.mkdir(parents=True)
     run_git(["init", "-q", "--bare", "-b", "main", str(bare)])
     paths = [f"src/pkg{i // 100:02d}/mod{i:04d}.py" for i in range(spec.files)]
+
     def body(i: int) -> list[str]:
         """A source file of a few hundred lines, varied enough to compress like real code (~8 KB packed)."""
         lines = [f"def fn_{i}():"]

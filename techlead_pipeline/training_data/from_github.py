@@ -9,6 +9,7 @@ from ..github_api.client import GitHubAccess
 from ..history.code_context import RepoMirror, extract_contexts
 from ..history.comments import CollectedHistory, collect_review_comments
 from ..history.pull_chunks import reviewed_pull_chunks
+from ..history.window import context_window
 from ..partitions import ReviewerRepo
 from ..settings import Settings
 from .examples import ExampleSet, build_examples
@@ -18,19 +19,15 @@ def examples_from_github(
     access: GitHubAccess, target: ReviewerRepo, settings: Settings, scratch: Path
 ) -> tuple[ExampleSet, CollectedHistory]:
     history = collect_review_comments(access, target, max_prs=settings.max_prs)
-    top_level = history.comments[history.comments["in_reply_to_id"].isna()]
-    reviewed = top_level[
-        (top_level["user"].str.lower() == target.reviewer.lower())
-        & ~top_level["pull_number"].isin(history.authored_prs)
-    ]
+    chosen = context_window(history.comments, target.reviewer, history.authored_prs, settings.max_context_comments)
     with RepoMirror(access, parent=scratch) as mirror:
-        mirror.fetch_all()
+        mirror.fetch_all(history.default_branch, chosen.top_level["pull_number"])
         contexts = extract_contexts(
-            mirror, top_level, history.pulls, window=settings.context_lines, max_bytes=settings.max_file_bytes
+            mirror, chosen.top_level, history.pulls, window=settings.context_lines, max_bytes=settings.max_file_bytes
         )
         chunks = reviewed_pull_chunks(
             mirror,
-            reviewed,
+            chosen.reviewed,
             history.default_branch,
             history.pulls,
             window=settings.context_lines,

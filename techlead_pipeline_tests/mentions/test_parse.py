@@ -86,3 +86,16 @@ def test_fuzz_never_raises(text, prefix):
 )
 def test_real_ways_of_asking(body, reviewer):
     assert parse_mention(body, "tech-lead-bot") == MentionCommand(reviewer)
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["--x`@victim`", "`` @victim ``", "--&#64;victim", "@victim![i](evil.png)", "x``y@victim www.evil.example", "--a\u202e@b"],
+)
+def test_malformed_mentions_are_answered_without_echoing_markup(words):
+    from techlead_pipeline.safe_markdown import markup_problems
+    from techlead_pipeline_tests.test_safe_markdown import live_pings
+
+    reply = parse_mention(f"@tech-lead-bot {words}", "tech-lead-bot")
+    assert isinstance(reply, MalformedMention), reply
+    assert not markup_problems(reply.message) and not live_pings(reply.message), reply.message
