@@ -132,7 +132,9 @@ def measure(prs: int, tmp: Path) -> dict:
         out["api_calls"] = server.stats()["api_calls"]
         out["comments"] = len(history.comments)
         out["lead_comments"] = len(history.reviewer_comments)
-        window = context_window(history.comments, LEAD, history.authored_prs, settings.max_context_comments)
+        window = context_window(
+            history.comments, LEAD, history.authored_prs, settings.max_context_comments, settings.others_fraction
+        )
         out["context_comments"] = len(window.reviewed)
         git_before = server.stats()["git_bytes_sent"]
         t = time.perf_counter()

@@ -51,8 +51,10 @@ class Settings:
     redelivery_check_s: float = field(default_factory=lambda: float(_env("REDELIVERY_CHECK_S", "600")))
     redelivery_grace_s: float = field(default_factory=lambda: float(_env("REDELIVERY_GRACE_S", "60")))
     # Learning. The reviewer's newest comments whose code is read: training takes the newest 1,500
-    # (LoraSettings.max_train_comments), and validation and held-out examples are newer still.
-    max_context_comments: int = field(default_factory=lambda: int(_env("MAX_CONTEXT_COMMENTS", "2000")))
+    # (LoraSettings.max_train_comments), and validation and held-out examples (20 %) are newer still.
+    max_context_comments: int = field(default_factory=lambda: int(_env("MAX_CONTEXT_COMMENTS", "1900")))
+    # Other reviewers' comments (the evaluation's baselines) are read for the newest share of that window.
+    others_fraction: float = field(default_factory=lambda: float(_env("OTHERS_FRACTION", "0.5")))
     min_examples: int = field(default_factory=lambda: int(_env("MIN_EXAMPLES", "20")))
     holdout_fraction: float = field(default_factory=lambda: float(_env("HOLDOUT_FRACTION", "0.1")))
     validation_fraction: float = field(default_factory=lambda: float(_env("VALIDATION_FRACTION", "0.1")))

@@ -6,12 +6,21 @@ complete version and a failed retrain never disturbs the one being served.
                                                retrieval/, manifest.json
     adapters/<partition>/staging/<run id>/     a version being built (deleted if the run fails)
     adapters/<partition>/current -> versions/<version>
+
+Every file of a version is listed in its manifest with its size and SHA-256, and checked before the
+version is used (once per process while the files stay unchanged). A version that fails the check
+(a truncated safetensors file, a zeroed header, a shortened index), whose manifest cannot be read,
+or whose manifest names another partition, is unusable: `current` treats it as absent, so the next
+mention retrains instead of failing review after review, and the retrained version is promoted over
+it. One damaged partition never stops the others.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -24,10 +33,61 @@ from ..partitions import ReviewerRepo
 
 MANIFEST = "manifest.json"
 KEEP_VERSIONS = 3
+log = logging.getLogger(__name__)
 
 
-class AdapterMismatchError(RuntimeError):
+class UnusableAdapterError(RuntimeError):
+    """A bundle that must not be served: damaged, unreadable, or another partition's."""
+
+
+class AdapterMismatchError(UnusableAdapterError):
     """A bundle's manifest names another (reviewer, repo): refuse to serve it."""
+
+
+class CorruptAdapterError(UnusableAdapterError):
+    """A bundle whose files are not the ones it was sealed with, or whose manifest cannot be read."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_checksums(folder: Path) -> dict[str, dict]:
+    """{relative path: {"bytes", "sha256"}} of every file under `folder` but the manifest."""
+    return {
+        str(p.relative_to(folder)): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name not in (MANIFEST, MANIFEST + ".tmp")
+    }
+
+
+_verified: dict[tuple, bool] = {}  # (file, inode, size, mtime) -> checked, so a served bundle is hashed once
+
+
+def verify_files(folder: Path, listed: dict[str, dict]) -> list[str]:
+    """What is wrong with the files of `folder` against the manifest's list; empty when intact."""
+    problems = []
+    for name, expected in listed.items():
+        path = folder / name
+        try:
+            st = path.stat()
+        except OSError:
+            problems.append(f"{name} is missing")
+            continue
+        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, expected.get("sha256"))
+        if key in _verified:
+            continue
+        if st.st_size != expected.get("bytes"):
+            problems.append(f"{name} has {st.st_size} bytes, sealed with {expected.get('bytes')}")
+        elif _sha256(path) != expected.get("sha256"):
+            problems.append(f"{name} does not match its checksum")
+        else:
+            _verified[key] = True
+    return problems
 
 
 @dataclass(frozen=True)
@@ -68,17 +128,34 @@ class AdapterStore:
 
     # ------------------------------------------------------------------ reading
     def current(self, target: ReviewerRepo) -> AdapterBundle | None:
+        """The version served, or None when there is none or it is unusable (which is logged)."""
         link = self._dir(target) / "current"
         if not link.exists():
             return None
-        return self.load(target, link.resolve())
+        try:
+            return self.load(target, link.resolve())
+        except UnusableAdapterError as exc:
+            log.error("the served adapter of %s is unusable and treated as absent: %s", target.key, exc)
+            return None
 
     def load(self, target: ReviewerRepo, path: Path) -> AdapterBundle:
-        manifest = json.loads((path / MANIFEST).read_text())
+        """The bundle at `path`, checked: its manifest readable and naming `target`, its files intact."""
+        try:
+            manifest = json.loads((path / MANIFEST).read_text())
+        except (OSError, ValueError) as exc:
+            raise CorruptAdapterError(f"the manifest of {path.name} cannot be read ({type(exc).__name__})") from None
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("version"), str):
+            raise CorruptAdapterError(f"the manifest of {path.name} is not an adapter manifest")
         if manifest.get("partition") != target.key:
             raise AdapterMismatchError(
                 f"adapter at {path} belongs to {manifest.get('partition')!r}, not {target.key!r}"
             )
+        listed = manifest.get("files")
+        if not isinstance(listed, dict) or not listed:
+            raise CorruptAdapterError(f"the manifest of {path.name} lists no files to check")
+        problems = verify_files(path, listed)
+        if problems:
+            raise CorruptAdapterError(f"version {path.name} is damaged: {'; '.join(problems[:3])}")
         return AdapterBundle(path, manifest)
 
     def version(self, target: ReviewerRepo, version: str) -> AdapterBundle:
@@ -106,8 +183,9 @@ class AdapterStore:
             "reviewer": target.reviewer,
             "repo": target.repo,
             "created_at": datetime.now(timezone.utc).isoformat(),
+            "files": file_checksums(staging),
         }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True, default=str))
+        _write_private(staging / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True, default=str))
         final = self._dir(target) / "versions" / version
         with self._lock(target):
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +195,7 @@ class AdapterStore:
     def update_manifest(self, bundle: AdapterBundle, **changes) -> AdapterBundle:
         manifest = {**bundle.manifest, **changes}
         tmp = bundle.path / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True, default=str))
+        _write_private(tmp, json.dumps(manifest, indent=1, sort_keys=True, default=str))
         os.replace(tmp, bundle.path / MANIFEST)
         return AdapterBundle(bundle.path, manifest)
 
@@ -139,3 +217,11 @@ class AdapterStore:
         for name in names[:-KEEP_VERSIONS]:
             if name not in keep:
                 shutil.rmtree(self._dir(target) / "versions" / name, ignore_errors=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())

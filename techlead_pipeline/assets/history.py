@@ -86,7 +86,9 @@ def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
     with workspace_step(context, pipeline) as workspace:
         comments = workspace.read_frame("review_comments")
         history = workspace.read_json("history")
-        window = context_window(comments, target.reviewer, history["authored_prs"], settings.max_context_comments)
+        window = context_window(
+            comments, target.reviewer, history["authored_prs"], settings.max_context_comments, settings.others_fraction
+        )
         if window.skipped_reviewer_comments:
             context.log.info(
                 f"reading the code of the newest {len(window.reviewed):,} of {target.reviewer}'s comments (since "

@@ -19,7 +19,9 @@ def examples_from_github(
     access: GitHubAccess, target: ReviewerRepo, settings: Settings, scratch: Path
 ) -> tuple[ExampleSet, CollectedHistory]:
     history = collect_review_comments(access, target, max_prs=settings.max_prs)
-    chosen = context_window(history.comments, target.reviewer, history.authored_prs, settings.max_context_comments)
+    chosen = context_window(
+        history.comments, target.reviewer, history.authored_prs, settings.max_context_comments, settings.others_fraction
+    )
     with RepoMirror(access, parent=scratch) as mirror:
         mirror.fetch_all(history.default_branch, chosen.top_level["pull_number"])
         contexts = extract_contexts(

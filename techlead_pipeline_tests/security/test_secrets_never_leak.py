@@ -46,6 +46,12 @@ def test_a_whole_mention_flow_leaks_nothing(planted, settings, standin, instance
     for name, secret in planted.items():
         assert not any(secret in text for text in haystack), f"{name} in logs or event log"
         assert not [p for p in files if secret.encode() in p.read_bytes()], f"{name} in a file"
+    # What is kept (adapters with the reviewer's comments, review records, Dagster's sqlite files)
+    # is readable by this account alone.
+    kept = [p for root in (home, home.parent / "dagster") for p in [root, *root.rglob("*")] if not p.is_symlink()]
+    assert any(p.suffix == ".db" for p in kept) and any(p.name == "manifest.json" for p in kept)
+    shared = [f"{p} {oct(p.stat().st_mode & 0o777)}" for p in kept if p.stat().st_mode & 0o077]
+    assert not shared, shared[:5]
 
 
 def test_errors_never_carry_the_token(settings, standin):
