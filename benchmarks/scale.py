@@ -266,8 +266,10 @@ def main() -> None:
     per_100 = last["api_calls"] * 100 / last["comments"]
     tokens = last["chosen_chars"] / 3.5  # characters per Llama 3 token in this prompt format (measured ~3.5)
     console.print(
-        f"Training policy at N={last['prs']}: the newest 1,500 comments of {last['train_comments']:,} and as many "
-        f"silences ({last['chosen_examples']:,} examples, ~{tokens / 1e6:.2f} M Llama 3 tokens); at the CPU's "
+        f"Training policy at N={last['prs']}: code is read for the reviewer's newest {last['context_comments']:,} of "
+        f"{last['lead_comments']:,} comments; training takes the newest {min(1500, last['train_comments']):,} of the "
+        f"{last['train_comments']:,} in the training split and as many silences ({last['chosen_examples']:,} examples, "
+        f"~{tokens / 1e6:.2f} M Llama 3 tokens); at the CPU's "
         f"measured 413 tokens/s (SmolLM2) that is {tokens / 413 / 60:.0f} min. No H100 figure was measured in this "
         "project yet (benchmarks/train.py --random-llama3-8b takes it)."
     )

@@ -8,7 +8,12 @@ from .assets.history import code_contexts, review_comments
 from .assets.reviews import pr_review
 from .assets.training import reviewer_adapter, reviewer_evaluation, training_examples
 from .resources import AdapterTraining, PipelineSettings, ReviewerBackendResource
-from .sensors import make_mention_sensor, workspace_cleanup_on_canceled, workspace_cleanup_on_failure
+from .sensors import (
+    make_mention_sensor,
+    mention_run_failed,
+    workspace_cleanup_on_canceled,
+    workspace_cleanup_on_failure,
+)
 
 HISTORY = [review_comments, code_contexts]
 TRAINING = [*HISTORY, training_examples, reviewer_adapter, reviewer_evaluation]  # steps.TRAINING_CHAIN, as assets
@@ -51,7 +56,12 @@ def executor() -> dg.ExecutorDefinition | None:
 defs = dg.Definitions(
     assets=ALL_ASSETS,
     jobs=[collect_history_job, train_reviewer_job, review_pull_request_job, train_and_review_job],
-    sensors=[make_mention_sensor(train_and_review_job), workspace_cleanup_on_failure, workspace_cleanup_on_canceled],
+    sensors=[
+        make_mention_sensor(train_and_review_job),
+        workspace_cleanup_on_failure,
+        workspace_cleanup_on_canceled,
+        mention_run_failed,
+    ],
     resources={
         "pipeline": PipelineSettings(),
         "training": AdapterTraining(),

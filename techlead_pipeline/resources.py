@@ -77,13 +77,14 @@ class PipelineSettings(dg.ConfigurableResource):
             dg.DagsterRunStatus.CANCELING,
         }
 
-        def is_active(run_id: str) -> bool:
+        def run_state(run_id: str) -> bool | None:
+            """Running (True), ended (False), or unknown to this instance (None)."""
             if run_id == current_run_id:
                 return True
             run = instance.get_run_by_id(run_id)
-            return run is not None and run.status in live
+            return None if run is None else run.status in live
 
-        return sweep_workspaces(self.settings().workspaces_dir, is_active)
+        return sweep_workspaces(self.settings().workspaces_dir, run_state)
 
 
 class AdapterTraining(dg.ConfigurableResource):

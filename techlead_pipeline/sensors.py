@@ -22,7 +22,8 @@ from .mentions.sources import (
 from .partitions import reviewer_repo, reviewer_repo_partitions
 from .resources import PipelineSettings
 from .reviews.replies import post_reply
-from .run_workspace import RunWorkspace
+from .run_workspace import RunWorkspace, sweep_plaintext
+from .safe_markdown import code_span
 from .webhooks.store import DeliveryStore
 
 
@@ -42,6 +43,11 @@ def run_request(work: MentionWork) -> dg.RunRequest:
             run_tags.REVIEWER: work.target.reviewer,
             run_tags.FORCE_RELOAD: str(work.force_reload).lower(),
             "techlead/gpu": "train" if work.train else "serve",
+            # A run whose worker crashed is retried from the start: its steps hand each other data
+            # in the run's own workspace, which a retry from the failed step would not have.
+            "dagster/retry_strategy": "ALL_STEPS",
+            # Run monitoring fails a run that outlives this (a hung step, a stuck GPU).
+            "dagster/max_runtime": str(TRAIN_MAX_RUNTIME_S if work.train else REVIEW_MAX_RUNTIME_S),
         },
         run_config={"ops": {"pr_review": {"config": {"pull_number": work.pull_number, "mention_id": work.mention_id}}}},
     )
@@ -49,12 +55,25 @@ def run_request(work: MentionWork) -> dg.RunRequest:
 
 FINISHED_OK = {dg.DagsterRunStatus.SUCCESS}
 FINISHED_BAD = {dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
-WAIT_LIMIT_S = 6 * 3600
+TRAIN_MAX_RUNTIME_S = 4 * 3600
+REVIEW_MAX_RUNTIME_S = 1800
+# A backstop only: a waiting mention follows its training run (and that run's retry) to the end,
+# and run monitoring ends any run within TRAIN_MAX_RUNTIME_S.
+WAIT_LIMIT_S = TRAIN_MAX_RUNTIME_S + 1800
 
 
 def _run_status(instance: dg.DagsterInstance, run_key: str):
+    """The status of the run started for `run_key`, followed through its automatic retries: a
+    failed run that Dagster is about to retry is not finished, and its retry's status is its own."""
     runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
-    return runs[0].status if runs else None
+    if not runs:
+        return None
+    run = runs[0]
+    retries = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/root_run_id": run.run_id}), limit=1)
+    latest = retries[0] if retries else run
+    if latest.status == dg.DagsterRunStatus.FAILURE and latest.tags.get("dagster/will_retry") == "true":
+        return dg.DagsterRunStatus.QUEUED  # its retry is on the way
+    return latest.status
 
 
 def _to_waiting(work: MentionWork) -> dict:
@@ -240,6 +259,9 @@ def _wanted(settings, repo: str) -> bool:
 
 def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSettings) -> dg.SensorResult:
     settings = pipeline.settings()
+    removed = sweep_plaintext(settings.workspaces_dir)
+    if removed:
+        context.log.warning(f"removed the scratch folders of {removed} step(s) whose process died")
     cursor = MentionCursor.load(context.cursor)
     store = pipeline.adapter_store()
     requests = release_waiting(context, cursor, store)
@@ -326,3 +348,31 @@ def _workspace_cleanup(status: dg.DagsterRunStatus) -> dg.SensorDefinition:
 
 workspace_cleanup_on_failure = _workspace_cleanup(dg.DagsterRunStatus.FAILURE)
 workspace_cleanup_on_canceled = _workspace_cleanup(dg.DagsterRunStatus.CANCELED)
+
+
+def answer_failed_run(instance: dg.DagsterInstance, run: dg.DagsterRun, pipeline: PipelineSettings) -> bool:
+    """A run for a mention that ended failed and will not be retried gets one reply, unless a step
+    already gave one (a step that fails answers for itself; a killed one cannot). Returns whether
+    a reply was posted."""
+    run = instance.get_run_by_id(run.run_id) or run  # the retry daemon's verdict is a tag added late
+    tags = run.tags
+    repo, pull, mention = tags.get(run_tags.REPO), tags.get(run_tags.PULL), tags.get(run_tags.MENTION_ID)
+    if not (repo and pull and mention) or tags.get("dagster/will_retry") == "true":
+        return False
+    body = (
+        f"Sorry, I could not finish this: the run doing it stopped unexpectedly (run {code_span(run.run_id[:8])}). "
+        "The maintainers can see why in Dagster; a new mention will try again."
+    )
+    return post_reply(pipeline.github(repo), repo, int(pull), body, mention_id=mention)
+
+
+@dg.run_failure_sensor(
+    name="mention_run_failed",
+    monitor_all_code_locations=False,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+)
+def mention_run_failed(context: dg.RunFailureSensorContext, pipeline: PipelineSettings):
+    """Every mention gets an answer: a run killed outright (OOM, SIGKILL, its worker found dead by
+    run monitoring) and not retried is answered here."""
+    answer_failed_run(context.instance, context.dagster_run, pipeline)

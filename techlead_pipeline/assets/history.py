@@ -95,7 +95,7 @@ def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
                 f"{window.since:%Y-%m-%d}); {window.skipped_reviewer_comments:,} are older than training uses"
             )
         pulls = {int(n): refs for n, refs in history.get("pulls", {}).items()}
-        with RepoMirror(pipeline.github(target.repo), parent=workspace.scratch()) as mirror:
+        with workspace.scratch() as scratch, RepoMirror(pipeline.github(target.repo), parent=scratch) as mirror:
             mirror.fetch_all(history["default_branch"], window.top_level["pull_number"])
             contexts = extract_contexts(
                 mirror, window.top_level, pulls, window=settings.context_lines, max_bytes=settings.max_file_bytes
