@@ -48,7 +48,7 @@ def worker_pid(instance, run_id: str) -> tuple[int, float] | None:
     """(pid, when it was logged) of the run's worker, from the run's own event log."""
     for record in instance.all_logs(run_id, of_type=DagsterEventType.ENGINE_EVENT):
         event = record.dagster_event
-        if event is None or not (record.user_message or "").startswith(_STARTED):
+        if event is None or not (event.message or record.user_message or "").startswith(_STARTED):
             continue
         pid = (event.engine_event_data.metadata or {}).get("pid")
         if pid is not None:
@@ -63,8 +63,8 @@ class WatchedRunLauncher(DefaultRunLauncher):
 
     def check_run_worker_health(self, run) -> CheckRunHealthResult:
         found = worker_pid(self._instance, run.run_id)
-        if found is None:
-            return CheckRunHealthResult(WorkerStatus.UNKNOWN, "the run worker has not logged its process yet")
+        if found is None:  # anything but RUNNING fails the run: no news is not bad news
+            return CheckRunHealthResult(WorkerStatus.RUNNING, "the run worker has not logged its process yet")
         pid, logged_at = found
         started = process_started_at(pid)
         if started is None:

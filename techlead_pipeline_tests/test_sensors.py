@@ -91,3 +91,27 @@ def test_mentions_arriving_together_train_once(watching, standin, instance, monk
     assert len(second.runs) == 2 and all(set(r.step_seconds) == {"pr_review"} for r in second.runs)
     assert sorted(p["number"] for p in standin.posted_reviews()) == [50, 51, 52]
     assert tick_sensor("pr_mentions", second.cursor, instance).runs == []
+
+
+@pytest.mark.parametrize("will_retry,replies", [("false", 1), (None, 1), ("true", 0)])
+def test_a_run_that_died_unanswered_gets_one_reply_unless_it_will_be_retried(
+    watching, standin, instance, will_retry, replies
+):
+    from techlead_pipeline import run_tags
+    from techlead_pipeline.resources import PipelineSettings
+    from techlead_pipeline.sensors import answer_failed_run
+
+    comment = standin.add_issue_comment(SAMPLE_REPO, 51, "tomas-b", f"@tech-lead-bot {LEAD}")
+    tags = {run_tags.REPO: SAMPLE_REPO, run_tags.PULL: "51", run_tags.MENTION_ID: str(comment["id"])}
+    if will_retry is not None:
+        tags["dagster/will_retry"] = will_retry
+    run = instance.add_run(dg.DagsterRun(job_name="train_and_review", status=dg.DagsterRunStatus.FAILURE, tags=tags))
+    pipeline = PipelineSettings()
+    answer_failed_run(instance, run, pipeline)
+    answer_failed_run(instance, run, pipeline)  # the sensor sees the failure again (a lost cursor)
+    posted = standin.posted_issue_comments()
+    assert len(posted) == replies
+    if replies:
+        body = posted[0]["comment"]["body"]
+        assert "stopped unexpectedly" in body and f"`{run.run_id[:8]}`" in body
+        assert f"mention={comment['id']} kind=reply" in body

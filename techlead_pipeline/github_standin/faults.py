@@ -87,6 +87,9 @@ class FaultPlan:
         with self._lock:
             for rule in self._rules:
                 if rule.kind == "latency" and rule.matches(method, path):
+                    rule.seen += 1
+                    if rule.seen <= rule.skip:
+                        continue
                     if rule.times < 0 or rule.fired < rule.times:
                         total += rule.latency_ms
                         if rule.times >= 0:

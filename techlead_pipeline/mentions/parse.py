@@ -23,6 +23,8 @@ from ..safe_markdown import code_span
 FORCE_FLAGS = {"--force-reload", "--force_reload", "--forcereload", "—force-reload", "–force-reload", "-f"}
 _PUNCT = ".,;:!?()[]{}\"'“”‘’<>*_~"
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")
+# CommonMark inline code: a backtick run closed by a run of the same length; an unclosed run is literal text
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def _prose(body: str) -> str:
     for line in text.split("\n"):
         if line.startswith("    ") or line.startswith("\t") or line.lstrip().startswith(">"):
             continue
-        kept.append(re.sub(r"`+[^`]*`+", " ", line))
+        kept.append(_CODE_SPAN.sub(" ", line))
     return "\n".join(kept)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from techlead_pipeline.github_standin import GitHubStandin
+from techlead_pipeline.history.window import context_window
 from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.runner import run_partition
 from techlead_pipeline.sample.builder import LEAD, SampleSpec, build_sample
@@ -18,15 +20,20 @@ CANARY = "CANARY-7f3e9b1d-do-not-persist"
 def test_collect_history_materializes_both_assets(settings, lead_target, instance, sample_fixture):
     truth = json.loads((sample_fixture / "repos" / SAMPLE_REPO / "review_comments.json").read_text())
     lead = [c for c in truth if c["user"] == LEAD]
-    top_level_humans = [c for c in truth if not c["user"].endswith("[bot]") and c["in_reply_to_id"] is None]
+    pulls = json.loads((sample_fixture / "repos" / SAMPLE_REPO / "pulls.json").read_text())
+    humans = pd.DataFrame([c for c in truth if not c["user"].endswith("[bot]")])
+    humans["created_at"] = pd.to_datetime(humans["created_at"])
+    authored = [p["number"] for p in pulls if p["user"] == LEAD]
+    window = context_window(humans, LEAD, authored, settings.max_context_comments, settings.others_fraction)
+    assert 0 < len(window.top_level) < humans["in_reply_to_id"].isna().sum()  # others' older comments are left out
     result = run_partition("collect_history", lead_target, dagster_instance=instance)
     assert result.success, result.error
     comments = result.materializations["review_comments"]
     assert comments["reviewer_comments"] == len(lead)
     assert comments["reviewer_prs"] == len({c["pull_number"] for c in lead})
     contexts = result.materializations["code_contexts"]
-    assert contexts["statuses"] == {"ok": len(top_level_humans) - 1, "binary": 1}  # the logo is binary
-    assert contexts["git_fetches"] == 1
+    assert contexts["statuses"] == {"ok": len(window.top_level) - 1, "binary": 1}  # the logo is binary
+    assert contexts["git_fetches"] <= 4  # the refs, then file contents in batches: never one fetch per file
     assert files_under(settings.workspaces_dir) == []  # the run's workspace is gone
     assert instance.has_dynamic_partition("reviewer_repo", lead_target.key)
 

@@ -90,7 +90,14 @@ def test_real_ways_of_asking(body, reviewer):
 
 @pytest.mark.parametrize(
     "words",
-    ["--x`@victim`", "`` @victim ``", "--&#64;victim", "@victim![i](evil.png)", "x``y@victim www.evil.example", "--a\u202e@b"],
+    [
+        "--x`@victim`",
+        "`` @victim ``",
+        "--&#64;victim",
+        "@victim![i](evil.png)",
+        "x``y@victim www.evil.example",
+        "--a\u202e@b",
+    ],
 )
 def test_malformed_mentions_are_answered_without_echoing_markup(words):
     from techlead_pipeline.safe_markdown import markup_problems
