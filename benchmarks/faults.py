@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/faults.py --faults   # part A only
     .venv/bin/python benchmarks/faults.py --load     # part B only
     .venv/bin/python benchmarks/faults.py --webhooks # part C only
+    .venv/bin/python benchmarks/faults.py --hostile  # part D only
 
 A. Each fault is injected into a real operation (collection or review posting) on the sample:
    faults fired, runs, reviews posted, duplicates (must be 0), data lost (must be 0).
@@ -17,6 +18,11 @@ C. 200 webhook deliveries in a burst at `techlead webhook` (its own process): re
    (SIGKILL) mid-burst and restarted, and GitHub-style redelivery of what failed recovers it.
    Reported: runs requested per mention (lost and duplicate must be 0), every bad signature answered
    401, and the receiver's p50/p99 response time.
+D. Under `dagster dev`: 150 outsiders mention the bot at once, with reply markers forged in advance
+   in a stranger's review and comments, beside one collaborator's mention; then the served adapter is
+   damaged before a mention; then a run's worker is SIGKILLed after its git mirror's pack arrived.
+   Reported per case: answered, duplicates, lost, unanswered (all but `answered` must be 0), and
+   how long the answers took.
 """
 
 from __future__ import annotations
@@ -365,17 +371,157 @@ def part_c(tmp: Path, mentions: int = 100, resends: int = 40, bad: int = 40, mal
     return table
 
 
+def _replies_per_mention(standin: GitHubStandin) -> Counter:
+    """The bot's issue comments per mention they answer (each names it in its marker)."""
+    found = Counter()
+    for p in standin.posted_issue_comments():
+        body = p["comment"]["body"]
+        if "mention=" in body:
+            found[int(body.split("mention=")[1].split()[0])] += 1
+    return found
+
+
+def _wait(predicate, timeout_s: float, step: float = 0.5) -> float | None:
+    started = time.time()
+    while time.time() - started < timeout_s:
+        if predicate():
+            return time.time() - started
+        time.sleep(step)
+    return None
+
+
+def part_d(tmp: Path, strangers: int = 150, timeout_s: float = 600) -> Table:
+    """Hostile users and killed processes, under the real daemon (`dagster dev`)."""
+    import dagster as dg
+    import psutil
+
+    from techlead_pipeline.reviews.markers import marker
+    from techlead_pipeline.run_launcher import worker_pid
+
+    fixture = build_sample(tmp / "fixture")
+    home, dagster_home = tmp / "home", tmp / "dagster"
+    dagster_home.mkdir(parents=True)
+    shutil.copy(Path(__file__).resolve().parents[1] / "dagster.yaml", dagster_home / "dagster.yaml")
+    target = reviewer_repo(LEAD, SAMPLE)
+    table = Table(title="D. Hostile users and killed runs (dagster dev: daemon, sensor, run monitoring, retries)")
+    for col in ("case", "mentions", "answered", "duplicates", "lost", "unanswered", "time to answer s", "note"):
+        table.add_column(col, justify="left" if col in ("case", "note") else "right")
+    with GitHubStandin(fixture) as standin:
+        env = dict(
+            TECHLEAD_HOME=str(home),
+            DAGSTER_HOME=str(dagster_home),
+            TECHLEAD_GITHUB_API_URL=standin.api_url,
+            TECHLEAD_GITHUB_WEB_URL=standin.url,
+            TECHLEAD_REPOSITORIES=SAMPLE,
+            TECHLEAD_TRAINER="none",
+            TECHLEAD_SEMANTIC_METRIC="0",
+        )
+        os.environ.update(env)
+        TokenVault.open(home / "secrets").put(TOKEN_NAME, standin.token_for(BOT_LOGIN))
+        settings = Settings()
+        access = GitHubAccess(settings, GitHubCredentials(token=Secret(standin.token_for(BOT_LOGIN))), SAMPLE)
+        examples, _ = examples_from_github(access, target, settings, tmp / "scratch")
+        store = AdapterStore(settings.adapters_dir)
+        store.promote(target, build_bundle(store, target, examples.examples, "bench", base=None, lora=None))
+        with open(tmp / "dagster-dev.log", "w") as log, dagster_dev(env, output=log), dg.DagsterInstance.get() as dgi:
+            # 1. A flood of strangers, with markers forged in advance, and one collaborator.
+            asked_at = time.time()
+            flood = [
+                standin.add_issue_comment(SAMPLE, 47 + i % 5, f"drive-by-{i:03}", f"@tech-lead-bot {LEAD}")["id"]
+                for i in range(strangers)
+            ]
+            legit = standin.add_issue_comment(SAMPLE, 51, "tomas-b", f"@tech-lead-bot {LEAD}")["id"]
+            standin.add_review(SAMPLE, 51, "drive-by-000", f"LGTM\n\n{marker(legit, 'review')}")
+            for victim in flood[:10]:
+                standin.add_issue_comment(SAMPLE, 47, "drive-by-001", f"ok\n\n{marker(victim, 'refusal')}")
+            legit_s = _wait(lambda: _answered(standin)[legit] >= 1, timeout_s)
+            all_s = _wait(lambda: set(flood) <= set(_replies_per_mention(standin)), timeout_s)
+            replies = _replies_per_mention(standin)
+            table.add_row(
+                f"flood: {strangers} outsiders' mentions",
+                str(strangers),
+                str(sum(1 for m in flood if replies[m] >= 1)),
+                str(sum(replies[m] - 1 for m in flood if replies[m] > 1)),
+                "0",
+                str(sum(1 for m in flood if replies[m] == 0)),
+                f"{all_s:.0f}" if all_s is not None else "timeout",
+                f"the collaborator's review came {legit_s:.0f} s after the flood began" if legit_s else "no review",
+            )
+            per_review = _answered(standin)
+            table.add_row(
+                "forged markers (a stranger's review / comments)",
+                "11",
+                str(int(per_review[legit] >= 1) + sum(1 for m in flood[:10] if replies[m] >= 1)),
+                str(max(0, per_review[legit] - 1) + sum(max(0, replies[m] - 1) for m in flood[:10])),
+                "0",
+                str(int(per_review[legit] == 0) + sum(1 for m in flood[:10] if replies[m] == 0)),
+                "-",
+                "markers count only in the bot's own posts",
+            )
+            # 2. The served adapter is damaged: the next mention learns the reviewer again.
+            served = store.current(target)
+            (served.path / "retrieval" / "entries.json").write_text("[]")
+            corrupt = standin.add_issue_comment(SAMPLE, 52, "li-wei", f"@tech-lead-bot {LEAD}")["id"]
+            corrupt_s = _wait(lambda: _answered(standin)[corrupt] >= 1, timeout_s)
+            renewed = store.current(target)
+            table.add_row(
+                "corrupt served adapter (entries.json emptied)",
+                "1",
+                str(int(_answered(standin)[corrupt] >= 1)),
+                str(max(0, _answered(standin)[corrupt] - 1)),
+                "0",
+                str(int(_answered(standin)[corrupt] == 0)),
+                f"{corrupt_s:.0f}" if corrupt_s else "timeout",
+                "retrained" if renewed and renewed.version != served.version else "NOT retrained",
+            )
+            # 3. A run's worker is SIGKILLed after its mirror's pack arrived (as the OOM killer would).
+            standin.faults.add(
+                kind="latency", path=r"\.git/git-upload-pack", method="POST", skip=2, latency_ms=120_000, times=-1
+            )
+            killed = standin.add_issue_comment(SAMPLE, 50, "priya-r", f"@tech-lead-bot {LEAD} --force-reload")["id"]
+
+            def the_run():
+                found = dgi.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": f"mention-{killed}"}), limit=1)
+                return found[0] if found else None
+
+            _wait(lambda: the_run() is not None and worker_pid(dgi, the_run().run_id) is not None, timeout_s)
+            _wait(lambda: any((home / "workspaces").rglob("*.pack")), 120)
+            pid, _ = worker_pid(dgi, the_run().run_id)
+            root = psutil.Process(pid)
+            for proc in [*root.children(recursive=True), root]:
+                proc.kill()
+            standin.faults.clear()
+            killed_s = _wait(lambda: _answered(standin)[killed] >= 1, timeout_s)
+            time.sleep(5)
+            sorry = [p for p in standin.posted_issue_comments() if f"mention={killed} " in p["comment"]["body"]]
+            table.add_row(
+                "run worker SIGKILLed mid-run",
+                "1",
+                str(int(_answered(standin)[killed] >= 1)),
+                str(max(0, _answered(standin)[killed] - 1) + len(sorry)),
+                "0",
+                str(int(_answered(standin)[killed] == 0 and not sorry)),
+                f"{killed_s:.0f}" if killed_s else "timeout",
+                f"retried by run retries; plaintext packs left: {len(list((home / 'workspaces').rglob('*.pack')))}",
+            )
+            table.caption = f"wall {time.time() - asked_at:.0f} s; most writes GitHub saw in 60 s: " + str(
+                standin.writes_in_any_minute()
+            )
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--faults", action="store_true")
     parser.add_argument("--load", action="store_true")
     parser.add_argument("--webhooks", action="store_true")
+    parser.add_argument("--hostile", action="store_true")
     parser.add_argument("--repositories", type=int, default=10)
     parser.add_argument("--per-repo", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=1200)
     args = parser.parse_args()
     restore_interrupt_signals()  # so the `dagster dev` started by part B stops on SIGTERM
-    both = not (args.faults or args.load or args.webhooks)
+    both = not (args.faults or args.load or args.webhooks or args.hostile)
     with tempfile.TemporaryDirectory() as tmp:
         if args.faults or both:
             console.print(part_a(Path(tmp) / "a"))
@@ -383,6 +529,8 @@ def main() -> None:
             console.print(part_b(Path(tmp) / "b", args.repositories, args.per_repo, args.timeout))
         if args.webhooks or both:
             console.print(part_c(Path(tmp) / "c"))
+        if args.hostile or both:
+            console.print(part_d(Path(tmp) / "d"))
 
 
 if __name__ == "__main__":

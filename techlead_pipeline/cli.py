@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
 import sys
-import uuid
 from pathlib import Path
 
 from rich.console import Console
@@ -53,10 +53,18 @@ def _cmd_credentials(args: argparse.Namespace) -> int:
             return 2
         vault.put(TOKEN_NAME, token)
     elif args.token_stdin:
-        vault.put(TOKEN_NAME, sys.stdin.readline().strip())
+        token = sys.stdin.readline().strip()
+        if not token:
+            console.print("[red]the token read from stdin is empty; nothing was stored[/red]")
+            return 2
+        vault.put(TOKEN_NAME, token)
     elif args.app_id:
+        key_file = Path(args.app_key_file or "")
+        if not args.app_key_file or not key_file.is_file():
+            console.print("[red]--app-id needs --app-key-file naming the App's private key (a PEM file)[/red]")
+            return 2
         vault.put(APP_ID_NAME, str(args.app_id))
-        vault.put(APP_KEY_NAME, Path(args.app_key_file).read_text())
+        vault.put(APP_KEY_NAME, key_file.read_text())
     elif args.webhook_secret_stdin:
         from .webhooks.service import SECRET_NAME
 
@@ -161,25 +169,34 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
 def _review_pull_request(target, number: int, backend: str) -> int:
     """Through the review job, so the run, its metadata and the posted review show up in Dagster."""
+    from github import GithubException
+
     from . import run_tags
+    from .resources import PipelineSettings
     from .runner import run_partition
 
+    try:
+        pull = PipelineSettings().github(target.repo).rest.get(f"/repos/{target.repo}/pulls/{number}", "reading the PR")
+    except GithubException as exc:
+        console.print(f"[red]cannot read pull request #{number} of {target.repo} (HTTP {exc.status})[/red]")
+        return 2
+    # Keyed on what is reviewed, so a re-run (after a kill, a lost answer) finds the review it posted.
+    mention_id = "cli-" + hashlib.sha256(f"{target.key}:{number}:{pull['head']['sha']}".encode()).hexdigest()[:16]
     result = run_partition(
         "review_pull_request",
         target,
         tags={run_tags.PULL: str(number)},
         run_config={
-            "ops": {
-                "pr_review": {
-                    "config": {"pull_number": number, "backend": backend, "mention_id": f"cli-{uuid.uuid4().hex[:12]}"}
-                }
-            }
+            "ops": {"pr_review": {"config": {"pull_number": number, "backend": backend, "mention_id": mention_id}}}
         },
     )
     if not result.success:
         console.print(f"[red]{result.error}[/red]")
         return 1
     meta = result.materializations["pr_review"]
+    if meta.get("declined"):
+        console.print(meta["declined"])
+        return 0
     console.print(f"posted {meta['comments_posted']} comments on {meta['hunks']} hunks: {meta['review_url']}")
     return 0
 

@@ -11,8 +11,9 @@ from . import run_tags
 from .assets.reviews import pr_review
 from .assets.steps import TRAINING_CHAIN
 from .github_api.writes import is_transient
+from .mentions.claims import TAKEN_OVER, ReplyClaims
 from .mentions.decide import MentionWork, decide_mention, issue_number_of
-from .mentions.poll import MentionCursor, poll_comments
+from .mentions.poll import MentionCursor, cursor_after, poll_comments
 from .mentions.sources import (
     apply_installation,
     edit_brings_new_mention,
@@ -21,6 +22,7 @@ from .mentions.sources import (
 )
 from .partitions import reviewer_repo, reviewer_repo_partitions
 from .resources import PipelineSettings
+from .reviews.post import find_existing_review
 from .reviews.replies import post_reply
 from .run_workspace import RunWorkspace, sweep_plaintext
 from .safe_markdown import code_span
@@ -175,9 +177,12 @@ def handle_comment(
         issue=issue,
         source=source,
     )
-    if work.kind == "reply":
-        number = work.pull_number or issue_number_of(comment)
-        post_reply(access, repo, number, work.reply, mention_id=work.mention_id, kind="refusal")
+    if work.kind == "reply":  # posted after the tick's run requests are made (post_queued_replies)
+        if all(r["mention_id"] != work.mention_id for r in cursor.replies):
+            number = work.pull_number or issue_number_of(comment)
+            cursor.replies.append(
+                {"repo": repo, "number": number, "body": work.reply, "mention_id": work.mention_id, "kind": "refusal"}
+            )
         return None
     if work.kind != "run":
         return None
@@ -200,13 +205,23 @@ def handle_comment(
 
 
 class _Tick:
-    """What one evaluation collects while it reads comments."""
+    """What one evaluation collects while it reads comments, and its time budget."""
 
-    def __init__(self, log):
+    def __init__(self, log, budget_s: float):
         self.log = log
         self.partitions: list[str] = []
         self.handled: set = set()
         self._lookups: dict[str, GitHubLookups] = {}
+        self.started = time.monotonic()
+        self.budget_s = budget_s
+
+    def reading_time_left(self) -> bool:
+        return time.monotonic() - self.started < 0.75 * self.budget_s
+
+    def replies_deadline(self, has_runs: bool) -> float:
+        """Refusals get the rest of the budget, but a tick that starts runs ends soon so they start."""
+        end = self.started + self.budget_s
+        return min(end, time.monotonic() + 10.0) if has_runs else end
 
     def lookups_for(self, repo: str, access) -> "GitHubLookups":
         if repo not in self._lookups:
@@ -229,6 +244,9 @@ def _guarded(context, tick, action, what: str) -> tuple[object, bool]:
 def drain_deliveries(context, pipeline, settings, cursor, store, tick, watched: set[str], requests: list) -> None:
     """Stored webhook deliveries, in arrival order; the cursor moves past each one handled."""
     for stored in DeliveryStore(context.instance).after(cursor.delivery_row):
+        if not tick.reading_time_left():
+            tick.log.warning("the tick's time is spent; the remaining deliveries are read next tick")
+            return
         record = stored.record
         if record.kind == "installation":
             apply_installation(cursor, record)
@@ -265,7 +283,7 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
     cursor = MentionCursor.load(context.cursor)
     store = pipeline.adapter_store()
     requests = release_waiting(context, cursor, store)
-    tick = _Tick(context.log)
+    tick = _Tick(context.log, settings.sensor_budget_s)
     app = pipeline.app_client()
     watched_list, away = _guarded(
         context, tick, lambda: watched_repositories(cursor, settings, app), "reading installations"
@@ -275,6 +293,8 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
     watched = set(watched_list)
     drain_deliveries(context, pipeline, settings, cursor, store, tick, watched, requests)
     for repo in sorted(watched):
+        if not tick.reading_time_left():
+            break  # the repositories left are polled next tick
         access = pipeline.github(repo)
         repo_cursor = cursor.for_repo(repo, settings.mention_lookback_s)
         before = copy.deepcopy(repo_cursor)
@@ -284,17 +304,21 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
             context.log.warning(f"could not poll {repo}: {type(exc).__name__}: {exc}")
             cursor.repos[repo] = before
             continue
-        for comment in polled.comments:
+        for n, comment in enumerate(polled.comments):
+            if not tick.reading_time_left():
+                cursor.repos[repo] = cursor_after(before, polled.comments[:n])
+                context.log.warning(
+                    f"{repo}: the tick's time is spent; {len(polled.comments) - n} comment(s) are read next tick"
+                )
+                break
             request, away = _guarded(
                 context,
                 tick,
                 lambda c=comment, a=access, r=repo: handle_comment(tick, cursor, settings, store, a, r, c),
                 f"{repo}: comment {comment.get('id')}",
             )
-            if away:
-                # Read this repository again next tick from where this poll began (what was already done
-                # is not done twice: run keys and reply markers).
-                cursor.repos[repo] = before
+            if away:  # read this repository again next tick from this comment on
+                cursor.repos[repo] = cursor_after(before, polled.comments[:n])
                 break
             if request is not None:
                 requests.append(request)
@@ -305,6 +329,7 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
             lambda: recover_missed_deliveries(app, DeliveryStore(context.instance), cursor, settings),
             "recovering missed deliveries",
         )
+    post_queued_replies(context, pipeline, cursor, tick.replies_deadline(bool(requests)))
     new = sorted(
         {k for k in tick.partitions if not context.instance.has_dynamic_partition(reviewer_repo_partitions.name, k)}
     )
@@ -313,6 +338,51 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
         dynamic_partitions_requests=[reviewer_repo_partitions.build_add_request(new)] if new else [],
         cursor=cursor.dump(),
     )
+
+
+def post_queued_replies(context, pipeline: PipelineSettings, cursor: MentionCursor, deadline: float) -> int:
+    """Posts queued refusals, oldest first, until `deadline` or the tick's share of writes is spent;
+    the rest wait in the cursor. Each is claimed first (mentions/claims.py), so evaluations that
+    overlap never both post one. Returns how many were posted."""
+    settings = pipeline.settings()
+    claims = ReplyClaims(context.instance)
+    queue, cursor.replies, posted = list(cursor.replies), [], 0
+    for n, item in enumerate(queue):
+        access = pipeline.github(item["repo"])
+        budget = access.write_budget
+        if (
+            time.monotonic() >= deadline
+            or posted >= settings.refusals_per_tick
+            or budget.used() >= budget.per_minute * settings.refusal_write_share
+        ):
+            cursor.replies = queue[n:]
+            context.log.info(f"{len(cursor.replies)} refusal(s) wait for the next tick")
+            break
+        mention, kind = item["mention_id"], item["kind"]
+        claim = claims.claim(mention, kind)
+        if claim is None:
+            continue  # another evaluation is answering it, or has
+        try:
+            post_reply(
+                access,
+                item["repo"],
+                int(item["number"]),
+                item["body"],
+                mention_id=mention,
+                kind=kind,
+                look_first=claim == TAKEN_OVER,
+            )
+        except Exception as exc:  # noqa: BLE001 - classified just below
+            claims.release(mention, kind)
+            if is_transient(exc):
+                context.log.warning(f"replying to mention {mention}: GitHub is away ({exc}); retrying next tick")
+                cursor.replies = queue[n:]
+                break
+            context.log.error(f"replying to mention {mention}: dropped ({type(exc).__name__}: {exc})")
+            continue
+        claims.finish(mention, kind)
+        posted += 1
+    return posted
 
 
 def make_mention_sensor(job) -> dg.SensorDefinition:
@@ -359,11 +429,14 @@ def answer_failed_run(instance: dg.DagsterInstance, run: dg.DagsterRun, pipeline
     repo, pull, mention = tags.get(run_tags.REPO), tags.get(run_tags.PULL), tags.get(run_tags.MENTION_ID)
     if not (repo and pull and mention) or tags.get("dagster/will_retry") == "true":
         return False
+    access = pipeline.github(repo)
+    if find_existing_review(access, repo, int(pull), mention) is not None:
+        return False  # it died after posting its review: the mention is answered
     body = (
         f"Sorry, I could not finish this: the run doing it stopped unexpectedly (run {code_span(run.run_id[:8])}). "
         "The maintainers can see why in Dagster; a new mention will try again."
     )
-    return post_reply(pipeline.github(repo), repo, int(pull), body, mention_id=mention)
+    return post_reply(access, repo, int(pull), body, mention_id=mention)
 
 
 @dg.run_failure_sensor(

@@ -45,6 +45,13 @@ class Settings:
     rate_limit_floor: int = field(default_factory=lambda: int(_env("RATE_LIMIT_FLOOR", "100")))
     # Mentions: how far back a newly watched repository is read (older mentions are history, not requests).
     mention_lookback_s: int = field(default_factory=lambda: int(_env("MENTION_LOOKBACK_S", "3600")))
+    # One sensor evaluation's time (Dagster kills a tick at 60 s): reading comments stops at
+    # 3/4 of it and resumes next tick; refusals are posted in what is left, at most
+    # `refusals_per_tick`, and only while under `refusal_write_share` of the minute's write budget,
+    # so a flood of strangers never delays a legitimate mention or the reviews' writes.
+    sensor_budget_s: float = field(default_factory=lambda: float(_env("SENSOR_BUDGET_S", "40")))
+    refusals_per_tick: int = field(default_factory=lambda: int(_env("REFUSALS_PER_TICK", "20")))
+    refusal_write_share: float = field(default_factory=lambda: float(_env("REFUSAL_WRITE_SHARE", "0.5")))
     # GitHub App: how often installations are read again, and missed webhook deliveries looked for
     # (a delivery younger than the grace may still be on its way).
     installations_refresh_s: float = field(default_factory=lambda: float(_env("INSTALLATIONS_REFRESH_S", "600")))

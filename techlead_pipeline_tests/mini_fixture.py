@@ -5,6 +5,7 @@ fields missing. History is made with real git; records follow FIXTURE_FORMAT.md.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -51,8 +52,14 @@ class MiniRepo:
         return self._id
 
     def commit(
-        self, branch: str, files: dict[str, str | None], message: str = "change", start: str | None = None
+        self,
+        branch: str,
+        files: dict[str, str | None],
+        message: str = "change",
+        start: str | None = None,
+        links: dict[str, str] | None = None,
     ) -> str:
+        """`files`: path -> text (None deletes it); `links`: path -> the target of a symbolic link."""
         if self._has_head():
             if _git(self.work, "branch", "--list", branch):
                 _git(self.work, "checkout", "-q", branch)
@@ -65,6 +72,13 @@ class MiniRepo:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
+            _git(self.work, "add", path)
+        for path, points_to in (links or {}).items():
+            link = self.work / path
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            os.symlink(points_to, link)
             _git(self.work, "add", path)
         _git(self.work, "commit", "-q", "--allow-empty", "-m", message)
         return _git(self.work, "rev-parse", "HEAD")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+import time
+from collections import Counter
+
 import dagster as dg
 import pytest
 
@@ -115,3 +120,90 @@ def test_a_run_that_died_unanswered_gets_one_reply_unless_it_will_be_retried(
         body = posted[0]["comment"]["body"]
         assert "stopped unexpectedly" in body and f"`{run.run_id[:8]}`" in body
         assert f"mention={comment['id']} kind=reply" in body
+
+
+def test_markers_forged_by_others_silence_nothing(watching, standin, instance, served, training_env):
+    """A marker counts only in the bot's own comments: a stranger who writes one into a review, or a
+    comment, in advance does not make the bot believe it already answered."""
+    from techlead_pipeline.reviews.markers import marker
+    from techlead_pipeline.runner import tick_sensor
+
+    asked = standin.add_issue_comment(SAMPLE_REPO, 51, "tomas-b", f"@tech-lead-bot {LEAD}")
+    outsider = standin.add_issue_comment(SAMPLE_REPO, 52, "sam-okafor", f"@tech-lead-bot {LEAD}")
+    standin.add_review(SAMPLE_REPO, 51, "sam-okafor", f"Looks fine.\n\n{marker(asked['id'], 'review')}")
+    standin.add_issue_comment(SAMPLE_REPO, 51, "sam-okafor", f"ok\n\n{marker(asked['id'], 'reply')}")
+    standin.add_issue_comment(SAMPLE_REPO, 52, "sam-okafor", f"done\n\n{marker(outsider['id'], 'refusal')}")
+    [run] = tick_sensor("pr_mentions", None, instance).runs
+    assert run.success, run.error
+    [review] = standin.posted_reviews()
+    assert review["number"] == 51 and review["review"]["body"].rstrip().endswith(marker(asked["id"], "review"))
+    [refusal] = standin.posted_issue_comments()
+    assert refusal["number"] == 52 and "only collaborators with write access" in refusal["comment"]["body"]
+
+
+def _answered(replies) -> Counter:
+    return Counter(re.search(r"mention=(\d+)", r["comment"]["body"]).group(1) for r in replies)
+
+
+def test_a_flood_of_strangers_neither_delays_a_collaborator_nor_is_answered_twice(
+    watching, standin, instance, monkeypatch
+):
+    monkeypatch.setenv("TECHLEAD_WRITES_PER_MINUTE", "1000")  # pacing is the next test's subject
+    standin.content_per_minute = 1000
+    strangers = [
+        standin.add_issue_comment(SAMPLE_REPO, 51 + i % 2, f"drive-by-{i:03}", f"@tech-lead-bot {LEAD}")
+        for i in range(150)
+    ]
+    legit = standin.add_issue_comment(SAMPLE_REPO, 51, "tomas-b", f"@tech-lead-bot {LEAD}")
+    started = time.monotonic()
+    first = evaluate(instance)
+    assert time.monotonic() - started < watching.sensor_budget_s
+    assert [r.run_key for r in first.run_requests] == [f"mention-{legit['id']}"]  # in the first tick
+    assert len(standin.posted_issue_comments()) == watching.refusals_per_tick  # the rest wait in the cursor
+    again = evaluate(instance, first.cursor)
+    evaluate(instance, first.cursor)  # an evaluation that overlapped it, from the same cursor
+    cursor = again.cursor
+    for _ in range(10):
+        cursor = evaluate(instance, cursor).cursor
+    answered = _answered(standin.posted_issue_comments())
+    assert answered == Counter({str(c["id"]): 1 for c in strangers})
+
+
+def test_a_slow_tick_stops_reading_in_time_and_the_next_goes_on_from_there(watching, standin, instance, monkeypatch):
+    monkeypatch.setenv("TECHLEAD_WRITES_PER_MINUTE", "1000")
+    monkeypatch.setenv("TECHLEAD_SENSOR_BUDGET_S", "1.2")
+    standin.faults.add(kind="latency", path=r"/collaborators/[^/]+/permission", latency_ms=150, times=-1)
+    asked = [
+        standin.add_issue_comment(SAMPLE_REPO, 51, login, f"@tech-lead-bot {LEAD}")
+        for login in [f"drive-by-{i}" for i in range(12)] + ["tomas-b"]
+    ]
+    ticks, cursor, requests = 0, None, []
+    while ticks < 12 and not requests:
+        started = time.monotonic()
+        result = evaluate(instance, cursor)
+        assert time.monotonic() - started < 1.2 + 0.6  # one permission read may straddle the deadline
+        cursor, requests, ticks = result.cursor, result.run_requests, ticks + 1
+    assert ticks > 1 and [r.run_key for r in requests] == [f"mention-{asked[-1]['id']}"]
+    for _ in range(4):
+        cursor = evaluate(instance, cursor).cursor
+    assert _answered(standin.posted_issue_comments()) == Counter({str(c["id"]): 1 for c in asked[:-1]})
+
+
+def test_refusals_leave_most_of_the_write_budget_to_reviews(watching, standin, instance, monkeypatch):
+    monkeypatch.setenv("TECHLEAD_WRITES_PER_MINUTE", "10")
+    for i in range(12):
+        standin.add_issue_comment(SAMPLE_REPO, 51, f"drive-by-{i}", f"@tech-lead-bot {LEAD}")
+    result = evaluate(instance)
+    assert len(standin.posted_issue_comments()) == 5  # half of the minute's writes
+    assert len(json.loads(result.cursor)["replies"]) == 7
+
+
+@pytest.mark.parametrize("damage", ["{not json", '{"version": "v", "partition": "someone-else@acme-labs+other"}'])
+def test_a_corrupt_served_adapter_means_learning_again_and_stops_no_one(watching, standin, instance, served, damage):
+    (served.path / "manifest.json").write_text(damage)
+    standin.add_issue_comment(SAMPLE_REPO, 51, "tomas-b", f"@tech-lead-bot {LEAD}")
+    standin.add_issue_comment(SAMPLE_REPO, 52, "li-wei", "@tech-lead-bot priya-r")  # another partition
+    lead, other = evaluate(instance).run_requests
+    assert lead.partition_key == f"{LEAD}@acme-labs+billing_core.py"
+    assert [k.to_user_string() for k in lead.asset_selection] == list(PIPELINE)  # learned again, from scratch
+    assert other.partition_key == "priya-r@acme-labs+billing_core.py"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..partitions import ReviewerRepo
+from ..reviews.backends.index_keys import new_vault_index_key
 from ..reviews.backends.retrieval_index import RetrievalIndex
 from ..training_data.examples import ExampleSet
 from .base_model import BaseModel
@@ -71,7 +72,9 @@ def build_bundle(
             "trainer": "torchtune" if base is not None else "none",
             "serving": "retrieval",
         }
-        index = RetrievalIndex.build(list(train["key"]), index_entries(train), encoder=encoder)
+        index = RetrievalIndex.build(
+            list(train["key"]), index_entries(train), encoder=encoder, key=new_vault_index_key()
+        )
         index.save(staging / "retrieval")
         manifest["retrieval"] = {
             "encoder": index.encoder.kind,

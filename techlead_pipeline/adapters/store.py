@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..partitions import ReviewerRepo
+from ..private_files import write_private
 
 MANIFEST = "manifest.json"
 KEEP_VERSIONS = 3
@@ -185,7 +186,7 @@ class AdapterStore:
             "created_at": datetime.now(timezone.utc).isoformat(),
             "files": file_checksums(staging),
         }
-        _write_private(staging / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True, default=str))
+        write_private(staging / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True, default=str))
         final = self._dir(target) / "versions" / version
         with self._lock(target):
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -194,9 +195,7 @@ class AdapterStore:
 
     def update_manifest(self, bundle: AdapterBundle, **changes) -> AdapterBundle:
         manifest = {**bundle.manifest, **changes}
-        tmp = bundle.path / (MANIFEST + ".tmp")
-        _write_private(tmp, json.dumps(manifest, indent=1, sort_keys=True, default=str))
-        os.replace(tmp, bundle.path / MANIFEST)
+        write_private(bundle.path / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True, default=str))
         return AdapterBundle(bundle.path, manifest)
 
     def promote(self, target: ReviewerRepo, bundle: AdapterBundle) -> None:
@@ -217,11 +216,3 @@ class AdapterStore:
         for name in names[:-KEEP_VERSIONS]:
             if name not in keep:
                 shutil.rmtree(self._dir(target) / "versions" / name, ignore_errors=True)
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())

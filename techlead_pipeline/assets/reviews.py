@@ -8,6 +8,7 @@ import dagster as dg
 
 from .. import run_tags
 from ..partitions import from_key, reviewer_repo_partitions
+from ..private_files import write_private
 from ..resources import PipelineSettings, ReviewerBackendResource
 from ..reviews.service import review_pull_request, served_bundle
 from .gpu_tags import L40S_SERVING
@@ -62,10 +63,13 @@ def pr_review(
         "review_url": outcome.posted.html_url if outcome.posted else None,
         "already_posted": bool(outcome.posted and outcome.posted.already_posted),
         "rejected": [c.anchor.__dict__ for c in outcome.posted.rejected] if outcome.posted else [],
+        "declined": outcome.declined,
     }
-    out = settings.home / "reviews" / context.partition_key
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"pr{config.pull_number}-{_safe(mention_id)}.json").write_text(json.dumps(record, indent=1))
+    out = settings.home / "reviews" / context.partition_key / f"pr{config.pull_number}-{_safe(mention_id)}.json"
+    try:
+        write_private(out, json.dumps(record, indent=1))
+    except OSError as exc:  # the review is posted: a record we cannot keep (disk full) must not fail the run
+        context.log.warning(f"could not keep the review record {out.name}: {exc.strerror or exc}")
     table = "\n".join(
         ["| path | line | side | comment |", "| --- | ---: | --- | --- |"]
         + [f"| `{c['path']}` | {c['line']} | {c['side']} | {c['body'].replace('|', '/')} |" for c in record["comments"]]
@@ -78,6 +82,7 @@ def pr_review(
             "hunks": outcome.hunks,
             "comments_posted": len(record["comments"]),
             "already_posted": record["already_posted"],
+            "declined": outcome.declined or "",
             "review_url": dg.MetadataValue.url(record["review_url"]) if record["review_url"] else "",
             "comments": dg.MetadataValue.md(table),
             "timings": dg.MetadataValue.json(outcome.timings),

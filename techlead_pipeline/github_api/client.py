@@ -14,6 +14,7 @@ from functools import cached_property
 
 from github import Auth, Github, GithubRetry
 
+from ..errors import UserFacingError
 from ..settings import Settings
 from .rest import GitHubRest
 from .token_vault import Secret, TokenVault
@@ -24,7 +25,7 @@ APP_ID_NAME = "github_app_id"
 APP_KEY_NAME = "github_app_private_key"
 
 
-class CredentialsMissing(RuntimeError):
+class CredentialsMissing(UserFacingError):
     pass
 
 
@@ -46,7 +47,7 @@ class GitHubCredentials:
             return cls(app_id=vault.get(APP_ID_NAME).reveal(), app_private_key=vault.get(APP_KEY_NAME))
         raise CredentialsMissing(
             f"no GitHub credentials in {vault.path}: store `{TOKEN_NAME}` or `{APP_ID_NAME}` + `{APP_KEY_NAME}` "
-            "(`techlead credentials set ...`)"
+            "(`techlead credentials --token-stdin`, or `techlead credentials --app-id ID --app-key-file KEY.pem`)"
         )
 
     def __repr__(self) -> str:

@@ -7,11 +7,16 @@ exist only in memory, wrapped in `Secret`, whose repr never shows them.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from ..errors import UserFacingError
 
 
 class Secret:
@@ -34,8 +39,8 @@ class Secret:
         raise TypeError("Secret values cannot be pickled")
 
 
-class VaultError(RuntimeError):
-    pass
+class VaultError(UserFacingError):
+    """The vault cannot do what was asked; the message says what to do about it."""
 
 
 def load_keys(secrets_dir: Path, env: dict | None = None) -> MultiFernet:
@@ -44,6 +49,12 @@ def load_keys(secrets_dir: Path, env: dict | None = None) -> MultiFernet:
     keys = [k.strip() for k in raw.split(",") if k.strip()]
     if not keys:
         key_file = secrets_dir / "fernet.key"
+        if not key_file.exists() and (secrets_dir / "credentials.json").exists():
+            # A new key would make every stored credential unreadable: say so instead.
+            raise VaultError(
+                f"the vault's key is missing ({key_file} is gone and TECHLEAD_FERNET_KEYS is not set): restore "
+                "it, or set TECHLEAD_FERNET_KEYS, to read the stored credentials"
+            )
         if not key_file.exists():
             secrets_dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -70,11 +81,25 @@ class TokenVault:
     def _load(self) -> dict[str, str]:
         if not self.path.exists():
             return {}
-        return json.loads(self.path.read_text())
+        try:
+            data = json.loads(self.path.read_text())
+        except ValueError as exc:
+            raise VaultError(f"the vault file {self.path} is damaged (not JSON); restore it from a backup") from exc
+        if not isinstance(data, dict):
+            raise VaultError(f"the vault file {self.path} is damaged (not a JSON object); restore it from a backup")
+        return data
+
+    @contextmanager
+    def _locked(self):
+        """One writer at a time, across processes (a read-modify-write of one file)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(".vault.lock"), "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            yield
 
     def _save(self, data: dict[str, str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             json.dump(data, fh, indent=1, sort_keys=True)
@@ -82,9 +107,21 @@ class TokenVault:
 
     def put(self, name: str, value: str | Secret) -> None:
         plain = value.reveal() if isinstance(value, Secret) else value
-        data = self._load()
-        data[name] = self.fernet.encrypt(plain.encode()).decode()
-        self._save(data)
+        if not plain.strip():
+            raise VaultError(f"refusing to store an empty value as {name!r}")
+        with self._locked():
+            data = self._load()
+            data[name] = self.fernet.encrypt(plain.encode()).decode()
+            self._save(data)
+
+    def get_or_create(self, name: str, make: Callable[[], str]) -> Secret:
+        """The secret called `name`, made with `make()` and stored the first time (by one process)."""
+        with self._locked():
+            data = self._load()
+            if name not in data:
+                data[name] = self.fernet.encrypt(make().encode()).decode()
+                self._save(data)
+        return self.get(name)
 
     def get(self, name: str) -> Secret:
         data = self._load()
@@ -100,7 +137,14 @@ class TokenVault:
 
     def rotate(self) -> int:
         """Re-encrypts every credential under the newest key; returns how many."""
-        data = self._load()
-        rotated = {k: self.fernet.rotate(v.encode()).decode() for k, v in data.items()}
-        self._save(rotated)
+        with self._locked():
+            data = self._load()
+            try:
+                rotated = {k: self.fernet.rotate(v.encode()).decode() for k, v in data.items()}
+            except InvalidToken as exc:
+                raise VaultError(
+                    "the stored credentials cannot be decrypted with any configured key: list the new key "
+                    "first and the old one after it in TECHLEAD_FERNET_KEYS (nothing was changed)"
+                ) from exc
+            self._save(rotated)
         return len(rotated)

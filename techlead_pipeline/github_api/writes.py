@@ -57,6 +57,19 @@ class WriteBudget:
         self.per_minute = per_minute
         self.window_s = window_s
 
+    def used(self) -> int:
+        """Slots taken in the last window, by every process."""
+        if not self.path.exists():
+            return 0
+        with open(self.path) as fh:
+            fcntl.flock(fh, fcntl.LOCK_SH)
+            try:
+                stamps = json.loads(fh.read() or "[]")
+            except ValueError:
+                return 0
+        now = time.time()
+        return sum(1 for t in stamps if now - t < self.window_s)
+
     def acquire(self) -> float:
         """Blocks until a slot is free; returns the time the slot was taken."""
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -95,6 +95,10 @@ def decide_mention(
         target = reviewer_repo(command.reviewer, repo)
     except InvalidNameError as exc:
         return MentionWork("reply", **base, reply=f"{exc}.")
+    if target.reviewer.lower() in (bot_login.lower(), f"{bot_login.lower()}[bot]"):
+        return MentionWork(
+            "reply", **base, reply="I learn how a person reviews; name a collaborator, not me (`USERNAME`)."
+        )
     if not user_exists(target.reviewer):
         return MentionWork(
             "reply",

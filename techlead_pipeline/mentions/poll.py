@@ -38,6 +38,7 @@ class MentionCursor:
     installations_checked_at: float = 0.0
     redelivery_checked_at: float = 0.0
     redelivered: dict[str, float] = field(default_factory=dict)  # delivery GUID -> when we asked again
+    replies: list[dict] = field(default_factory=list)  # refusals decided, not yet posted (sensors.py)
 
     @classmethod
     def load(cls, raw: str | None) -> "MentionCursor":
@@ -51,6 +52,7 @@ class MentionCursor:
             float(data.get("installations_checked_at", 0.0)),
             float(data.get("redelivery_checked_at", 0.0)),
             {k: float(v) for k, v in data.get("redelivered", {}).items()},
+            list(data.get("replies", [])),
         )
 
     def dump(self) -> str:
@@ -64,6 +66,7 @@ class MentionCursor:
                 "installations_checked_at": self.installations_checked_at,
                 "redelivery_checked_at": self.redelivery_checked_at,
                 "redelivered": self.redelivered,
+                "replies": self.replies,
             },
             sort_keys=True,
         )
@@ -77,6 +80,18 @@ class MentionCursor:
 
 def seen_key(comment: dict) -> str:
     return f"{comment['id']}@{comment.get('updated_at') or comment.get('created_at')}"
+
+
+def cursor_after(before: RepoCursor, handled: list[dict]) -> RepoCursor:
+    """The cursor of a poll that stopped after `handled` (a prefix of what it returned, oldest
+    first): the next poll returns the rest, and nothing handled comes back."""
+    if not handled:
+        return before
+    since = max(c["updated_at"] for c in handled)
+    seen = {seen_key(c) for c in handled if c["updated_at"] == since}
+    if since == before.since:
+        seen |= {str(k) for k in before.seen}
+    return RepoCursor(since=since, etag=None, seen=sorted(seen))
 
 
 @dataclass

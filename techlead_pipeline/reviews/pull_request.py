@@ -46,21 +46,43 @@ class PullRequestData:
         """Files GitHub counts in the pull request but does not list (over its 3,000-file cap)."""
         return max(0, (self.changed_files or 0) - len(self.changes))
 
+    def skip_symlinks(self) -> int:
+        """`/files` gives no file modes, so a symbolic link's change looks like a one-line text file
+        without a final newline. Such changes are looked up: GitHub's contents answer for a link is
+        the link itself (`type: symlink`) or, when it points at a file of the repository, that file
+        under its own path. Links are not code to review. Returns how many were found."""
+        found = 0
+        for change in self.changes:
+            if change.skipped or not _looks_like_a_link(change):
+                continue
+            ref = self.base_sha if change.status == "removed" else self.head_sha
+            path = change.old_path if change.status == "removed" else change.path
+            content = self._contents(path, ref)
+            if isinstance(content, dict) and (content.get("type") == "symlink" or content.get("path") != path):
+                change.skipped, change.hunks = "symbolic link", []
+                self._texts[change.path] = None
+                found += 1
+        return found
+
+    def _contents(self, path: str, ref: str | None) -> dict | list | None:
+        if self._access is None or not ref:
+            return None
+        try:
+            return self._access.rest.get(f"/repos/{self.repo}/contents/{quote(path)}", f"reading {path}", {"ref": ref})
+        except (GithubException, UserFacingError) as exc:
+            log.info("no contents for %s: %s", path, type(exc).__name__)
+            return None
+
     def new_file_text(self, path: str) -> str | None:
         """The file at the head commit (None if binary, too large or unreadable)."""
         if path not in self._texts:
             self._texts[path] = None
-            if self._access is not None:
-                try:
-                    content = self._access.rest.get(
-                        f"/repos/{self.repo}/contents/{quote(path)}", f"reading {path}", {"ref": self.head_sha}
-                    )
-                    encoded = content.get("content") if isinstance(content, dict) else None
-                    raw = base64.b64decode(encoded or "") if content.get("encoding") == "base64" else b""
-                    if raw and b"\0" not in raw[:8000] and len(raw) <= MAX_FILE_BYTES:
-                        self._texts[path] = raw.decode("utf-8", "replace")
-                except (GithubException, UserFacingError) as exc:
-                    log.info("no head text for %s: %s", path, type(exc).__name__)
+            content = self._contents(path, self.head_sha)
+            if isinstance(content, dict) and content.get("path", path) == path:  # not a link's target
+                encoded = content.get("content")
+                raw = base64.b64decode(encoded or "") if content.get("encoding") == "base64" else b""
+                if raw and b"\0" not in raw[:8000] and len(raw) <= MAX_FILE_BYTES:
+                    self._texts[path] = raw.decode("utf-8", "replace")
         return self._texts[path]
 
 
@@ -73,7 +95,7 @@ def load_pull_request(access: GitHubAccess, repo_name: str, number: int) -> Pull
     files = [
         f for page in rest.pages(f"/repos/{repo_name}/pulls/{number}/files", "listing changed files") for f in page
     ]
-    return PullRequestData(
+    pull = PullRequestData(
         repo_name,
         number,
         pr["head"]["sha"],
@@ -86,3 +108,12 @@ def load_pull_request(access: GitHubAccess, repo_name: str, number: int) -> Pull
         merged=bool(pr.get("merged") or pr.get("merged_at")),
         changed_files=pr.get("changed_files"),
     )
+    pull.skip_symlinks()
+    return pull
+
+
+def _looks_like_a_link(change: FileChange) -> bool:
+    """One line on the side that exists, with no newline after it: what a symlink's diff is."""
+    side = "-" if change.status == "removed" else "+"
+    lines = [ln for h in change.hunks for ln in h.lines if ln.kind == side]
+    return len(lines) == 1 and bool(change.hunks) and change.hunks[-1].no_newline_at_end

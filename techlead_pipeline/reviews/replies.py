@@ -20,15 +20,23 @@ def find_existing_reply(access: GitHubAccess, repo: str, number: int, mention_id
 
 
 def post_reply(
-    access: GitHubAccess, repo: str, number: int, body: str, mention_id: str | None = None, kind: str = "reply"
+    access: GitHubAccess,
+    repo: str,
+    number: int,
+    body: str,
+    mention_id: str | None = None,
+    kind: str = "reply",
+    look_first: bool = True,
 ) -> bool:
     """Posts `body` as an issue comment (pull requests are issues too); with a mention id, never twice
-    for the same mention. Returns whether a comment was posted."""
+    for the same mention. `look_first=False`: the caller holds a fresh claim on this answer
+    (mentions/claims.py), so reading the conversation for an earlier one is not needed (it still is
+    before a retry). Returns whether a comment was posted."""
 
     def existing():
         return find_existing_reply(access, repo, number, mention_id, kind) if mention_id else None
 
-    if mention_id and existing() is not None:
+    if mention_id and look_first and existing() is not None:
         return False
     text = safe_body(body, marker(mention_id, kind) if mention_id else "")
     write_once(

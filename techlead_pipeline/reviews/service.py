@@ -23,6 +23,7 @@ from .backends.retrieval_index import RetrievalIndex
 from .hunks import PreparedReview, prepare
 from .post import DraftComment, PostedReview, post_review
 from .pull_request import GITHUB_FILES_CAP, load_pull_request
+from .replies import post_reply
 
 log = logging.getLogger(__name__)
 BACKENDS = ("auto", "retrieval", "local", "vllm")
@@ -42,6 +43,7 @@ class ReviewOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     posted: PostedReview | None = None
     summary: str = ""
+    declined: str | None = None  # why there was nothing to review (the reply posted instead)
 
     def as_records(self) -> list[dict]:
         return [
@@ -165,6 +167,17 @@ def summary_text(
     return "\n\n".join(lines)
 
 
+def nothing_to_review(pull) -> str | None:
+    """The short answer for a pull request there is no point reviewing, or None."""
+    if pull.merged:
+        return f"Pull request #{pull.number} is already merged: there is nothing left to review."
+    if pull.state == "closed":
+        return f"Pull request #{pull.number} is closed: reopen it and mention me again if it still needs a review."
+    if not pull.changes and not pull.unlisted_files:
+        return f"Pull request #{pull.number} changes no files yet: there is nothing to review."
+    return None
+
+
 def review_pull_request(
     access: GitHubAccess,
     target: ReviewerRepo,
@@ -178,6 +191,12 @@ def review_pull_request(
     started = time.perf_counter()
     pull = load_pull_request(access, target.repo, number)
     fetch_s = time.perf_counter() - started
+    declined = nothing_to_review(pull)
+    if declined:
+        if post:
+            post_reply(access, target.repo, number, declined, mention_id=mention_id, kind="reply")
+        timings = {"fetch_s": round(fetch_s, 3), "total_s": round(time.perf_counter() - started, 3)}
+        return ReviewOutcome(backend.name, [], 0, [], timings, declined=declined)
     drafts, prepared, timings = review_changes(
         pull.changes, pull.new_file_text, backend, secrets + (access.current_token().reveal(),)
     )

@@ -130,3 +130,13 @@ def test_peft_serves_the_same_adapter_on_transformers(trained, smollm2_base):
 
 def test_no_comment_is_one_answer_the_model_can_learn(smollm2_base):
     assert smollm2_base.tokenizer().decode(smollm2_base.tokenizer().encode(NO_COMMENT)) == NO_COMMENT
+
+
+def test_ids_past_the_tokenizer_in_a_padded_vocabulary_decode_to_nothing(smollm2_base, tiny_base_model):
+    """Models pad their vocabulary past their tokenizer's (the tiny model to a multiple of 64): an id
+    there, which an untrained model does emit, must not fail a review or a training run."""
+    for base in (smollm2_base, tiny_base_model):
+        tokenizer = base.tokenizer()
+        ids = tokenizer.encode("return None")
+        padded = base.config["vocab_size"] - 1
+        assert tokenizer.decode([*ids, padded, 10**6]) == tokenizer.decode(ids) == "return None"

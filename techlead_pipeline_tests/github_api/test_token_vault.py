@@ -44,3 +44,48 @@ def test_secrets_never_print_or_pickle():
 def test_a_local_key_file_is_private(tmp_path):
     TokenVault.open(tmp_path, env={}).put("x", "y")
     assert (tmp_path / "fernet.key").stat().st_mode & 0o077 == 0
+
+
+def test_vault_problems_are_sentences_not_tracebacks(tmp_path):
+    from techlead_pipeline.errors import UserFacingError
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    TokenVault.open(tmp_path, env={"TECHLEAD_FERNET_KEYS": old}).put("github_token", TOKEN)
+    before = (tmp_path / "credentials.json").read_bytes()
+    with pytest.raises(VaultError, match="list the new key first and the old one after it"):
+        TokenVault.open(tmp_path, env={"TECHLEAD_FERNET_KEYS": new}).rotate()  # the old key is not given
+    assert (tmp_path / "credentials.json").read_bytes() == before  # nothing changed
+    with pytest.raises(VaultError, match="empty"):
+        TokenVault.open(tmp_path, env={"TECHLEAD_FERNET_KEYS": old}).put("github_token", "  ")
+    (tmp_path / "credentials.json").write_text('{"github_token": "gAAAA')  # cut short
+    with pytest.raises(VaultError, match="damaged"):
+        TokenVault.open(tmp_path, env={"TECHLEAD_FERNET_KEYS": old}).get("github_token")
+    assert issubclass(VaultError, UserFacingError)
+
+
+def test_a_lost_key_file_is_reported_not_replaced(tmp_path):
+    TokenVault.open(tmp_path, env={}).put("github_token", TOKEN)
+    (tmp_path / "fernet.key").unlink()
+    with pytest.raises(VaultError, match="the vault's key is missing"):
+        TokenVault.open(tmp_path, env={})
+    assert not (tmp_path / "fernet.key").exists()  # a new key would orphan every credential
+
+
+def test_the_cli_answers_vault_mistakes_in_a_sentence(tmp_path, monkeypatch, capsys):
+    import io
+
+    from techlead_pipeline.cli import main
+
+    monkeypatch.setenv("TECHLEAD_HOME", str(tmp_path))
+    monkeypatch.delenv("TECHLEAD_FERNET_KEYS", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert main(["credentials", "--token-stdin"]) == 2
+    assert "empty" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO(TOKEN + "\n"))
+    assert main(["credentials", "--token-stdin"]) == 0
+    monkeypatch.setenv("TECHLEAD_FERNET_KEYS", Fernet.generate_key().decode())  # not the key it was stored with
+    assert main(["credentials", "--rotate"]) == 2
+    said = capsys.readouterr()
+    assert "cannot be decrypted" in said.err and "Traceback" not in said.out + said.err
+    assert main(["credentials", "--app-id", "12"]) == 2
+    assert "--app-key-file" in capsys.readouterr().err

@@ -112,6 +112,8 @@ def test_cli_reviews_a_pull_request_through_the_review_job(served, settings, sta
     assert len(posted) == 1 and posted[0]["number"] == DEMO_PR
     assert_valid_anchors(standin, posted[0]["comments"])
     assert f"posted {len(posted[0]['comments'])} comments on 4 hunks" in capsys.readouterr().err
+    assert cli.main(argv) == 0  # run again (after a kill, a lost answer): the same PR head, no second review
+    assert len(standin.posted_reviews()) == 1
 
 
 def test_pr_review_asset_posts_and_records_no_code(served, settings, standin, instance, lead_target):
@@ -170,3 +172,19 @@ def test_a_comment_no_longer_in_the_diff_is_dropped_after_reading_the_files_agai
     calls = standin.api_calls(mark)
     assert not [r for r in calls if r["method"] == "DELETE"]  # the files said it all: no bisecting
     assert not [r for r in calls if "/commits/" in r["path"]]  # the head's SHA is enough to post on
+
+
+def test_a_record_that_cannot_be_kept_does_not_fail_a_posted_review(served, settings, standin, instance, lead_target):
+    blocker = settings.home / "reviews" / lead_target.key
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("")  # a file where the records' folder should be: every write fails
+    result = run_partition(
+        "review_pull_request",
+        lead_target,
+        dagster_instance=instance,
+        run_config={
+            "ops": {"pr_review": {"config": {"pull_number": DEMO_PR, "mention_id": "778", "backend": "retrieval"}}}
+        },
+    )
+    assert result.success, result.error
+    assert len(standin.posted_reviews()) == 1

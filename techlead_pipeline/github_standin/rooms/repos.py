@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from ...gitcmd import BlobReader, GitError, git_text
 from .. import shapes
 from ..protocol import HttpError, Request, Response
@@ -46,10 +48,28 @@ class ReposRoom(Room):
         if kind == "tree":
             raise HttpError(404, "Not Found")  # directories: not modelled here
         blob_sha = git_text(["rev-parse", f"{ref}:{path}"], state.git_dir).strip()
+        if git_text(["ls-tree", ref, "--", path], state.git_dir).startswith("120000 "):
+            return self._symlink(state, ref, path, blob_sha, data)
         too_large = len(data) > MAX_CONTENT_BYTES
         body = shapes.content_json(self.urls, state, path, ref, blob_sha, b"" if too_large else data)
         if too_large:
             body.update({"content": "", "encoding": "none", "size": len(data)})
+        return Response(body=body)
+
+    def _symlink(self, state, ref: str, path: str, blob_sha: str, target: bytes) -> Response:
+        """GitHub answers for a symlink with the file it points to, when that is a file of the
+        repository (its own path and content), and otherwise with the link itself."""
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target.decode("utf-8", "replace")))
+        if not resolved.startswith("../") and resolved != "..":
+            with BlobReader(state.git_dir) as reader:
+                found = reader.read(ref, resolved)
+            if found is not None and found[0] == "blob":
+                sha = git_text(["rev-parse", f"{ref}:{resolved}"], state.git_dir).strip()
+                return Response(body=shapes.content_json(self.urls, state, resolved, ref, sha, found[1]))
+        body = shapes.content_json(self.urls, state, path, ref, blob_sha, b"")
+        for key in ("encoding", "content"):
+            body.pop(key)
+        body.update({"type": "symlink", "target": target.decode("utf-8", "replace"), "size": len(target)})
         return Response(body=body)
 
     @serves("GET", "/repos/{owner}/{repo}/commits/{ref}")

