@@ -87,6 +87,7 @@ def settings_for(standin: GitHubStandin, home: Path) -> Settings:
 
 
 def part_a(tmp: Path) -> Table:
+    os.environ["TECHLEAD_HOME"] = str(tmp / "home")  # the vault that keys the retrieval index
     fixture = build_sample(tmp / "fixture")
     target = reviewer_repo(LEAD, SAMPLE)
     table = Table(title="A. Faults injected against the stand-in")

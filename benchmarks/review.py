@@ -8,6 +8,7 @@ sample lead, its CPU profile); and the prompts/tokens a GPU backend would see.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -46,6 +47,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         fixture = build_sample(tmp / "fixture")
+        os.environ["TECHLEAD_HOME"] = str(tmp / "home")  # the vault that keys the retrieval index
         base = resolve("smollm2-135m-instruct", Path(".techlead"))
         with GitHubStandin(fixture) as standin:
             settings = Settings(

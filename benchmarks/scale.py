@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import shutil
 import subprocess
@@ -103,6 +104,7 @@ def measure(prs: int, tmp: Path) -> dict:
     from techlead_pipeline.history.pull_chunks import reviewed_pull_chunks
     from techlead_pipeline.history.window import context_window
     from techlead_pipeline.partitions import reviewer_repo
+    from techlead_pipeline.reviews.backends.index_keys import derive
     from techlead_pipeline.reviews.backends.retrieval import RetrievalBackend
     from techlead_pipeline.reviews.backends.retrieval_index import RetrievalIndex
     from techlead_pipeline.reviews.service import review_pull_request
@@ -152,7 +154,10 @@ def measure(prs: int, tmp: Path) -> dict:
         out["examples"] = len(examples.target)
         train = examples.examples[(examples.examples["role"] == "target") & (examples.examples["split"] == "train")]
         t = time.perf_counter()
-        index = RetrievalIndex.build(list(train["key"]), index_entries(train))
+        # Keyed hashing, as a kept index is built (adapters/bundle.py); the key's source does not matter here.
+        index = RetrievalIndex.build(
+            list(train["key"]), index_entries(train), key=derive(os.urandom(32), os.urandom(16))
+        )
         out["index_s"] = time.perf_counter() - t
         chosen = training_selection(train, 1500)
         out["train_comments"] = int((train["kind"] == "comment").sum())

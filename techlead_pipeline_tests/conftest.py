@@ -83,9 +83,21 @@ def trained_adapters(sample_examples, tiny_base_model, tmp_path_factory) -> Path
     lora = LoraSettings(
         rank=8, alpha=16, epochs=1, batch_size=8, grad_accum=1, max_seq_len=1024, lr=3e-3, warmup_steps=2
     )
-    bundle = build_bundle(store, target, sample_examples.examples, "session", base=tiny_base_model, lora=lora)
+    with pytest.MonkeyPatch.context() as env:  # the index's hashing key comes from this home's vault
+        env.setenv("TECHLEAD_HOME", str(root / "home"))
+        env.delenv("TECHLEAD_FERNET_KEYS", raising=False)
+        bundle = build_bundle(store, target, sample_examples.examples, "session", base=tiny_base_model, lora=lora)
     store.promote(target, bundle)
     return root
+
+
+def carry_index_master(from_home: Path, to_settings: Settings) -> None:
+    """What moving adapters to another deployment takes: their indexes' master secret, from one
+    vault to the other (each vault has its own Fernet key)."""
+    from techlead_pipeline.reviews.backends.index_keys import MASTER_NAME
+
+    master = TokenVault.open(from_home / "secrets", env={}).get(MASTER_NAME)
+    TokenVault.open(to_settings.secrets_dir).put(MASTER_NAME, master)
 
 
 @pytest.fixture
@@ -95,7 +107,8 @@ def served(settings, trained_adapters, lead_target):
 
     from techlead_pipeline.adapters.store import AdapterStore
 
-    shutil.copytree(trained_adapters, settings.adapters_dir, symlinks=True)
+    shutil.copytree(trained_adapters, settings.adapters_dir, symlinks=True, ignore=shutil.ignore_patterns("home"))
+    carry_index_master(trained_adapters / "home", settings)
     return AdapterStore(settings.adapters_dir).current(lead_target)
 
 

@@ -104,7 +104,7 @@ def test_gate_in_both_directions(tmp_path):
     assert tie.serving == "retrieval"  # must beat, not match
 
 
-def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_path):
+def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_path, home):
     store = AdapterStore(tmp_path)
     frame = examples()
     held_out = "nit: `q is None`, please."  # worded unlike anything retrieval remembers

@@ -14,8 +14,10 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from ...errors import UserFacingError
+from ...safe_markdown import code_span
 
 MASTER_NAME = "retrieval-index-master"
 
@@ -38,7 +40,8 @@ class IndexKey:
 class IndexKeyMismatch(UserFacingError):
     def __init__(self, folder):
         super().__init__(
-            f"the retrieval index in {folder} was hashed with another vault's key (was the vault replaced?); "
+            f"the retrieval index of adapter version {code_span(Path(folder).parent.name)} was hashed with another "
+            "vault's key (was the vault replaced?); "
             "mention the bot again with `--force-reload` to learn this reviewer again"
         )
 
