@@ -65,14 +65,20 @@ class MiniRepo:
                 _git(self.work, "checkout", "-q", branch)
             else:
                 _git(self.work, "checkout", "-q", "-b", branch, start or "HEAD")
+        written: list[str] = []
+        removed: list[str] = []
         for path, text in files.items():
             target = self.work / path
             if text is None:
-                _git(self.work, "rm", "-q", path)
+                removed.append(path)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
-            _git(self.work, "add", path)
+            written.append(path)
+        for start in range(0, len(written), 500):  # one git process per 500 files, not per file
+            _git(self.work, "add", "--", *written[start : start + 500])
+        for start in range(0, len(removed), 500):
+            _git(self.work, "rm", "-q", "--", *removed[start : start + 500])
         for path, points_to in (links or {}).items():
             link = self.work / path
             link.parent.mkdir(parents=True, exist_ok=True)

@@ -202,8 +202,8 @@ def review_pull_request(
     )
     timings = {"fetch_s": fetch_s, **timings}
     if pull.unlisted_files:
-        prepared.skipped.append(
-            f"{pull.unlisted_files} more files: GitHub lists only the first {GITHUB_FILES_CAP:,} of a pull request"
+        prepared.skipped.insert(  # first: the summary names only the first ten reasons
+            0, f"{pull.unlisted_files} more files: GitHub lists only the first {GITHUB_FILES_CAP:,} of a pull request"
         )
     summary = summary_text(target, bundle, backend.name, drafts, len(prepared.hunks), prepared.skipped)
     outcome = ReviewOutcome(backend.name, drafts, len(prepared.hunks), prepared.skipped, timings, summary=summary)

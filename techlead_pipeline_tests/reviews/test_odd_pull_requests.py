@@ -3,8 +3,11 @@ text files), and closed, merged or empty pull requests, which get a short reply 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from techlead_pipeline.adapters.store import AdapterBundle
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials
 from techlead_pipeline.github_api.token_vault import Secret
 from techlead_pipeline.github_standin import GitHubStandin
@@ -37,12 +40,18 @@ def odd_fixture(tmp_path_factory):
     repo.pull(3, head="done", base="main", state="closed", merged_at="2025-01-03T00:00:00Z")
     repo.commit("dropped", {"lib/more2.py": "Y = 1\n"}, "closed one", start="main")
     repo.pull(4, head="dropped", base="main", state="closed", closed_at="2025-01-03T00:00:00Z")
+    # 3,010 generated files removed (a removal needs no file contents to review: the test stays fast).
+    generated = [f"gen/m{i:04}.py" for i in range(3010)]
+    repo.commit("with-generated", {p: f"V = {i}\n" for i, p in enumerate(generated)}, "generate", start="main")
+    repo.commit("huge", dict.fromkeys(generated), "drop the generated files", start="with-generated")
+    repo.pull(5, head="huge", base="with-generated")
     return repo.write()
 
 
 @pytest.fixture
-def odd(odd_fixture, tmp_path):
-    with GitHubStandin(odd_fixture) as server:
+def odd(odd_fixture, tmp_path, request):
+    # The 3,000-file listing is checked against GitHub's schema once, not on every run (it is slow).
+    with GitHubStandin(odd_fixture, validate_contract=not request.node.get_closest_marker("unvalidated")) as server:
         settings = Settings(
             github_api_url=server.api_url, github_web_url=server.url, home=tmp_path / "home", seconds_between_writes=0
         )
@@ -80,3 +89,13 @@ def test_empty_merged_and_closed_pull_requests_get_a_short_reply(odd, number, sa
     assert said in reply["comment"]["body"] and "mention=55 kind=reply" in reply["comment"]["body"]
     review_pull_request(access, target, number, _retrieval(), bundle=None, mention_id="55")  # asked again
     assert len(server.posted_issue_comments()) == 1
+
+
+@pytest.mark.unvalidated
+def test_files_past_githubs_3000_file_listing_are_counted_in_the_summary(odd):
+    _, access = odd
+    target = reviewer_repo(LEAD, "octo/widgets")
+    bundle = AdapterBundle(Path("unused"), {"version": "v1"})
+    outcome = review_pull_request(access, target, 5, _retrieval(), bundle, mention_id="56", post=False)
+    assert outcome.skipped[0] == "10 more files: GitHub lists only the first 3,000 of a pull request"
+    assert "10 more files" in outcome.summary

@@ -40,15 +40,19 @@ class ReposRoom(Room):
     def contents(self, req: Request, owner: str, repo: str, path: str) -> Response:
         state = self.repo_or_404(owner, repo, req)
         ref = req.query.get("ref") or state.meta.get("default_branch", "main")
+        try:  # "<mode> <type> <sha>\t<path>": the mode says whether it is a symbolic link
+            entry = git_text(["ls-tree", ref, "--", path], state.git_dir).split("\t", 1)[0].split()
+        except GitError:
+            raise HttpError(404, "No commit found for the ref " + ref) from None
+        if len(entry) != 3 or entry[1] != "blob":
+            raise HttpError(404, "Not Found")  # absent, or a directory (not modelled here)
+        mode, _, blob_sha = entry
         with BlobReader(state.git_dir) as reader:
-            found = reader.read(ref, path)
+            found = reader.read(blob_sha)
         if found is None:
             raise HttpError(404, "Not Found")
-        kind, data = found
-        if kind == "tree":
-            raise HttpError(404, "Not Found")  # directories: not modelled here
-        blob_sha = git_text(["rev-parse", f"{ref}:{path}"], state.git_dir).strip()
-        if git_text(["ls-tree", ref, "--", path], state.git_dir).startswith("120000 "):
+        data = found[1]
+        if mode == "120000":
             return self._symlink(state, ref, path, blob_sha, data)
         too_large = len(data) > MAX_CONTENT_BYTES
         body = shapes.content_json(self.urls, state, path, ref, blob_sha, b"" if too_large else data)
