@@ -1,8 +1,9 @@
 """Polling a repository's pull-request conversation for new comments, cheaply.
 
 One call per repository and poll: the repo-wide issue-comments endpoint, `since` the newest
-comment seen (sorted by update time), with the previous answer's ETag. An idle repository answers
-304 Not Modified, which GitHub does not charge against the rate limit. Comments already handled at
+comment seen (sorted by update time), with the previous answer's ETag when that answer was a
+single page. An idle repository answers 304 Not Modified, which GitHub does not charge against the
+rate limit. Comments already handled at
 the boundary timestamp (`since` is inclusive) are remembered and skipped, by id *and* update time:
 an edited comment comes back with a new `updated_at` and is read again, whichever comment it is
 (what it may start is decided as for a new one, and its run key is still its id).
@@ -135,5 +136,7 @@ def poll_comments(access: GitHubAccess, repo: str, cursor: RepoCursor) -> PollRe
         boundary = {seen_key(c) for c in comments if c["updated_at"] == newest}
         cursor.seen = sorted(boundary | (seen if newest == cursor.since else set()))
         cursor.since = newest
-    cursor.etag = etag
+    # An ETag speaks for its page only: a full first page stays the same while newer comments land
+    # on the next one, so a 304 for it would hide them. Keep it only when the answer was one page.
+    cursor.etag = etag if len(comments) < 100 else None
     return PollResult(fresh, False, requests)

@@ -29,3 +29,14 @@ def test_new_comments_once_then_free_304s(bot_access, standin):
 def test_a_new_repository_starts_from_the_lookback_window():
     now = datetime(2026, 1, 2, 12, 0, tzinfo=timezone.utc)
     assert MentionCursor.load(None).for_repo("o/r", 3600, now=now).since == "2026-01-02T11:00:00Z"
+
+
+def test_a_full_first_page_does_not_hide_newer_comments_behind_a_304(bot_access, standin):
+    """150 comments in one second (a flood) fill the first page; its ETag stays the same while newer
+    comments land on the next page, so it must not be sent again."""
+    repo_cursor = MentionCursor.load(None).for_repo(SAMPLE_REPO, lookback_s=3600)
+    for i in range(150):
+        standin.add_issue_comment(SAMPLE_REPO, 47 + i % 5, f"drive-by-{i}", "@tech-lead-bot mira-kovacs")
+    assert len(poll_comments(bot_access, SAMPLE_REPO, repo_cursor).comments) == 150
+    later = standin.add_issue_comment(SAMPLE_REPO, 52, "li-wei", "@tech-lead-bot mira-kovacs")
+    assert [c["id"] for c in poll_comments(bot_access, SAMPLE_REPO, repo_cursor).comments] == [later["id"]]
