@@ -487,7 +487,8 @@ def part_d(tmp: Path, strangers: int = 150, timeout_s: float = 600) -> Table:
 
             _wait(lambda: the_run() is not None and worker_pid(dgi, the_run().run_id) is not None, timeout_s)
             _wait(lambda: any((home / "workspaces").rglob("*.pack")), 120)
-            pid, _ = worker_pid(dgi, the_run().run_id)
+            victim = the_run().run_id
+            pid, _ = worker_pid(dgi, victim)
             root = psutil.Process(pid)
             for proc in [*root.children(recursive=True), root]:
                 proc.kill()
@@ -495,6 +496,11 @@ def part_d(tmp: Path, strangers: int = 150, timeout_s: float = 600) -> Table:
             killed_s = _wait(lambda: _answered(standin)[killed] >= 1, timeout_s)
             time.sleep(5)
             sorry = [p for p in standin.posted_issue_comments() if f"mention={killed} " in p["comment"]["body"]]
+            retries = dgi.get_runs(filters=dg.RunsFilter(tags={"dagster/parent_run_id": victim}))
+            how = (
+                f"killed run {dgi.get_run_by_id(victim).status.value}; retries: {len(retries)} "
+                f"({', '.join(r.status.value for r in retries) or '-'})"
+            )
             table.add_row(
                 "run worker SIGKILLed mid-run",
                 "1",
@@ -503,7 +509,7 @@ def part_d(tmp: Path, strangers: int = 150, timeout_s: float = 600) -> Table:
                 "0",
                 str(int(_answered(standin)[killed] == 0 and not sorry)),
                 f"{killed_s:.0f}" if killed_s else "timeout",
-                f"retried by run retries; plaintext packs left: {len(list((home / 'workspaces').rglob('*.pack')))}",
+                f"{how}; plaintext packs left: {len(list((home / 'workspaces').rglob('*.pack')))}",
             )
             table.caption = f"wall {time.time() - asked_at:.0f} s; most writes GitHub saw in 60 s: " + str(
                 standin.writes_in_any_minute()
