@@ -75,6 +75,19 @@ POSTING_FAULTS = {
 }
 
 
+def deployment_env(standin: GitHubStandin, home: Path, dagster_home: Path, **extra: str) -> dict[str, str]:
+    """What a deployment started by a part is given: its homes, the stand-in as GitHub, and training
+    without LoRA (these parts measure queueing, the sensor and GitHub's limits, not CPU training)."""
+    return {
+        "TECHLEAD_HOME": str(home),
+        "DAGSTER_HOME": str(dagster_home),
+        "TECHLEAD_GITHUB_API_URL": standin.api_url,
+        "TECHLEAD_GITHUB_WEB_URL": standin.url,
+        "TECHLEAD_TRAINER": "none",
+        **extra,
+    }
+
+
 def settings_for(standin: GitHubStandin, home: Path) -> Settings:
     return Settings(
         github_api_url=standin.api_url,
@@ -146,13 +159,11 @@ def part_b(tmp: Path, repositories: int, per_repo: int, timeout_s: float) -> Tab
     shutil.copy(Path(__file__).resolve().parents[1] / "dagster.yaml", dagster_home / "dagster.yaml")
     people = ["tomas-b", "li-wei", "priya-r", "dev-jonah", LEAD]
     with GitHubStandin(fixture) as standin:
-        env = dict(
-            TECHLEAD_HOME=str(home),
-            DAGSTER_HOME=str(dagster_home),
-            TECHLEAD_GITHUB_API_URL=standin.api_url,
-            TECHLEAD_GITHUB_WEB_URL=standin.url,
+        env = deployment_env(
+            standin,
+            home,
+            dagster_home,
             TECHLEAD_REPOSITORIES=",".join(names),
-            TECHLEAD_TRAINER="none",
             TECHLEAD_SEMANTIC_METRIC="0",
             TECHLEAD_SECONDS_BETWEEN_WRITES="0",
         )
@@ -243,15 +254,15 @@ def part_c(tmp: Path, mentions: int = 100, resends: int = 40, bad: int = 40, mal
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TECHLEAD_", "DAGSTER_"))}
     with GitHubStandin(fixture, validate_contract=False) as standin:
         env.update(
-            TECHLEAD_HOME=str(home),
-            DAGSTER_HOME=str(dagster_home),
-            TECHLEAD_GITHUB_API_URL=standin.api_url,
-            TECHLEAD_GITHUB_WEB_URL=standin.url,
-            TECHLEAD_WEBHOOK_SECRET=secret,
-            TECHLEAD_SECONDS_BETWEEN_WRITES="0",
-            TECHLEAD_REDELIVERY_GRACE_S="0",
-            TECHLEAD_REDELIVERY_CHECK_S="0",
-            TECHLEAD_TRAINER="none",
+            deployment_env(
+                standin,
+                home,
+                dagster_home,
+                TECHLEAD_WEBHOOK_SECRET=secret,
+                TECHLEAD_SECONDS_BETWEEN_WRITES="0",
+                TECHLEAD_REDELIVERY_GRACE_S="0",
+                TECHLEAD_REDELIVERY_CHECK_S="0",
+            )
         )
         os.environ.update({k: v for k, v in env.items() if k.startswith(("TECHLEAD_", "DAGSTER_"))})
         os.environ.pop("TECHLEAD_REPOSITORIES", None)
@@ -408,15 +419,7 @@ def part_d(tmp: Path, strangers: int = 150, timeout_s: float = 600) -> Table:
     for col in ("case", "mentions", "answered", "duplicates", "lost", "unanswered", "time to answer s", "note"):
         table.add_column(col, justify="left" if col in ("case", "note") else "right")
     with GitHubStandin(fixture) as standin:
-        env = dict(
-            TECHLEAD_HOME=str(home),
-            DAGSTER_HOME=str(dagster_home),
-            TECHLEAD_GITHUB_API_URL=standin.api_url,
-            TECHLEAD_GITHUB_WEB_URL=standin.url,
-            TECHLEAD_REPOSITORIES=SAMPLE,
-            TECHLEAD_TRAINER="none",
-            TECHLEAD_SEMANTIC_METRIC="0",
-        )
+        env = deployment_env(standin, home, dagster_home, TECHLEAD_REPOSITORIES=SAMPLE, TECHLEAD_SEMANTIC_METRIC="0")
         os.environ.update(env)
         TokenVault.open(home / "secrets").put(TOKEN_NAME, standin.token_for(BOT_LOGIN))
         settings = Settings()

@@ -53,11 +53,7 @@ def _cmd_credentials(args: argparse.Namespace) -> int:
             return 2
         vault.put(TOKEN_NAME, token)
     elif args.token_stdin:
-        token = sys.stdin.readline().strip()
-        if not token:
-            console.print("[red]the token read from stdin is empty; nothing was stored[/red]")
-            return 2
-        vault.put(TOKEN_NAME, token)
+        vault.put(TOKEN_NAME, sys.stdin.readline().strip())  # an empty one is refused by the vault
     elif args.app_id:
         key_file = Path(args.app_key_file or "")
         if not args.app_key_file or not key_file.is_file():
@@ -68,11 +64,7 @@ def _cmd_credentials(args: argparse.Namespace) -> int:
     elif args.webhook_secret_stdin:
         from .webhooks.service import SECRET_NAME
 
-        secret = sys.stdin.readline().strip()
-        if not secret:
-            console.print("[red]the webhook secret read from stdin is empty[/red]")
-            return 2
-        vault.put(SECRET_NAME, secret)
+        vault.put(SECRET_NAME, sys.stdin.readline().strip())
     elif args.rotate:
         console.print(f"re-encrypted {vault.rotate()} credentials under the newest key")
         return 0

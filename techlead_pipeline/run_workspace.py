@@ -14,6 +14,7 @@ mention sensor's every tick and every collection.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import io
 import json
@@ -113,14 +114,19 @@ def sweep_plaintext(root: Path) -> int:
         return removed
     for folder in root.glob(f"*/*/{SCRATCH_PREFIX}*"):
         try:
-            with open(folder / SCRATCH_LOCK, "a") as lock:
+            with open(folder / SCRATCH_LOCK, "r") as lock:  # never created here: see below
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
         except BlockingIOError:
             continue  # in use
         except FileNotFoundError:
-            continue  # removed by its owner meanwhile
+            # Removed by its owner meanwhile, or just made and its lock not yet taken (the owner
+            # opens it next): only a folder left lockless for a minute is a dead process's.
+            with contextlib.suppress(FileNotFoundError):
+                if time.time() - folder.stat().st_mtime > 60:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed += 1
     return removed
 
 

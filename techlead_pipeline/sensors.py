@@ -207,11 +207,13 @@ def handle_comment(
 class _Tick:
     """What one evaluation collects while it reads comments, and its time budget."""
 
-    def __init__(self, log, budget_s: float):
+    def __init__(self, log, budget_s: float, pipeline: PipelineSettings):
         self.log = log
+        self.pipeline = pipeline
         self.partitions: list[str] = []
         self.handled: set = set()
         self._lookups: dict[str, GitHubLookups] = {}
+        self._access: dict[str, object] = {}
         self.started = time.monotonic()
         self.budget_s = budget_s
 
@@ -222,6 +224,12 @@ class _Tick:
         """Refusals get the rest of the budget, but a tick that starts runs ends soon so they start."""
         end = self.started + self.budget_s
         return min(end, time.monotonic() + 10.0) if has_runs else end
+
+    def access(self, repo: str):
+        """One GitHub access per repository and tick (each reads the vault and, as an App, its token)."""
+        if repo not in self._access:
+            self._access[repo] = self.pipeline.github(repo)
+        return self._access[repo]
 
     def lookups_for(self, repo: str, access) -> "GitHubLookups":
         if repo not in self._lookups:
@@ -241,7 +249,7 @@ def _guarded(context, tick, action, what: str) -> tuple[object, bool]:
         return None, False
 
 
-def drain_deliveries(context, pipeline, settings, cursor, store, tick, watched: set[str], requests: list) -> None:
+def drain_deliveries(context, settings, cursor, store, tick, watched: set[str], requests: list) -> None:
     """Stored webhook deliveries, in arrival order; the cursor moves past each one handled."""
     for stored in DeliveryStore(context.instance).after(cursor.delivery_row):
         if not tick.reading_time_left():
@@ -255,7 +263,7 @@ def drain_deliveries(context, pipeline, settings, cursor, store, tick, watched: 
         elif (
             record.kind == "comment" and record.repo in watched and edit_brings_new_mention(record, settings.bot_login)
         ):
-            access = pipeline.github(record.repo)
+            access = tick.access(record.repo)
             request, away = _guarded(
                 context,
                 tick,
@@ -283,7 +291,7 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
     cursor = MentionCursor.load(context.cursor)
     store = pipeline.adapter_store()
     requests = release_waiting(context, cursor, store)
-    tick = _Tick(context.log, settings.sensor_budget_s)
+    tick = _Tick(context.log, settings.sensor_budget_s, pipeline)
     app = pipeline.app_client()
     watched_list, away = _guarded(
         context, tick, lambda: watched_repositories(cursor, settings, app), "reading installations"
@@ -291,11 +299,11 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
     if watched_list is None:  # GitHub away: the installations as last known
         watched_list = list(cursor.installed) if app else list(settings.repositories)
     watched = set(watched_list)
-    drain_deliveries(context, pipeline, settings, cursor, store, tick, watched, requests)
+    drain_deliveries(context, settings, cursor, store, tick, watched, requests)
     for repo in sorted(watched):
         if not tick.reading_time_left():
             break  # the repositories left are polled next tick
-        access = pipeline.github(repo)
+        access = tick.access(repo)
         repo_cursor = cursor.for_repo(repo, settings.mention_lookback_s)
         before = copy.deepcopy(repo_cursor)
         try:
@@ -329,7 +337,7 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
             lambda: recover_missed_deliveries(app, DeliveryStore(context.instance), cursor, settings),
             "recovering missed deliveries",
         )
-    post_queued_replies(context, pipeline, cursor, tick.replies_deadline(bool(requests)))
+    post_queued_replies(context, tick, cursor, tick.replies_deadline(bool(requests)))
     new = sorted(
         {k for k in tick.partitions if not context.instance.has_dynamic_partition(reviewer_repo_partitions.name, k)}
     )
@@ -340,15 +348,15 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
     )
 
 
-def post_queued_replies(context, pipeline: PipelineSettings, cursor: MentionCursor, deadline: float) -> int:
+def post_queued_replies(context, tick: _Tick, cursor: MentionCursor, deadline: float) -> int:
     """Posts queued refusals, oldest first, until `deadline` or the tick's share of writes is spent;
     the rest wait in the cursor. Each is claimed first (mentions/claims.py), so evaluations that
     overlap never both post one. Returns how many were posted."""
-    settings = pipeline.settings()
+    settings = tick.pipeline.settings()
     claims = ReplyClaims(context.instance)
     queue, cursor.replies, posted = list(cursor.replies), [], 0
     for n, item in enumerate(queue):
-        access = pipeline.github(item["repo"])
+        access = tick.access(item["repo"])
         budget = access.write_budget
         if (
             time.monotonic() >= deadline

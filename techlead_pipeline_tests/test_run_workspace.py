@@ -38,3 +38,24 @@ def test_sweep_removes_only_dead_runs(tmp_path, fernet):
 def test_run_ids_cannot_escape_the_root(tmp_path, fernet):
     with pytest.raises(ValueError):
         RunWorkspace(tmp_path, "../etc", "k", fernet)
+
+
+def test_a_scratch_folder_is_swept_only_once_its_process_cannot_be_holding_it(tmp_path, fernet):
+    import os
+    import time
+
+    from techlead_pipeline.run_workspace import SCRATCH_LOCK, sweep_plaintext
+
+    workspace = RunWorkspace(tmp_path, "run1", "p", fernet)
+    with workspace.scratch() as live:
+        assert sweep_plaintext(tmp_path) == 0 and live.exists()  # locked by this process
+    # A folder just made, whose owner has not opened its lock yet, is not a dead process's...
+    fresh = workspace.dir / "scratch-1-new"
+    fresh.mkdir(parents=True)
+    assert sweep_plaintext(tmp_path) == 0 and fresh.exists()
+    # ...until it has stayed lockless for a minute; an unlocked lock means its process is gone.
+    os.utime(fresh, (time.time() - 120, time.time() - 120))
+    dead = workspace.dir / "scratch-2-dead"
+    dead.mkdir()
+    (dead / SCRATCH_LOCK).touch()
+    assert sweep_plaintext(tmp_path) == 2 and not fresh.exists() and not dead.exists()

@@ -17,6 +17,7 @@ from typing import Callable
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from ..errors import UserFacingError
+from ..private_files import write_private
 
 
 class Secret:
@@ -98,17 +99,12 @@ class TokenVault:
             yield
 
     def _save(self, data: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
-        os.replace(tmp, self.path)
+        write_private(self.path, json.dumps(data, indent=1, sort_keys=True))
 
     def put(self, name: str, value: str | Secret) -> None:
         plain = value.reveal() if isinstance(value, Secret) else value
         if not plain.strip():
-            raise VaultError(f"refusing to store an empty value as {name!r}")
+            raise VaultError(f"nothing to store as {name!r}: the value given is empty")
         with self._locked():
             data = self._load()
             data[name] = self.fernet.encrypt(plain.encode()).decode()

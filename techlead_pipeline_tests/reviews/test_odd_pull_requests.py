@@ -59,6 +59,18 @@ def odd(odd_fixture, tmp_path, request):
         assert not server.contract_violations, server.contract_violations[:5]
 
 
+def test_the_stand_in_answers_for_links_as_githubs_own_description_says():
+    """What the detection relies on is GitHub's text, not ours (its OpenAPI description, vendored)."""
+    from techlead_pipeline.github_standin.contract.schema import document
+
+    described = document()["paths"]["/repos/{owner}/{repo}/contents/{path}"]["get"]["description"]
+    assert (
+        "If the content is a symlink and the symlink's target is a normal file in the repository, then the API "
+        "responds with the content of the file. Otherwise, the API responds with an object describing the "
+        "symlink itself." in described
+    )
+
+
 def test_symbolic_links_are_not_reviewed_as_code(odd):
     _, access = odd
     pull = load_pull_request(access, "octo/widgets", 1)

@@ -116,15 +116,16 @@ def test_cli_reviews_a_pull_request_through_the_review_job(served, settings, sta
     assert len(standin.posted_reviews()) == 1
 
 
-def test_pr_review_asset_posts_and_records_no_code(served, settings, standin, instance, lead_target):
-    result = run_partition(
-        "review_pull_request",
-        lead_target,
-        dagster_instance=instance,
-        run_config={
-            "ops": {"pr_review": {"config": {"pull_number": DEMO_PR, "mention_id": "777", "backend": "retrieval"}}}
-        },
+def review_run(instance, target, mention_id: str):
+    """The review job on the demo PR, in process, with the retrieval backend."""
+    config = {"pull_number": DEMO_PR, "mention_id": mention_id, "backend": "retrieval"}
+    return run_partition(
+        "review_pull_request", target, dagster_instance=instance, run_config={"ops": {"pr_review": {"config": config}}}
     )
+
+
+def test_pr_review_asset_posts_and_records_no_code(served, settings, standin, instance, lead_target):
+    result = review_run(instance, lead_target, "777")
     assert result.success, result.error
     meta = result.materializations["pr_review"]
     assert meta["comments_posted"] == len(standin.posted_reviews()[0]["comments"]) and meta["hunks"] == 4
@@ -178,13 +179,6 @@ def test_a_record_that_cannot_be_kept_does_not_fail_a_posted_review(served, sett
     blocker = settings.home / "reviews" / lead_target.key
     blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("")  # a file where the records' folder should be: every write fails
-    result = run_partition(
-        "review_pull_request",
-        lead_target,
-        dagster_instance=instance,
-        run_config={
-            "ops": {"pr_review": {"config": {"pull_number": DEMO_PR, "mention_id": "778", "backend": "retrieval"}}}
-        },
-    )
+    result = review_run(instance, lead_target, "778")
     assert result.success, result.error
     assert len(standin.posted_reviews()) == 1
