@@ -214,11 +214,6 @@ def sanitize_comment(text: str | None, secrets: tuple[str, ...] = (), max_chars:
     return line
 
 
-def plain_text(text: object, max_chars: int = 200) -> str:
-    """Text from outside (a user's mention, a reason GitHub gave) made safe to echo in prose."""
-    return sanitize_comment(str(text), max_chars=max_chars) or ""
-
-
 _OUR_MARKER = re.compile(r"^<!-- techlead-reviewer mention=[A-Za-z0-9_.:-]+ kind=[a-z]+ -->\s*$")
 _BLOCKS_WE_WRITE = {
     "paragraph_open", "paragraph_close", "inline", "bullet_list_open", "bullet_list_close",

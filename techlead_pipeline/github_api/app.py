@@ -88,10 +88,6 @@ class AppClient:
                 _REPO_INSTALLATIONS[key] = found
         return found
 
-    def forget(self, repo: str) -> None:
-        with _LOCK:
-            _REPO_INSTALLATIONS.pop((self.settings.github_api_url, self.app_id, repo.lower()), None)
-
     # ------------------------------------------------------------------ webhook deliveries
     def deliveries(self, max_pages: int = 10) -> Iterator[dict]:
         """The App's recent webhook deliveries, newest first (GitHub keeps them for a few days)."""

@@ -74,8 +74,3 @@ class ReplyClaims:
         """Gives an unfinished claim back (posting failed and will be tried again)."""
         with self._connect() as conn:
             conn.execute(CLAIMS.delete().where(CLAIMS.c.claim == self.key(mention_id, kind), CLAIMS.c.done.is_(False)))
-
-    def is_done(self, mention_id: str, kind: str) -> bool:
-        with self._connect() as conn:
-            row = conn.execute(sa.select(CLAIMS.c.done).where(CLAIMS.c.claim == self.key(mention_id, kind))).first()
-        return bool(row and row[0])
