@@ -346,6 +346,10 @@ def _why_no_patch(f: dict) -> str:
     changes = int(f.get("changes") or 0)
     if status == "renamed" and changes == 0:
         return "rename only"
+    if status == "copied" and changes == 0:
+        return "copy only"
+    if status == "unchanged":
+        return "no change"
     if status in ("added", "removed") and f.get("sha") == EMPTY_BLOB_SHA:
         return "empty file"
     if status == "changed":

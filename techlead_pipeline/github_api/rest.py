@@ -76,19 +76,23 @@ class GitHubRest:
     def get(self, path: str, what: str, params: dict | None = None) -> Any:
         return self.get_with_headers(path, what, params)[1]
 
-    def page(self, path: str, what: str, page: int, params: dict | None = None, items_key: str | None = None) -> list:
-        """Page `page` (1-based) of a list endpoint, `PER_PAGE` items a page."""
-        data = self.get(path, what, {**(params or {}), "per_page": PER_PAGE, "page": page})
-        return list(data.get(items_key, []) if items_key else data or [])
+    def page_at(self, url: str, what: str, params: dict | None = None, items_key: str | None = None):
+        """One page of a list endpoint and the address of the next one (None after the last).
+        `url` is a path with `params` for the first page, or the `next` link GitHub gave, which
+        carries the whole query. A page may hold fewer than `PER_PAGE` items and still not be the
+        last (GitHub filters some pages after cutting them): only the Link header says."""
+        query = {**(params or {}), "per_page": PER_PAGE} if params is not None else None
+        headers, data = self.get_with_headers(url, what, query)
+        return list(data.get(items_key, []) if items_key else data or []), next_link(headers)
 
     def pages(self, path: str, what: str, params: dict | None = None, items_key: str | None = None) -> Iterator[list]:
         """Every page of a list endpoint, following GitHub's `Link: rel="next"` (never guessing page numbers)."""
         url: str | None = path
-        query: dict | None = {**(params or {}), "per_page": PER_PAGE}
+        query: dict | None = params or {}
         while url:
-            headers, data = self.get_with_headers(url, what, query)
-            yield list(data.get(items_key, []) if items_key else data or [])
-            url, query = next_link(headers), None  # the next link carries the whole query
+            items, url = self.page_at(url, what, query, items_key)
+            yield items
+            query = None  # the next link carries the whole query
 
     def post(self, path: str, body: dict) -> Any:
         """One POST, not retried here: callers go through github_api/writes.write_once."""

@@ -27,7 +27,11 @@ KINDS = (
     "truncate",
     "latency",
     "lost_response",
-)  # lost_response: the request is processed, then the client gets a 502
+    "short_page",
+)
+# lost_response: the request is processed, then the client gets a 502.
+# short_page: a list answer keeps its Link header but loses items, as GitHub's do when it filters a
+# page after paginating it (items the caller may not see): a short page is not the last page.
 
 
 @dataclass

@@ -71,7 +71,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         kind = "git" if git else "api"
         fault = owner.faults.next_fault(self.command, self.path)
         lost_response = fault is not None and fault.kind == "lost_response"
-        if fault is not None and not lost_response and self._apply_fault(fault, kind, path):
+        short_page = fault is not None and fault.kind == "short_page"
+        if fault is not None and not (lost_response or short_page) and self._apply_fault(fault, kind, path):
             return
         if git:
             status, headers, payload = serve_git(
@@ -84,9 +85,11 @@ class RequestHandler(BaseHTTPRequestHandler):
             owner.log_request(self.command, "web", path, 404, False, None)
             self._send_json(404, {"message": "Not Found", "documentation_url": DOCS})
             return
-        self._api(path[len("/api/v3") :] or "/", split.query, body, lost_response)
+        self._api(path[len("/api/v3") :] or "/", split.query, body, lost_response, short_page)
 
-    def _api(self, api_path: str, query_string: str, body: bytes, lost_response: bool) -> None:
+    def _api(
+        self, api_path: str, query_string: str, body: bytes, lost_response: bool, short_page: bool = False
+    ) -> None:
         owner = self.owner
         query = {k: v[-1] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
         req = Request(self.command, api_path, query, self.headers, body)
@@ -103,6 +106,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             op = owner.operation(req)
             resp = owner.dispatch(op, req)
             resp.body = owner.shape(op, resp.status, resp.body, self.command, api_path)
+            if short_page and isinstance(resp.body, list):
+                resp.body = resp.body[::2]  # every other item filtered out; the Link header stays
             payload, ctype = _encode(resp)
             etag = '"' + hashlib.sha256(payload).hexdigest()[:40] + '"'
             template = op.template if op else None

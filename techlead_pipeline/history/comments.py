@@ -16,7 +16,7 @@ from github import GithubException, UnknownObjectException
 
 from ..errors import GitHubUnavailableError, NotAReviewerError, UnknownRepositoryError, UnknownReviewerError
 from ..github_api.client import GitHubAccess
-from ..github_api.rest import PER_PAGE, login_of
+from ..github_api.rest import login_of
 from ..partitions import ReviewerRepo
 from .checkpoint import CollectionCheckpoint
 
@@ -139,8 +139,7 @@ def collect_review_comments(
     started = time.perf_counter()
     repo = _check_reviewer(access, target)
     default_branch = repo.get("default_branch") or "main"
-    per_page = PER_PAGE
-    done, pages_rows = checkpoint.load() if checkpoint else (0, [])
+    done, pages_rows, next_url = checkpoint.load() if checkpoint else (0, [], None)
     resumed_from = done
     rows_by_id: dict[int, dict] = {}
     for page_rows in pages_rows:
@@ -153,31 +152,30 @@ def collect_review_comments(
     page = done
     stopped = "end of history"
     api_calls = 2  # the user and repository look-ups
+    # The first page by path and query; every later one by GitHub's own `next` link (a short page
+    # is not the last one: GitHub may filter a page after cutting it).
+    url, query = (
+        (next_url, None) if done else (f"/repos/{target.repo}/pulls/comments", {"sort": "created", "direction": "desc"})
+    )
     while len(reviewer_prs) < max_prs:
         try:
-            items = access.rest.page(
-                f"/repos/{target.repo}/pulls/comments",
-                f"reading page {page + 1} of review comments",
-                page + 1,
-                {"sort": "created", "direction": "desc"},
-            )
+            items, next_url = access.rest.page_at(url, f"reading page {page + 1} of review comments", query)
         except GithubException as exc:
             raise GitHubUnavailableError("reading review comments", f"HTTP {exc.status}") from exc
         api_calls += 1
-        if not items:
-            break
         page_rows = [_row(c) for c in items]
         page += 1
-        if checkpoint:
-            checkpoint.save_page(page, page_rows)
+        if checkpoint and next_url:
+            checkpoint.save_page(page, page_rows, next_url)
         for r in page_rows:
             rows_by_id[r["id"]] = r
             if r["user"].lower() == reviewer and r["pull_number"] not in reviewer_prs:
                 reviewer_prs.append(r["pull_number"])
         if progress:
             progress(page, len(rows_by_id))
-        if len(items) < per_page:
+        if not next_url:
             break
+        url, query = next_url, None
     else:
         stopped = f"reached the cap of {max_prs} pull requests"
     kept_prs = set(reviewer_prs[:max_prs])
@@ -191,9 +189,11 @@ def collect_review_comments(
     if len(reviewer_prs) > max_prs:
         stopped = f"reached the cap of {max_prs} pull requests"
     comments = comments_frame(rows).sort_values(["created_at", "id"], ascending=[False, False], ignore_index=True)
-    authored, search_pages = _authored_prs(access, target)
     pulls, pull_pages = pull_request_refs(access, target.repo, set(comments["pull_number"].astype(int)))
-    api_calls += search_pages + pull_pages
+    api_calls += pull_pages
+    # Pull requests the reviewer opened (their comments there explain, they do not review): read
+    # from the same list, not from search, which stops at 1,000 results and lags behind.
+    authored = sorted(n for n, ref in pulls.items() if ref["author"].lower() == reviewer)
     if checkpoint:
         checkpoint.clear()
     stats = {
@@ -208,22 +208,6 @@ def collect_review_comments(
         "seconds": round(time.perf_counter() - started, 3),
     }
     return CollectedHistory(target, comments, authored, default_branch, stats, pulls)
-
-
-def _authored_prs(access: GitHubAccess, target: ReviewerRepo) -> tuple[list[int], int]:
-    """Pull requests the reviewer opened (their comments there explain, they do not review), and
-    the requests it took."""
-    query = f"repo:{target.repo} is:pr author:{target.reviewer}"
-    numbers, pages = [], 0
-    try:
-        for items in access.rest.pages(
-            "/search/issues", "searching the reviewer's own pull requests", {"q": query}, items_key="items"
-        ):
-            pages += 1
-            numbers += [int(i["number"]) for i in items]
-    except GithubException as exc:
-        raise GitHubUnavailableError("searching pull requests", f"HTTP {exc.status}") from exc
-    return sorted(numbers), pages
 
 
 def pull_request_refs(access: GitHubAccess, repo: str, wanted: set[int]) -> tuple[dict[int, dict], int]:
@@ -248,6 +232,7 @@ def pull_request_refs(access: GitHubAccess, repo: str, wanted: set[int]) -> tupl
                         "base_sha": pr["base"]["sha"],
                         "base_ref": pr["base"]["ref"],
                         "head_sha": pr["head"]["sha"],
+                        "author": login_of(pr.get("user")),
                     }
             if len(refs) == len(wanted) or any(int(pr["number"]) <= oldest for pr in items):
                 break

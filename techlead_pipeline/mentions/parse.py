@@ -20,9 +20,17 @@ from dataclasses import dataclass
 from ..partitions import LOGIN_RE
 from ..safe_markdown import code_span
 
-FORCE_FLAGS = {"--force-reload", "--force_reload", "--forcereload", "—force-reload", "–force-reload", "-f"}
+FORCE_FLAGS = {"--force-reload", "--force_reload", "--forcereload", "-f"}
 _PUNCT = ".,;:!?()[]{}\"'“”‘’<>*_~"
-_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")
+# Where a command may start: after a list item's marker (and a task box) or a heading's hashes.
+_LIST_MARKER = re.compile(r"^\s*(?:(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?|#{1,6}\s+)")
+# Invisible characters that copy and paste brings along (zero-width spaces and joiners, word joiner,
+# byte-order mark, soft hyphen): no login holds them.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+# Typographic dashes that editors and phones put in place of "--" (en, em, minus, ...).
+_DASHES = re.compile("^[-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+")
+# A reviewer written as a link or a profile address: `[mira](https://github.com/mira)`, `https://github.com/mira`.
+_PROFILE = re.compile(r"^\[@?([^\]]+)\]\(.*\)$|^<?https?://[^/\s]+/([^/\s?#>]+)/?>?$")
 # CommonMark inline code: a backtick run closed by a run of the same length; an unclosed run is literal text
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
 
@@ -50,25 +58,41 @@ def _prose(body: str) -> str:
     return "\n".join(kept)
 
 
+def _reviewer_word(word: str) -> str:
+    """A word after the mention, its surrounding punctuation dropped, a profile link read as its login."""
+    profile = _PROFILE.match(word)
+    if profile:
+        word = profile.group(1) or profile.group(2)
+    return word.strip(_PUNCT)
+
+
+def _flag(word: str) -> str:
+    """`—force-reload`, `–-force-reload`, `--Force-Reload` -> `--force-reload` (`-f` stays `-f`)."""
+    dashes = _DASHES.match(word).group(0)
+    name = word[len(dashes) :].lower()
+    return f"-{name}" if len(name) == 1 and dashes == "-" else f"--{name}"
+
+
 def parse_mention(body: str | None, bot_login: str) -> MentionCommand | MalformedMention | None:
     """The command in `body`, a MalformedMention saying what is wrong, or None (not for us)."""
     if not body or bot_login.lower() not in body.lower():
         return None
+    body = _INVISIBLE.sub("", body)
     mention = re.compile(rf"(?<![\w@/.-])@{re.escape(bot_login)}(?:\[bot\])?(?![\w-])", re.I)
     for line in _prose(body).split("\n"):
         line = _LIST_MARKER.sub("", line, count=1)
         match = mention.search(line)
         if not match or line[: match.start()].strip(" \t" + _PUNCT):
             continue
-        words = [w.strip(_PUNCT) for w in line[match.end() :].split()]
+        words = [_reviewer_word(w) for w in line[match.end() :].split()]
         words = [w for w in words if w]
         usage = (
             f"say {code_span('@' + bot_login + ' USERNAME')} (optionally `--force-reload`), "
             f"e.g. {code_span('@' + bot_login + ' octocat')}"
         )
-        flags = [w for w in words if w.startswith(("-", "—", "–"))]
+        flags = [w for w in words if _DASHES.match(w)]
         names = [w for w in words if w not in flags]
-        unknown = [f for f in flags if f.lower() not in FORCE_FLAGS]
+        unknown = [f for f in flags if _flag(f) not in FORCE_FLAGS]
         if unknown:
             return MalformedMention(f"I don't know the option {code_span(unknown[0], 40)}; {usage}.")
         if not names:

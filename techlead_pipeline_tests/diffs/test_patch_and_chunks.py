@@ -177,6 +177,8 @@ def test_one_unreadable_file_is_skipped_and_named_the_rest_reviewed():
         ({"status": "changed", "changes": 0}, "mode change only"),
         ({"status": "modified", "changes": 9000}, "diff too large for GitHub to show"),
         ({"status": "renamed", "changes": 0}, "rename only"),
+        ({"status": "copied", "changes": 0, "previous_filename": "orig.py"}, "copy only"),
+        ({"status": "unchanged", "changes": 0}, "no change"),
     ],
 )
 def test_files_without_a_patch_are_named_for_what_they_are(entry, reason):

@@ -33,21 +33,40 @@ def test_collects_every_human_comment_with_its_fields(bot_access, lead_target, s
     row = lead.set_index("id").loc[truth[0]["id"] if truth[0]["user"] == LEAD else lead["id"].iloc[0]]
     for col in ("body", "path", "commit_id", "original_commit_id", "diff_hunk", "side", "html_url"):
         assert isinstance(row[col], str) and row[col] != "" or col == "side"
-    assert history.authored_prs == [9, 21, 33, 42]
+    assert history.authored_prs == [9, 21, 33, 42]  # from the pull-request list: no search (1,000 results at most)
     assert history.stats["stopped"] == "end of history"
-    # repo-wide endpoint: 4 pages of 100, plus user, repo, search and pull-request list look-ups, counted
+    # repo-wide endpoint: 4 pages of 100, plus user, repo and pull-request list look-ups, counted
     # by the stand-in (which leaves optional fields out, as GitHub does: no comment is fetched again)
     paths = [r["path"] for r in standin.api_calls()]
     assert paths.count(f"/repos/{SAMPLE_REPO}/pulls/comments") == 4
     assert not any("/pulls/" in p and p.endswith("/comments") and "pulls/comments" not in p for p in paths)
     assert not any("/pulls/comments/" in p for p in paths)
-    assert len(paths) == history.stats["api_calls"] == 8
+    assert not any(p.startswith("/search/") for p in paths)
+    assert len(paths) == history.stats["api_calls"] == 7
     pulls = json.loads((sample_fixture / "repos" / SAMPLE_REPO / "pulls.json").read_text())
     assert history.pulls == {
-        p["number"]: {"base_sha": p["base_sha"], "base_ref": p["base_ref"], "head_sha": p["head_sha"]}
+        p["number"]: {
+            "base_sha": p["base_sha"],
+            "base_ref": p["base_ref"],
+            "head_sha": p["head_sha"],
+            "author": p["user"],
+        }
         for p in pulls
         if p["number"] in set(history.comments["pull_number"])
     }
+
+
+def test_a_short_page_is_not_the_last_page(bot_access, lead_target, standin):
+    """GitHub may filter a page after cutting it (items the caller may not see), so a page of fewer
+    than 100 comments can have more after it: only the Link header says where the history ends."""
+    clean = collect_review_comments(bot_access, lead_target).comments
+    standin.faults.add(kind="short_page", path=r"/pulls/comments\?.*page=2", times=-1)
+    short = collect_review_comments(bot_access, lead_target).comments
+    assert standin.faults.rules()[0].fired == 1
+    hidden = set(clean["id"]) - set(short["id"])
+    assert 40 <= len(hidden) <= 50  # half of page 2 filtered out, and nothing after it lost
+    assert set(short["id"]) < set(clean["id"])
+    assert max(clean["created_at"]) == max(short["created_at"]) and min(clean["created_at"]) == min(short["created_at"])
 
 
 def test_a_comment_deleted_mid_collection_is_no_error(bot_access, lead_target, standin):
@@ -134,7 +153,9 @@ def test_resumes_from_the_last_complete_page(bot_access, lead_target, standin, s
 def test_checkpoint_of_another_collection_or_expired_is_ignored(settings, lead_target):
     fernet = load_keys(settings.secrets_dir)
     folder = settings.checkpoints_dir / lead_target.key
-    CollectionCheckpoint(folder, fernet, {"a": 1}, ttl_s=3600).save_page(1, [{"id": 1}])
-    assert CollectionCheckpoint(folder, fernet, {"a": 2}, ttl_s=3600).load() == (0, [])
-    CollectionCheckpoint(folder, fernet, {"a": 1}, ttl_s=3600).save_page(1, [{"id": 1}])
-    assert CollectionCheckpoint(folder, fernet, {"a": 1}, ttl_s=-1).load() == (0, [])
+    next_url = "https://api.github.com/repositories/1/pulls/comments?page=2"
+    CollectionCheckpoint(folder, fernet, {"a": 1}, ttl_s=3600).save_page(1, [{"id": 1}], next_url)
+    assert CollectionCheckpoint(folder, fernet, {"a": 1}, ttl_s=3600).load() == (1, [[{"id": 1}]], next_url)
+    assert CollectionCheckpoint(folder, fernet, {"a": 2}, ttl_s=3600).load() == (0, [], None)
+    CollectionCheckpoint(folder, fernet, {"a": 1}, ttl_s=3600).save_page(1, [{"id": 1}], next_url)
+    assert CollectionCheckpoint(folder, fernet, {"a": 1}, ttl_s=-1).load() == (0, [], None)

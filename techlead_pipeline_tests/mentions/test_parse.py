@@ -21,6 +21,16 @@ BOT = "tech-lead-bot"
         ("@tech-lead-bot, mira-kovacs please!", MentionCommand("mira-kovacs")),
         ("Looks risky.\n\n**@tech-lead-bot** mira-kovacs\n", MentionCommand("mira-kovacs")),
         ("@tech-lead-bot --force-reload mira-kovacs", MentionCommand("mira-kovacs", True)),
+        # what copy and paste, phones and editors do to a command typed by hand
+        ("@tech-lead-bot mira-kovacs\u200b", MentionCommand("mira-kovacs")),
+        ("\ufeff@tech-lead-bot mira\u2060-kovacs", MentionCommand("mira-kovacs")),
+        ("@tech-lead-bot mira-kovacs \u2013-force-reload", MentionCommand("mira-kovacs", True)),
+        ("@tech-lead-bot mira-kovacs \u2014Force-Reload", MentionCommand("mira-kovacs", True)),
+        ("@tech-lead-bot mira-kovacs -F", MentionCommand("mira-kovacs", True)),
+        ("@tech-lead-bot [@mira-kovacs](https://github.com/mira-kovacs)", MentionCommand("mira-kovacs")),
+        ("@tech-lead-bot https://github.com/mira-kovacs/", MentionCommand("mira-kovacs")),
+        ("- [ ] @tech-lead-bot mira-kovacs", MentionCommand("mira-kovacs")),
+        ("### @tech-lead-bot mira-kovacs", MentionCommand("mira-kovacs")),
     ],
 )
 def test_commands(body, expected):
