@@ -10,7 +10,8 @@ Every prompt must fit its model's context. Lines are clipped where they are buil
 line of 30,000 characters is one line of code, not a prompt), and `fit_prompt` then shrinks a
 prompt step by step until the model's tokenizer says it fits: the diff hunk first (its oldest lines;
 the focus line, last, stays), then the code around the focus line (the farthest lines first), then
-the past comments. What cannot fit even then is not reviewed, and says so.
+the past comments, then the longest remaining lines, halved (a line of emoji or CJK is several
+tokens a character). What cannot fit even then is not reviewed, and says so.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Callable
 NO_COMMENT = "NO_COMMENT"
 MAX_HUNK_LINES = 24
 MAX_LINE_CHARS = 240
+MIN_LINE_CHARS = 24  # a line is never cut shorter than this, whatever the budget
 CODE_HEADER = "Code around the marked line ("
 DIFF_HEADER = "Diff:"
 EXAMPLES_HEADER = "Comments you left on similar code before:"
@@ -110,9 +112,24 @@ def shrink_prompt(prompt: str) -> str | None:
         elif examples:  # then the past comments, the least similar (last) first
             items = [ln for ln in examples if ln.startswith("- ")]
             examples = [EXAMPLES_HEADER, *items[:-1], ""] if len(items) > 1 else []
-        else:
-            return None
+        else:  # last, the lines themselves: 240 emoji or CJK characters are hundreds of tokens
+            lines = header + body + rows
+            shorter = _halve_longest(lines)
+            if shorter is None:
+                return None
+            n = len(header) + len(body)
+            hunk, code = shorter[:n], title + shorter[n:]
     return "\n".join(examples + head + hunk + code)
+
+
+def _halve_longest(lines: list[str]) -> list[str] | None:
+    """`lines` with the longest one cut to half its length (None when every line is already short).
+    Its start stays: the `>>  12 | ` of a code line, the sign of a diff line."""
+    longest = max(range(len(lines)), key=lambda i: len(lines[i]), default=None)
+    if longest is None or len(lines[longest]) <= MIN_LINE_CHARS:
+        return None
+    text = lines[longest].removesuffix(" …")
+    return lines[:longest] + [clip(text, max(MIN_LINE_CHARS, len(text) // 2))] + lines[longest + 1 :]
 
 
 def fit_prompt(prompt: str, fits: Callable[[str], bool]) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import parse_qs
 from typing import Callable
 
 from starlette.applications import Starlette
@@ -47,6 +48,16 @@ async def _body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+def _json_text(body: bytes, content_type: str | None) -> bytes | str:
+    """The delivery's JSON. A webhook set to `application/x-www-form-urlencoded` (a choice GitHub
+    offers for repository and organization hooks) sends it as the form field `payload`; the
+    signature covers the raw body either way."""
+    if (content_type or "").split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        fields = parse_qs(body.decode("ascii"), strict_parsing=True)
+        return fields["payload"][-1]
+    return body
+
+
 def create_app(secret: Callable[[], str], store: Callable[[], DeliveryStore]) -> Starlette:
     """`secret` and `store` are asked for on use, so the service starts before its database is reachable
     and a rotated secret needs no restart."""
@@ -63,7 +74,7 @@ def create_app(secret: Callable[[], str], store: Callable[[], DeliveryStore]) ->
         if not event or not delivery or len(delivery) > 80:
             return JSONResponse({"message": "X-GitHub-Event and X-GitHub-Delivery are required"}, status_code=400)
         try:
-            payload = json.loads(body)
+            payload = json.loads(_json_text(body, request.headers.get("content-type")))
             record = record_for(event, payload)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("delivery %s (%s) not understood: %s", delivery, event, type(exc).__name__)

@@ -17,4 +17,4 @@ def verify(secret: str, body: bytes, header: str | None) -> bool:
     """Whether `header` is the signature of `body` under `secret` (False for a missing or malformed one)."""
     if not header or not header.startswith(PREFIX) or not secret:
         return False
-    return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode())
+    return hmac.compare_digest(sign(secret, body).encode(), header.strip().lower().encode("ascii", "replace"))

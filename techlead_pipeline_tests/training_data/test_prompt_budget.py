@@ -48,6 +48,22 @@ def test_fit_prompt_reaches_any_budget_it_can_and_says_when_it_cannot():
     assert fit_prompt(p, lambda t: len(t) <= 50) is None
 
 
+def test_lines_of_many_tokens_a_character_are_cut_until_the_prompt_fits():
+    """240 emoji or CJK characters, under the 240-character clip, are still hundreds of tokens: the
+    lines themselves are halved, last, so such a hunk is still reviewed under a small budget."""
+    emoji = "😀" * 400
+    text = user_prompt("i18n/zh.py", "Python", f"@@ -1 +1 @@\n+MSG = '{emoji}'", f"MSG = '{emoji}'", 1, 1, "RIGHT")
+
+    def tokens(t: str) -> int:  # a byte-level tokenizer's worst case: a token a byte
+        return len(t.encode())
+
+    fitted = fit_prompt(text, lambda t: tokens(t) <= 400)
+    assert fitted is not None and tokens(fitted) <= 400
+    assert ">>    1 | MSG = '😀" in fitted and "+MSG = '😀" in fitted  # the focus line stays, shortened
+    assert fitted.count("😀") < 100
+    assert fit_prompt(text, lambda t: tokens(t) <= 150) is None  # the headers alone do not fit: named, not sent
+
+
 def test_past_comments_go_last():
     p = with_examples(prompt(), ["first", "second", "third"])
     steps = [p]

@@ -152,3 +152,26 @@ def test_malformed_json_is_400_and_oversized_is_413(service):
 def test_healthz(service):
     client, _ = service
     assert client.get("/healthz").json() == {"ok": True, "deliveries": 0}
+
+
+def test_a_form_encoded_delivery_is_read_like_json(service):
+    """Repository and organization hooks may be set to `application/x-www-form-urlencoded`: the JSON
+    comes as the form field `payload`, signed as sent."""
+    from urllib.parse import urlencode
+
+    client, store = service
+    example = as_pull_request(EXAMPLES["issue_comment"][0])
+    body = urlencode({"payload": json.dumps(example)}).encode()
+    headers = {
+        "X-GitHub-Event": "issue_comment",
+        "X-GitHub-Delivery": "form-1",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Hub-Signature-256": sign(SECRET, body),
+    }
+    assert client.post("/webhook", content=body, headers=headers).status_code == 202
+    [stored] = store.after(0)
+    assert stored.record.comment["id"] == example["comment"]["id"]
+    headers["X-Hub-Signature-256"] = sign(SECRET, body + b"&x=1")
+    assert client.post("/webhook", content=body, headers=headers).status_code == 401
+    headers.update({"X-Hub-Signature-256": sign(SECRET, b"a=1"), "X-GitHub-Delivery": "form-2"})
+    assert client.post("/webhook", content=b"a=1", headers=headers).status_code == 400
