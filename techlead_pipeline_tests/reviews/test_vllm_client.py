@@ -127,6 +127,44 @@ def test_unreachable_server_is_a_clear_error(bundle):
         backend.review(prepare(parse_diff(DIFF), lambda p: None).hunks)
 
 
+def test_a_busy_server_is_tried_again_before_the_review_is_given_up(bundle):
+    """A 503 or a dropped connection (vLLM busy or restarting) is retried, spaced; a server that
+    stays down is still a clear error."""
+    replay, failures = Replay(), {"left": 2}  # two tries of the first hunk fail; the third, and the rest, pass
+
+    async def flaky(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/chat/completions" and failures["left"]:
+            failures["left"] -= 1
+            if failures["left"] == 1:
+                raise httpx.ReadError("connection reset")
+            return httpx.Response(503, json={"object": "error", "message": "busy", "code": 503})
+        return await replay(request)
+
+    b, root = bundle
+    client = VllmClient("http://vllm.test:8000", max_concurrency=1, transport=httpx.MockTransport(flaky), retry_backoff=0.01)
+    suggestions = VllmBackend(TARGET, b, client, root, "/adapters").review(prepare(parse_diff(DIFF), lambda p: None).hunks)
+    assert failures["left"] == 0 and all(s is not None for s in suggestions)
+    failures["left"] = 10**6
+    with pytest.raises(BackendUnavailableError, match="answered 503"):
+        VllmBackend(TARGET, b, client, root, "/adapters").review(prepare(parse_diff(DIFF), lambda p: None).hunks)
+
+
+def test_an_answer_cut_off_at_the_length_limit_is_named_not_posted(bundle):
+    class Cut(Replay):
+        async def __call__(self, request):
+            response = await super().__call__(request)
+            if request.url.path == "/v1/chat/completions":
+                body = response.json()
+                body["choices"][0]["finish_reason"] = "length"
+                return httpx.Response(200, json=body)
+            return response
+
+    from techlead_pipeline.reviews.backends.base import Unreviewed
+
+    suggestions = backend_for(bundle, Cut()).review(prepare(parse_diff(DIFF), lambda p: None).hunks)
+    assert all(isinstance(s, Unreviewed) and "length limit" in s.reason for s in suggestions)
+
+
 class Refusing(Replay):
     """vLLM refusing one prompt as too long for its context (its real 400 body)."""
 

@@ -32,7 +32,11 @@ class VllmClient:
         timeout: float = 60.0,
         max_concurrency: int = 8,
         transport: httpx.AsyncBaseTransport | None = None,
+        retries: int = 2,
+        retry_backoff: float = 1.0,
     ):
+        self.retries = retries
+        self.retry_backoff = retry_backoff
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
@@ -46,15 +50,20 @@ class VllmClient:
         )
 
     async def _call(self, client: httpx.AsyncClient, method: str, path: str, **kwargs) -> httpx.Response:
-        try:
-            response = await client.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
-            raise BackendUnavailableError(
-                f"the review model server at {self.base_url} is unreachable ({type(exc).__name__})"
-            ) from None
-        if response.status_code >= 500:
-            raise BackendUnavailableError(f"the review model server answered {response.status_code}")
-        return response
+        """One request; a dropped connection or a 5xx (a server busy or restarting) is tried again
+        `retries` times, spaced, before the review is given up: one hunk's hiccup must not cost a PR."""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                await asyncio.sleep(self.retry_backoff * 2 ** (attempt - 1))
+            try:
+                response = await client.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                failure = f"the review model server at {self.base_url} is unreachable ({type(exc).__name__})"
+                continue
+            if response.status_code < 500:
+                return response
+            failure = f"the review model server answered {response.status_code}"
+        raise BackendUnavailableError(failure)
 
     async def _ensure_adapter(self, client: httpx.AsyncClient, name: str, path: str, partition: str) -> None:
         listing = (await self._call(client, "GET", "/v1/models")).json()
@@ -87,7 +96,13 @@ class VllmClient:
             )
             if r.status_code >= 400:  # e.g. 400: longer than the server's context; named, not taken for silence
                 return Unreviewed(f"the model server refused it ({r.status_code}: {_message(r)})")
-            return r.json()["choices"][0]["message"]["content"] or ""
+            try:
+                choice = r.json()["choices"][0]
+            except (ValueError, KeyError, IndexError, TypeError):
+                return Unreviewed("the model server's answer could not be read")
+            if choice.get("finish_reason") == "length":  # cut off mid-sentence: not a comment to post
+                return Unreviewed("the model's answer ran past its length limit")
+            return (choice.get("message") or {}).get("content") or ""
 
     async def _review(
         self, name: str, path: str, partition: str, conversations: list[list[dict]], max_tokens: int
