@@ -5,7 +5,7 @@ import copy
 import time
 
 import dagster as dg
-from github import UnknownObjectException
+from github import GithubException, UnknownObjectException
 
 from . import run_tags
 from .assets.reviews import pr_review
@@ -245,11 +245,16 @@ def _guarded(context, tick, action, what: str) -> tuple[object, bool]:
         if is_transient(exc):
             context.log.warning(f"{what}: GitHub is away ({exc}); retrying next tick")
             return None, True
+        if isinstance(exc, GithubException) and exc.status == 401:
+            # Our credentials, not this comment: a revoked installation token, a rotated key. Skipping
+            # would lose the mention; it is tried again next tick, with the installation looked up afresh.
+            context.log.error(f"{what}: GitHub refused the bot's credentials (401); retrying next tick")
+            return None, True
         context.log.error(f"{what}: skipped ({type(exc).__name__}: {exc})")
         return None, False
 
 
-def drain_deliveries(context, settings, cursor, store, tick, watched: set[str], requests: list) -> None:
+def drain_deliveries(context, settings, cursor, store, tick, watched: set[str], requests: list, app=None) -> None:
     """Stored webhook deliveries, in arrival order; the cursor moves past each one handled."""
     for stored in DeliveryStore(context.instance).after(cursor.delivery_row):
         if not tick.reading_time_left():
@@ -257,7 +262,7 @@ def drain_deliveries(context, settings, cursor, store, tick, watched: set[str], 
             return
         record = stored.record
         if record.kind == "installation":
-            apply_installation(cursor, record)
+            apply_installation(cursor, record, app)
             watched.update(r for r in record.repos_added if _wanted(settings, r))
             watched.difference_update(record.repos_removed)
         elif (
@@ -273,6 +278,8 @@ def drain_deliveries(context, settings, cursor, store, tick, watched: set[str], 
                 f"delivery {stored.delivery_id} ({record.repo})",
             )
             if away:
+                if app is not None:
+                    app.learn([], [record.repo], None)  # its installation is looked up afresh
                 return  # this delivery is handled next tick, from here
             if request is not None:
                 requests.append(request)
@@ -299,7 +306,7 @@ def evaluate_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSet
     if watched_list is None:  # GitHub away: the installations as last known
         watched_list = list(cursor.installed) if app else list(settings.repositories)
     watched = set(watched_list)
-    drain_deliveries(context, settings, cursor, store, tick, watched, requests)
+    drain_deliveries(context, settings, cursor, store, tick, watched, requests, app)
     for repo in sorted(watched):
         if not tick.reading_time_left():
             break  # the repositories left are polled next tick

@@ -9,15 +9,17 @@ step or a review does not mint a new one each time.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Iterator
 
-from github import Auth, Github
+from github import Auth, Github, GithubException
 
 from ..settings import Settings
 from .rest import GitHubRest
 
+log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _INSTALLATION_AUTHS: dict[tuple[str, str, int], Auth.AppInstallationAuth] = {}
 _REPO_INSTALLATIONS: dict[tuple[str, str, str], int] = {}
@@ -69,17 +71,35 @@ class AppClient:
             for r in page
         ]
 
-    def watched(self) -> dict[str, int]:
-        """Every repository some installation was given -> its installation (suspended ones left out)."""
+    def watched(self, previous: dict[str, int] | None = None) -> dict[str, int]:
+        """Every repository some installation was given -> its installation (suspended ones left out).
+        One installation that cannot be read (suspended or removed since the listing) costs only its
+        own repositories, which keep what `previous` knew of them; the others are read as usual. The
+        answer is also what `installation_for` knows from then on (an App reinstalled on a
+        repository has a new installation: the old id, and its tokens, are no use)."""
         out: dict[str, int] = {}
         for inst in self.installations():
-            if not inst.suspended:
-                for repo in self.installation_repositories(inst.id):
-                    out[repo] = inst.id
+            if inst.suspended:
+                continue
+            try:
+                repos = self.installation_repositories(inst.id)
+            except GithubException as exc:
+                log.warning("installation %s (%s) could not be read: HTTP %s", inst.id, inst.account, exc.status)
+                repos = [r for r, i in (previous or {}).items() if i == inst.id]
+            for repo in repos:
+                out[repo] = inst.id
+        with _LOCK:
+            for key in [k for k in _REPO_INSTALLATIONS if k[:2] == self._cache_prefix]:
+                del _REPO_INSTALLATIONS[key]
+            _REPO_INSTALLATIONS.update({(*self._cache_prefix, repo.lower()): i for repo, i in out.items()})
         return out
 
+    @property
+    def _cache_prefix(self) -> tuple[str, str]:
+        return (self.settings.github_api_url, self.app_id)
+
     def installation_for(self, repo: str) -> int:
-        key = (self.settings.github_api_url, self.app_id, repo.lower())
+        key = (*self._cache_prefix, repo.lower())
         with _LOCK:
             found = _REPO_INSTALLATIONS.get(key)
         if found is None:
@@ -87,6 +107,19 @@ class AppClient:
             with _LOCK:
                 _REPO_INSTALLATIONS[key] = found
         return found
+
+    def learn(self, added: list[str], removed: list[str], installation_id: int | None) -> None:
+        """What an `installation*` delivery says: these repositories now belong to `installation_id`,
+        those no longer (`*`: every repository of the installation)."""
+        with _LOCK:
+            for repo in removed:
+                for key in [k for k in _REPO_INSTALLATIONS if k[:2] == self._cache_prefix]:
+                    if (repo == "*" and _REPO_INSTALLATIONS[key] == installation_id) or key[2] == repo.lower():
+                        del _REPO_INSTALLATIONS[key]
+            if installation_id:
+                _REPO_INSTALLATIONS.update(
+                    {(*self._cache_prefix, repo.lower()): int(installation_id) for repo in added}
+                )
 
     # ------------------------------------------------------------------ webhook deliveries
     def deliveries(self, max_pages: int = 10) -> Iterator[dict]:

@@ -301,7 +301,7 @@ class GitHubStandin:
     def installation_of(self, state: RepoState) -> tuple[dict, dict] | None:
         for app in self.fixture.apps:
             for inst in app.get("installations", []):
-                if state.full_name.lower() in {r.lower() for r in inst["repos"]}:
+                if not inst.get("suspended_at") and state.full_name.lower() in {r.lower() for r in inst["repos"]}:
                     return app, inst
         return None
 
@@ -347,6 +347,59 @@ class GitHubStandin:
 
     def remove_repository_from_installation(self, repo: str, installation_id: int | None = None) -> None:
         self._installation_repos(repo, installation_id, "removed")
+
+    def install(self, repos: list[str], account: str | None = None) -> int:
+        """The App installed (again) on `repos`: a new installation, with a new id, as on GitHub."""
+        app = self.fixture.apps[0]
+        with self.fixture.lock:
+            new_id = max([i["id"] for i in app["installations"]] + [0]) + 1
+            inst = {"id": new_id, "account": account or repos[0].split("/")[0], "repos": list(repos)}
+            app["installations"].append(inst)
+        self._installation_event(app, inst, "created", repos)
+        return new_id
+
+    def uninstall(self, installation_id: int) -> None:
+        """The App uninstalled: the installation and its tokens are gone (GitHub sends `installation` deleted)."""
+        app = self.fixture.apps[0]
+        with self.fixture.lock:
+            inst = next(i for i in app["installations"] if i["id"] == installation_id)
+            app["installations"].remove(inst)
+            for token in [t for t, v in self.installation_tokens.items() if v["installation"] is inst]:
+                del self.installation_tokens[token]
+        self._installation_event(app, inst, "deleted", inst["repos"])
+
+    def suspend(self, installation_id: int) -> None:
+        """An owner suspends the installation: listed with `suspended_at`, its tokens refused with 403."""
+        app = self.fixture.apps[0]
+        inst = next(i for i in app["installations"] if i["id"] == installation_id)
+        inst["suspended_at"] = "2026-01-01T00:00:00Z"
+        self._installation_event(app, inst, "suspend", inst["repos"])
+
+    def _installation_event(self, app: dict, inst: dict, action: str, repos: list[str]) -> None:
+        if not self.hooks.enabled:
+            return
+        listed = []
+        for name in repos:
+            state = self.repo_state(name)
+            rid = state.meta.get("id", 1)
+            listed.append(
+                {
+                    "id": rid,
+                    "node_id": f"R_{rid}",
+                    "name": state.name,
+                    "full_name": state.full_name,
+                    "private": bool(state.meta.get("private")),
+                }
+            )
+        room = self.rooms[AppRoom]
+        payload = {
+            "action": action,
+            "installation": room.installation_obj(app, inst),
+            "repositories": listed,
+            "requester": None,
+            "sender": room.user(app.get("owner", "")),
+        }
+        self.hooks.send("installation", payload, inst["id"], None)
 
     def _installation_repos(self, repo: str, installation_id: int | None, action: str) -> None:
         state = self.repo_state(repo)
@@ -396,6 +449,8 @@ class GitHubStandin:
         if inst:
             if time.time() > inst["expires"]:
                 raise HttpError(401, "Bad credentials")
+            if inst["installation"].get("suspended_at"):
+                raise HttpError(403, "This installation has been suspended")
             return Identity(
                 login=f"{inst['app']['slug']}[bot]",
                 key=f"inst:{digest}",

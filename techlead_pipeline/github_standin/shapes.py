@@ -386,6 +386,6 @@ def installation_json(urls: Urls, app: dict, inst: dict, account: dict) -> dict:
         "created_at": "2024-01-01T00:00:00Z",
         "updated_at": "2024-01-01T00:00:00Z",
         "single_file_name": None,
-        "suspended_at": None,
-        "suspended_by": None,
+        "suspended_at": inst.get("suspended_at"),
+        "suspended_by": account if inst.get("suspended_at") else None,
     }

@@ -32,7 +32,11 @@ def edit_brings_new_mention(record, bot_login: str) -> bool:
     return parse_mention(record.comment["body"], bot_login) != parse_mention(record.previous_body, bot_login)
 
 
-def apply_installation(cursor: MentionCursor, record) -> None:
+def apply_installation(cursor: MentionCursor, record, app=None) -> None:
+    """What an `installation*` delivery changes: the watched repositories, and which installation
+    the App (`app`, when there is one) asks for each one's token."""
+    if app is not None:
+        app.learn(record.repos_added, record.repos_removed, record.installation_id)
     for repo in record.repos_added:
         cursor.installed[repo] = int(record.installation_id or 0)
     for repo in record.repos_removed:
@@ -50,7 +54,7 @@ def watched_repositories(cursor: MentionCursor, settings, app=None, now: float |
     if app is None:
         return list(configured)
     if now - cursor.installations_checked_at >= settings.installations_refresh_s:
-        cursor.installed = dict(app.watched())
+        cursor.installed = dict(app.watched(previous=cursor.installed))
         cursor.installations_checked_at = now
     wanted = {r.lower() for r in configured}
     return sorted(r for r in cursor.installed if not wanted or r.lower() in wanted)

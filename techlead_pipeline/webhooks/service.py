@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-from urllib.parse import parse_qs
 from typing import Callable
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool

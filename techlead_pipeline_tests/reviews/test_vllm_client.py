@@ -141,8 +141,12 @@ def test_a_busy_server_is_tried_again_before_the_review_is_given_up(bundle):
         return await replay(request)
 
     b, root = bundle
-    client = VllmClient("http://vllm.test:8000", max_concurrency=1, transport=httpx.MockTransport(flaky), retry_backoff=0.01)
-    suggestions = VllmBackend(TARGET, b, client, root, "/adapters").review(prepare(parse_diff(DIFF), lambda p: None).hunks)
+    client = VllmClient(
+        "http://vllm.test:8000", max_concurrency=1, transport=httpx.MockTransport(flaky), retry_backoff=0.01
+    )
+    suggestions = VllmBackend(TARGET, b, client, root, "/adapters").review(
+        prepare(parse_diff(DIFF), lambda p: None).hunks
+    )
     assert failures["left"] == 0 and all(s is not None for s in suggestions)
     failures["left"] = 10**6
     with pytest.raises(BackendUnavailableError, match="answered 503"):

@@ -123,6 +123,60 @@ def test_a_repository_added_to_the_installation_is_served_without_configuration(
     assert later["id"] and tick(instance, result.cursor).run_requests == []
 
 
+def test_an_app_reinstalled_on_a_repository_is_served_by_its_new_installation(app_world, instance):
+    """Uninstalled and installed again, the App has a new installation for the repository: the old
+    id and its tokens are dead, and the sensor (a long-lived process) must not keep using them."""
+    standin, _, _ = app_world
+    first = tick(instance)
+    standin.add_issue_comment(REPO, 51, "tomas-b", "warming the token cache")
+    standin.hooks.wait()
+    first = tick(instance, first.cursor)  # the sensor now holds a token of the first installation
+    [old] = [i["id"] for i in standin.fixture.apps[0]["installations"]]
+    standin.uninstall(old)
+    new = standin.install([REPO])
+    comment = standin.add_issue_comment(REPO, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")
+    standin.hooks.wait()
+    result = tick(instance, first.cursor)
+    assert [r.run_key for r in result.run_requests] == [f"mention-{comment['id']}"]
+    minted_for = {v["installation"]["id"] for v in standin.installation_tokens.values()}
+    assert new in minted_for and old not in minted_for
+
+
+def test_a_reinstall_nobody_told_the_sensor_about_loses_no_mention(app_world, instance):
+    """The installation deliveries were missed: the first mention meets a dead token (401). It is not
+    skipped: the next tick looks the repository's installation up afresh and handles it."""
+    standin, _, service = app_world
+    first = tick(instance)
+    standin.add_issue_comment(REPO, 51, "tomas-b", "warming the token cache")
+    standin.hooks.wait()
+    first = tick(instance, first.cursor)
+    [old] = [i["id"] for i in standin.fixture.apps[0]["installations"]]
+    standin.configure_webhooks(None, None)  # the receiver hears nothing of the reinstall
+    standin.uninstall(old)
+    standin.install([REPO])
+    standin.configure_webhooks(service.url, SECRET)
+    comment = standin.add_issue_comment(REPO, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")
+    standin.hooks.wait()
+    refused = tick(instance, first.cursor)
+    result = refused if refused.run_requests else tick(instance, refused.cursor)
+    assert [r.run_key for r in result.run_requests] == [f"mention-{comment['id']}"]
+
+
+def test_a_suspended_installation_costs_only_its_own_repositories(app_world, instance, monkeypatch):
+    standin, _, _ = app_world
+    monkeypatch.setenv("TECHLEAD_INSTALLATIONS_REFRESH_S", "0")  # read the installations every tick
+    [first_id] = [i["id"] for i in standin.fixture.apps[0]["installations"]]
+    standin.install([ADDED])
+    first = tick(instance)
+    standin.suspend(first_id)
+    standin.hooks.wait()
+    served = standin.add_issue_comment(ADDED, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")
+    standin.add_issue_comment(REPO, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")  # no delivery, no token: not served
+    standin.hooks.wait()
+    result = tick(instance, first.cursor)
+    assert [(r.run_key, r.tags["techlead/repo"]) for r in result.run_requests] == [(f"mention-{served['id']}", ADDED)]
+
+
 def test_deliveries_missed_while_the_service_was_down_are_recovered(app_world, instance):
     standin, store, service = app_world
     first = tick(instance)

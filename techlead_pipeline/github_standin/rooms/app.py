@@ -52,6 +52,8 @@ class AppRoom(Room):
         inst = next((i for i in app.get("installations", []) if str(i["id"]) == installation_id), None)
         if inst is None:
             raise HttpError(404, "Not Found")
+        if inst.get("suspended_at"):
+            raise HttpError(403, "This installation has been suspended")
         token = "ghs_" + secrets.token_urlsafe(27)
         expires = time.time() + TOKEN_TTL_S
         self.standin.installation_tokens[token] = {"app": app, "installation": inst, "expires": expires}
