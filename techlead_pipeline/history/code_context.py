@@ -285,6 +285,18 @@ def comment_position(comment: dict) -> tuple[str | None, int | None]:
     return original, None
 
 
+def comment_lines(comment: dict) -> range:
+    """Every line a comment covers on its side: a multi-line comment (`start_line` to `line`, or
+    their `original_*` pair) covers them all, not only its last one."""
+    _, end = comment_position(comment)
+    if end is None:
+        return range(0)
+    use_original = not _missing(comment.get("original_line"))
+    start = comment.get("original_start_line") if use_original else comment.get("start_line")
+    start = end if _missing(start) or int(start) > end else int(start)
+    return range(start, end + 1)
+
+
 def window_for(mirror: RepoMirror, comment: dict, window: int, max_bytes: int, base_sha: str | None = None) -> Window:
     side = comment.get("side") or "RIGHT"
     hunk = comment.get("diff_hunk") or ""

@@ -20,7 +20,7 @@ from ..diffs.chunks import chunk_changes
 from ..diffs.patch import MalformedDiffError, parse_diff
 from ..gitcmd import GitError, git_text
 from ..reviews.anchors import candidate_lines
-from .code_context import RepoMirror, Window, comment_position, hunk_window
+from .code_context import RepoMirror, Window, comment_lines, comment_position, hunk_window
 
 CHUNK_COLUMNS = [
     "level",
@@ -124,11 +124,18 @@ def reviewed_pull_chunks(
         except MalformedDiffError:
             continue
         on_head = [(c, line) for c, sha, line in placed if sha == head and line is not None]
+        # Files they commented on at another commit of the PR: whether they passed over a line there
+        # cannot be told from its number at this head, so none of it is taken for silence.
+        elsewhere = {c["path"] for c, sha, line in placed if sha != head or line is None}
         for chunk in chunks:
             hits = [
-                (c, line) for c, line in on_head if c["path"] == chunk.path and chunk.covers(line, c["side"] or "RIGHT")
+                (c, line)
+                for c, line in on_head
+                if c["path"] == chunk.path and any(chunk.covers(n, c["side"] or "RIGHT") for n in comment_lines(c))
             ]
-            commented_lines = {(c["side"] or "RIGHT", line) for c, line in hits}
+            if not hits and chunk.path in elsewhere:
+                continue
+            commented_lines = {(c["side"] or "RIGHT", n) for c, _ in hits for n in comment_lines(c)}
             side = "RIGHT" if chunk.added else "LEFT"
             if hits:
                 focus, side = hits[0][1], hits[0][0]["side"] or "RIGHT"
@@ -154,8 +161,8 @@ def reviewed_pull_chunks(
             for line in candidate_lines(chunk):
                 line_side = "LEFT" if line.kind == "-" else "RIGHT"
                 number_ = line.new_no if line_side == "RIGHT" else line.old_no
-                if (line_side, number_) in commented_lines:
-                    continue
+                if (line_side, number_) in commented_lines or chunk.path in elsewhere:
+                    continue  # commented, or on a file commented at another commit: not silence
                 rows.append(
                     {
                         **base_row,

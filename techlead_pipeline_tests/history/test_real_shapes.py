@@ -77,3 +77,48 @@ def test_a_comment_with_only_line_set_is_not_taken_for_silence(stacked):
     assert 24 not in set(silent["focus_line"])
     commented = chunks[(chunks["level"] == "chunk") & chunks["commented"]]
     assert len(commented) == 2
+
+
+@pytest.fixture(scope="module")
+def ranges_fixture(tmp_path_factory):
+    """PR #1: one multi-line comment over lines 5-8 of a block of added lines. PR #2, pushed twice:
+    a comment on its first commit's `a.py`, and the most comments on the second commit's `b.py`."""
+    repo = MiniRepo(tmp_path_factory.mktemp("ranges"))
+    repo.commit("main", {"svc.py": _text(LINES), "a.py": _text(LINES), "b.py": _text(LINES)}, "base")
+    block = LINES[:3] + [f"new_{i} = {i}" for i in range(8)] + LINES[3:]
+    repo.commit("feat", {"svc.py": _text(block)}, "a block", start="main")
+    pr1 = repo.pull(1, head="feat", base="main")
+    repo.review_comment(pr1, LEAD, "this whole block wants a loop.", "svc.py", 8, start_line=5, original_start_line=5)
+    first = repo.commit("two", {"a.py": _text(LINES[:5] + ["tmp = 1"] + LINES[5:])}, "first push", start="main")
+    repo.commit("two", {"b.py": _text(LINES[:9] + ["more = 2"] + LINES[9:])}, "second push")
+    pr2 = repo.pull(2, head="two", base="main")
+    repo.review_comment(pr2, LEAD, "what is tmp for?", "a.py", 6, commit=first)
+    repo.review_comment(pr2, LEAD, "name it better.", "b.py", 10)
+    repo.review_comment(pr2, LEAD, "and add a test.", "b.py", 10)
+    return repo.write()
+
+
+@pytest.fixture
+def ranges(ranges_fixture, tmp_path):
+    with GitHubStandin(ranges_fixture) as server:
+        settings = Settings(
+            github_api_url=server.api_url, github_web_url=server.url, home=tmp_path / "home", seconds_between_writes=0
+        )
+        access = GitHubAccess(settings, GitHubCredentials(token=Secret(server.token_for(BOT))), "octo/widgets")
+        history = collect_review_comments(access, reviewer_repo(LEAD, "octo/widgets"))
+        with RepoMirror(access, parent=tmp_path) as mirror:
+            mirror.fetch_all()
+            yield reviewed_pull_chunks(mirror, history.reviewer_comments, history.default_branch, history.pulls)
+        assert not server.contract_violations
+
+
+def test_no_line_of_a_multi_line_comment_is_taken_for_silence(ranges):
+    silent = ranges[(ranges["level"] == "line") & (ranges["pull_number"] == 1)]
+    assert not set(silent["focus_line"]) & {5, 6, 7, 8}  # the range the comment covers
+    assert {4, 9, 10, 11} <= set(silent["focus_line"])  # the block's other lines were passed over
+
+
+def test_a_file_commented_at_another_commit_is_not_taken_for_silence(ranges):
+    pr2 = ranges[ranges["pull_number"] == 2]
+    assert "a.py" not in set(pr2["path"])  # commented on the first push: its lines at head say nothing
+    assert set(pr2[pr2["commented"]]["path"]) == {"b.py"}
