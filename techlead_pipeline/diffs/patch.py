@@ -282,8 +282,12 @@ def _change(path: str, old_path: str | None, status: str, body: list[str], mode:
     return change
 
 
+_COMBINED = ("diff --cc ", "diff --combined ")  # a merge commit's diff against all its parents at once
+COMBINED_REASON = "a merge's combined diff (`diff --cc`): diff it against one parent to review it"
+
+
 def _sections(lines: list[str]) -> list[list[str]]:
-    starts = [i for i, ln in enumerate(lines) if ln.startswith("diff --git ")]
+    starts = [i for i, ln in enumerate(lines) if ln.startswith(("diff --git ",) + _COMBINED)]
     return [lines[s:e] for s, e in zip(starts, starts[1:] + [len(lines)])]
 
 
@@ -318,6 +322,10 @@ def parse_diff(text: str) -> list[FileChange]:
         return _plain_diff(text)
     changes = []
     for section in sections:
+        if section[0].startswith(_COMBINED):
+            name = section[0].split(" ", 2)[2].rstrip("\n")
+            changes.append(FileChange(unquote_git_path(name), None, "modified", skipped=COMBINED_REASON))
+            continue
         header = _read_header(section)
         path = header.new or header.old
         if not path:
@@ -326,7 +334,7 @@ def parse_diff(text: str) -> list[FileChange]:
         old_path = None if header.added else header.old
         mode = header.new_mode or header.old_mode
         changes.append(_change(path, old_path, _status(header), _hunk_lines(section), mode, header.binary))
-    unreadable = [c for c in changes if c.skipped and c.skipped.startswith("its diff")]
+    unreadable = [c for c in changes if c.skipped and (c.skipped.startswith("its diff") or c.skipped == COMBINED_REASON)]
     if changes and len(unreadable) == len(changes):
         raise MalformedDiffError(f"{code_span(changes[0].path)}: {changes[0].skipped}")
     return changes

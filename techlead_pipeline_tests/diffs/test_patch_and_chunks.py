@@ -192,3 +192,16 @@ def test_what_was_not_reviewed_is_counted_in_hunks_not_pieces():
     prepared = prepare(parse_pull_files([one_hunk]), lambda path: None, max_hunks=10)
     [note] = prepared.skipped
     assert note.startswith("1 more hunk (90 pieces")
+
+
+def test_a_merges_combined_diff_is_refused_with_what_to_do_instead():
+    """`git show` of a merge commit writes `diff --cc` (one column per parent), which is no unified diff."""
+    combined = (
+        "diff --cc f.py\nindex 8e95aab,e0318ee..d0beec7\n--- a/f.py\n+++ b/f.py\n"
+        "@@@ -1,6 -1,6 +1,6 @@@\n -a\n +A\n  b\n--c\n++X\n  d\n  e\n- f\n+ F\n"
+    )
+    with pytest.raises(MalformedDiffError, match="combined diff .*against one parent"):
+        parse_diff(combined)
+    plain = "diff --git a/g.py b/g.py\n--- a/g.py\n+++ b/g.py\n@@ -1 +1 @@\n-x\n+y\n"
+    files = {c.path: c for c in parse_diff(combined + plain)}
+    assert files["g.py"].hunks and "combined diff" in files["f.py"].skipped
