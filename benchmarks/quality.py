@@ -149,8 +149,8 @@ def table(title: str, summaries: dict, weighting: str) -> Table:
     for col in ("system", "ROUGE-L", "semantic", "BLEU-4", "voice", "ROUGE-L posted", "semantic posted", "silent"):
         t.add_column(col, justify="right" if col != "system" else "left")
     for name, s in summaries.items():
-        bleu = fmt(s["bleu4"]["repo_mean"]) if weighting == "repo_mean" else "—"
-        voice = fmt(s["voice"]["repo_mean"]) if weighting == "repo_mean" else "—"
+        bleu = fmt(s["bleu4"][weighting])
+        voice = fmt(s["voice"][weighting])
         t.add_row(
             name,
             fmt(s["rouge"][weighting], 3),
@@ -233,6 +233,7 @@ def main() -> None:
                 "cost": cost,
                 "peak_rss_gb": rss_gb,
                 "per_repo": {n: [asdict(r) for r in rows] for n, rows in per_repo.items()},
+                "per_repo_without_templates": {n: [asdict(r) for r in rows] for n, rows in no_templates.items()},
             },
             indent=1,
             default=str,

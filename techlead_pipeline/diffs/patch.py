@@ -334,7 +334,9 @@ def parse_diff(text: str) -> list[FileChange]:
         old_path = None if header.added else header.old
         mode = header.new_mode or header.old_mode
         changes.append(_change(path, old_path, _status(header), _hunk_lines(section), mode, header.binary))
-    unreadable = [c for c in changes if c.skipped and (c.skipped.startswith("its diff") or c.skipped == COMBINED_REASON)]
+    unreadable = [
+        c for c in changes if c.skipped and (c.skipped.startswith("its diff") or c.skipped == COMBINED_REASON)
+    ]
     if changes and len(unreadable) == len(changes):
         raise MalformedDiffError(f"{code_span(changes[0].path)}: {changes[0].skipped}")
     return changes

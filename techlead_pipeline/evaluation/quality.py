@@ -4,8 +4,9 @@
 * **Aggregation.** Repo-mean: each repository's mean counts once (what a new user of one repository
   can expect). Held-out-weighted: every held-out comment counts once (dominated by the repositories
   with most comments). Both with bootstrap 95 % intervals: over repositories for the repo-mean, over
-  comments for the weighted mean. BLEU-4 is corpus-level within a repository, so it has a repo-mean
-  and no per-comment interval.
+  comments for the weighted mean. BLEU-4 is corpus-level within a repository and voice a mean per
+  repository, so their weighted means weight each repository by its held-out comments, with an
+  interval from resampling repositories.
 * **Templates.** A comment is a bot template when, with numbers, code spans, quoted text and URLs
   masked and case folded, the same text occurs at least `TEMPLATE_MIN_REPEATS` times in its
   repository. A stated rule, not a hand-made list: TheAlgorithms/Python's "please add type hints"
@@ -55,6 +56,20 @@ def bootstrap_ci(values: list[float], rounds: int = 2000, seed: int = 0) -> tupl
     return float(data.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
+def weighted_bootstrap_ci(
+    values: list[float], weights: list[float], rounds: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """(weighted mean, low, high) of per-repository values weighted by their held-out comments; the
+    interval resamples repositories (a repository-level score has no per-comment spread)."""
+    if not values or not sum(weights):
+        return (float("nan"),) * 3
+    v, w = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(v), size=(rounds, len(v)))
+    means = (v[picks] * w[picks]).sum(axis=1) / np.maximum(w[picks].sum(axis=1), 1e-12)
+    return float((v * w).sum() / w.sum()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
 @dataclass
 class RepoScores:
     """One system on one repository: per-comment scores, as said and as posted."""
@@ -77,10 +92,13 @@ def summarize(per_repo: list[RepoScores]) -> dict:
         repo_means = [float(np.mean(getattr(r, metric))) for r in per_repo if getattr(r, metric)]
         pooled = [v for r in per_repo for v in getattr(r, metric)]
         out[metric] = {"repo_mean": bootstrap_ci(repo_means), "weighted": bootstrap_ci(pooled)}
-    for metric in ("bleu4", "posted_bleu4"):
-        out[metric] = {"repo_mean": bootstrap_ci([getattr(r, metric) for r in per_repo])}
-    voices = [r.voice for r in per_repo if r.voice is not None]
-    out["voice"] = {"repo_mean": bootstrap_ci(voices)}
+    for metric in ("bleu4", "posted_bleu4", "voice"):
+        rows = [r for r in per_repo if getattr(r, metric) is not None]
+        values = [float(getattr(r, metric)) for r in rows]
+        out[metric] = {
+            "repo_mean": bootstrap_ci(values),
+            "weighted": weighted_bootstrap_ci(values, [len(r.rouge) for r in rows]),
+        }
     out["silent"] = float(np.mean([s for r in per_repo for s in r.silent])) if per_repo else float("nan")
     return out
 
