@@ -1,7 +1,8 @@
 """`techlead webhook`: the ASGI service GitHub delivers the App's webhooks to (Starlette on uvicorn).
 
     POST /webhook   a delivery: signature checked, then stored; the mention sensor does the rest
-    GET  /healthz   liveness and readiness (the instance database answers)
+    GET  /healthz   readiness: the instance database answers
+    GET  /livez     liveness: the process answers (a database outage must not restart it)
 
 It answers in milliseconds, well inside GitHub's 10-second timeout: a delivery is verified
 (`X-Hub-Signature-256`, constant-time), reduced to what the bot needs (events.py) and stored once
@@ -89,11 +90,15 @@ def create_app(secret: Callable[[], str], store: Callable[[], DeliveryStore]) ->
             return JSONResponse({"ok": False, "error": type(exc).__name__}, status_code=503)
         return JSONResponse({"ok": True, "deliveries": count})
 
+    async def livez(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
     return Starlette(
         routes=[
             Route("/webhook", receive, methods=["POST"]),
             Route("/", receive, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/livez", livez, methods=["GET"]),
         ]
     )
 

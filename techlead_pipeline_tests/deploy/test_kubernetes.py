@@ -93,20 +93,23 @@ def test_the_webhook_service_is_reachable_probed_and_secret():
     assert container["command"][:2] == ["techlead", "webhook"]
     port = next(p for p in container["ports"] if p["name"] == "http")["containerPort"]
     assert container["command"][-1] == str(port)
-    assert container["readinessProbe"]["httpGet"]["path"] == container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"  # the database answers
+    assert container["livenessProbe"]["httpGet"]["path"] == "/livez"  # a database outage restarts nothing
     secrets = {e["secretRef"]["name"] for e in container["envFrom"] if "secretRef" in e}
     assert "techlead-webhook" in secrets and secrets <= {n for k, n in docs if k == "Secret"}
     webhook_secret = docs[("Secret", "techlead-webhook")]["stringData"]
     assert set(webhook_secret) == {"TECHLEAD_WEBHOOK_SECRET"}
     service = docs[("Service", "techlead-webhook")]
     assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
-    [rule] = docs[("Ingress", "techlead-webhook")]["spec"]["rules"]
+    ingress = docs[("Ingress", "techlead-webhook")]
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] == "26m"  # GitHub's 25 MB
+    [rule] = ingress["spec"]["rules"]
     [path] = rule["http"]["paths"]
     assert path["path"] == "/webhook" and path["backend"]["service"]["name"] == "techlead-webhook"
     from techlead_pipeline.webhooks.service import default_app
 
     routes = {(r.path, m) for r in default_app().routes for m in r.methods}
-    assert ("/webhook", "POST") in routes and ("/healthz", "GET") in routes
+    assert {("/webhook", "POST"), ("/healthz", "GET"), ("/livez", "GET")} <= routes
 
 
 def test_prompts_are_cut_to_the_vllm_servers_context():
