@@ -38,6 +38,16 @@ def test_nearest_comment_and_silence():
     assert 0.2 <= index.threshold <= 0.9
 
 
+def test_without_silences_to_learn_from_retrieval_always_speaks_like_every_backend():
+    """crc-py holds comments only: no threshold can be learned, and the rule for every backend is then
+    to speak (calibrate_silence does the same for the generative ones), not a fixed cut-off."""
+    keys = [key(f"if {v} == None:") for v in ("entry", "payment", "refund")]
+    entries = [{"response": "nit: `is None`.", "pull_number": pr} for pr in range(3)]
+    index = RetrievalIndex.build(keys, entries)
+    [far] = index.best([key("frobnicate(quux, 42)")])
+    assert index.answer(far) == "nit: `is None`."
+
+
 def test_save_and_load_round_trip_keeps_no_code(tmp_path):
     index = build()
     index.save(tmp_path / "idx")

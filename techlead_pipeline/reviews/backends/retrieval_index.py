@@ -31,6 +31,7 @@ from .index_keys import IndexKey, IndexKeyMismatch
 
 N_FEATURES = 2**18
 DEFAULT_THRESHOLD = 0.5
+ALWAYS_SPEAK = -1.0  # below any similarity: the nearest comment is always said
 
 
 class KeyedNgrams:
@@ -189,7 +190,12 @@ class RetrievalIndex:
         best_sim = sims[np.arange(len(best_idx)), best_idx]
         is_comment = np.array([e["response"] != NO_COMMENT for e in self.entries])
         says = ~np.array([self.entries[i]["response"] == NO_COMMENT for i in best_idx])
-        if is_comment.all() or not is_comment.any():
+        if is_comment.all():
+            # No silences to learn from (crc-py has none): the rule every backend follows then is to
+            # always speak, as calibrate_silence does for the generative ones. A fixed cut-off would
+            # make retrieval alone stay silent, and comparisons unfair.
+            return ALWAYS_SPEAK
+        if not is_comment.any():
             return DEFAULT_THRESHOLD
         best_t, best_f1 = DEFAULT_THRESHOLD, -1.0
         for t in np.linspace(0.2, 0.9, 36):
