@@ -343,8 +343,21 @@ def parse_diff(text: str) -> list[FileChange]:
 
 
 def decode_diff(data: bytes) -> str:
-    """A diff file's text. Read it as bytes: text mode would end lines at a lone carriage return."""
-    return data.decode("utf-8", "replace")
+    """A diff file's text. Read it as bytes: text mode would end lines at a lone carriage return.
+    Windows leaves two marks a diff must survive: PowerShell's `git diff > file` writes UTF-16 with
+    a byte-order mark, and an editor or checkout may end every line of the file with CRLF (then the
+    headers end with CR too, and one CR per line is the file's, not the code's)."""
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            text = data[len(bom) :].decode(codec, "replace")
+            break
+    else:
+        text = data.decode("utf-8", "replace")
+    lines = text.split("\n")
+    headers = [ln for ln in lines if ln.startswith(("diff --git ", "+++ ", "--- ", "@@ "))]
+    if headers and all(ln.endswith("\r") for ln in headers):
+        text = "\n".join(ln[:-1] if ln.endswith("\r") else ln for ln in lines)
+    return text
 
 
 EMPTY_BLOB_SHA = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"  # git's id of an empty file

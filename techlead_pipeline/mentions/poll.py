@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from ..errors import GitHubUnavailableError
 from ..github_api.client import GitHubAccess
 from ..github_api.reads import with_transient_retry
+from ..github_api.rest import next_link
 
 MAX_PAGES = 10
 
@@ -111,6 +112,7 @@ def poll_comments(access: GitHubAccess, repo: str, cursor: RepoCursor) -> PollRe
     comments: list[dict] = []
     requests = 0
     etag = None
+    more = False
     for page in range(1, MAX_PAGES + 1):
         status, response_headers, body = with_transient_retry(
             f"polling comments of {repo}",
@@ -125,9 +127,9 @@ def poll_comments(access: GitHubAccess, repo: str, cursor: RepoCursor) -> PollRe
             raise GitHubUnavailableError(f"polling comments of {repo}", f"HTTP {status}")
         if page == 1:
             etag = {k.lower(): v for k, v in response_headers.items()}.get("etag")
-        items = json.loads(body)
-        comments.extend(items)
-        if len(items) < 100:
+        comments.extend(json.loads(body))
+        more = next_link(response_headers) is not None  # a short page may still have more after it
+        if not more:
             break
     seen = {str(k) for k in cursor.seen}
     fresh = [c for c in comments if seen_key(c) not in seen]
@@ -136,7 +138,7 @@ def poll_comments(access: GitHubAccess, repo: str, cursor: RepoCursor) -> PollRe
         boundary = {seen_key(c) for c in comments if c["updated_at"] == newest}
         cursor.seen = sorted(boundary | (seen if newest == cursor.since else set()))
         cursor.since = newest
-    # An ETag speaks for its page only: a full first page stays the same while newer comments land
-    # on the next one, so a 304 for it would hide them. Keep it only when the answer was one page.
-    cursor.etag = etag if len(comments) < 100 else None
+    # An ETag speaks for its page only: a first page stays the same while newer comments land on the
+    # next one, so a 304 for it would hide them. Keep it only when the answer was one page.
+    cursor.etag = etag if requests == 1 and not more else None
     return PollResult(fresh, False, requests)

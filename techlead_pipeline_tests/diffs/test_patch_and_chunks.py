@@ -205,3 +205,18 @@ def test_a_merges_combined_diff_is_refused_with_what_to_do_instead():
     plain = "diff --git a/g.py b/g.py\n--- a/g.py\n+++ b/g.py\n@@ -1 +1 @@\n-x\n+y\n"
     files = {c.path: c for c in parse_diff(combined + plain)}
     assert files["g.py"].hunks and "combined diff" in files["f.py"].skipped
+
+
+@pytest.mark.parametrize("how", ["utf-8 BOM", "PowerShell UTF-16", "CRLF file"])
+def test_a_diff_file_made_on_windows_is_read_like_any_other(how):
+    """`git diff > f` in PowerShell writes UTF-16 with a BOM; an editor may end every line with CRLF.
+    A carriage return that is the code's own (a CRLF source line) survives either way."""
+    text = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,2 @@\n-a = 1\r\n+a = 2\n b = 3\n"
+    raw = {
+        "utf-8 BOM": b"\xef\xbb\xbf" + text.encode(),
+        "PowerShell UTF-16": b"\xff\xfe" + text.encode("utf-16-le"),
+        "CRLF file": text.replace("\n", "\r\n").encode(),
+    }[how]
+    [change] = parse_diff(decode_diff(raw))
+    assert change.path == "x.py"
+    assert [(ln.kind, ln.text) for ln in change.hunks[0].lines] == [("-", "a = 1\r"), ("+", "a = 2"), (" ", "b = 3")]

@@ -40,3 +40,17 @@ def test_a_full_first_page_does_not_hide_newer_comments_behind_a_304(bot_access,
     assert len(poll_comments(bot_access, SAMPLE_REPO, repo_cursor).comments) == 150
     later = standin.add_issue_comment(SAMPLE_REPO, 52, "li-wei", "@tech-lead-bot mira-kovacs")
     assert [c["id"] for c in poll_comments(bot_access, SAMPLE_REPO, repo_cursor).comments] == [later["id"]]
+
+
+def test_a_short_first_page_is_not_taken_for_the_last(bot_access, standin):
+    """GitHub may filter a page after cutting it: only its Link header says whether more follow."""
+    repo_cursor = MentionCursor.load(None).for_repo(SAMPLE_REPO, lookback_s=3600)
+    asked = [
+        standin.add_issue_comment(SAMPLE_REPO, 47 + i % 5, f"asker-{i}", "@tech-lead-bot mira-kovacs")
+        for i in range(130)
+    ]
+    standin.faults.add(kind="short_page", path=r"/issues/comments\?", times=1)
+    seen = poll_comments(bot_access, SAMPLE_REPO, repo_cursor).comments
+    assert standin.faults.rules()[0].fired == 1
+    assert {c["id"] for c in asked[100:]} <= {c["id"] for c in seen}  # the second page was read
+    assert repo_cursor.etag is None  # two pages: no ETag kept
