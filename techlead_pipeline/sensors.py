@@ -254,12 +254,24 @@ def _guarded(context, tick, action, what: str) -> tuple[object, bool]:
         return None, False
 
 
+LATE_COMMIT_S = 10.0  # how long a missing row number may still be a delivery about to commit
+
+
 def drain_deliveries(context, settings, cursor, store, tick, watched: set[str], requests: list, app=None) -> None:
-    """Stored webhook deliveries, in arrival order; the cursor moves past each one handled."""
+    """Stored webhook deliveries, in arrival order; the cursor moves past each one handled.
+
+    Row numbers are handed out when a receiver starts writing, not when it commits: with two
+    receivers on PostgreSQL, row 102 can be visible before row 101 is. A missing number followed by
+    a recent row is therefore waited for (the next tick reads from it); one followed by a row older
+    than LATE_COMMIT_S is a number PostgreSQL burned (a duplicate delivery's failed insert) and is
+    passed."""
+    now = time.time()
     for stored in DeliveryStore(context.instance).after(cursor.delivery_row):
         if not tick.reading_time_left():
             tick.log.warning("the tick's time is spent; the remaining deliveries are read next tick")
             return
+        if stored.row_id != cursor.delivery_row + 1 and now - stored.received_at < LATE_COMMIT_S:
+            return  # row(s) before it may still commit: read from here next tick
         record = stored.record
         if record.kind == "installation":
             apply_installation(cursor, record, app)

@@ -5,6 +5,8 @@ the installation mid-run; deliveries missed while the service was down, recovere
 
 from __future__ import annotations
 
+import time
+
 import dagster as dg
 import pytest
 
@@ -175,6 +177,45 @@ def test_a_suspended_installation_costs_only_its_own_repositories(app_world, ins
     standin.hooks.wait()
     result = tick(instance, first.cursor)
     assert [(r.run_key, r.tags["techlead/repo"]) for r in result.run_requests] == [(f"mention-{served['id']}", ADDED)]
+
+
+def test_a_delivery_committed_late_by_another_receiver_is_not_passed_over(app_world, instance, monkeypatch):
+    """Two receivers on PostgreSQL: row 3 can be visible before row 2 commits. The sensor waits at the
+    missing number while the row after it is recent; a number missing behind an old row was burned
+    (a duplicate's failed insert) and is passed. Review bodies: no poll would find them instead."""
+    import sqlalchemy as sa
+
+    from techlead_pipeline.webhooks.store import DELIVERIES
+
+    standin, store, _ = app_world
+    monkeypatch.setenv("TECHLEAD_REDELIVERY_CHECK_S", "100000")  # GitHub has every delivery: none is asked again
+    first = tick(instance)
+    late = standin.add_review(REPO, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")
+    early = standin.add_review(REPO, 50, "li-wei", f"@{BOT_LOGIN} priya-r")  # another reviewer: its own run
+    standin.hooks.wait()
+    *_, row_late, row_early = store.after(0)
+    with store._connect() as conn:  # the first receiver's transaction has not committed yet
+        saved = conn.execute(sa.select(DELIVERIES).where(DELIVERIES.c.row_id == row_late.row_id)).mappings().one()
+        conn.execute(DELIVERIES.delete().where(DELIVERIES.c.row_id == row_late.row_id))
+    waited = tick(instance, first.cursor)
+    assert waited.run_requests == []  # neither: the early row waits behind the missing number
+    with store._connect() as conn:  # ... now it has
+        conn.execute(DELIVERIES.insert().values(**saved))
+    both = tick(instance, waited.cursor)
+    keys = {r.run_key for r in both.run_requests}
+    assert keys == {f"mention-review-{late['id']}", f"mention-review-{early['id']}"}
+    burned = standin.add_review(REPO, 49, "li-wei", f"@{BOT_LOGIN} tomas-b")
+    after = standin.add_review(REPO, 48, "li-wei", f"@{BOT_LOGIN} li-wei")
+    standin.hooks.wait()
+    *_, row_burned, row_after = store.after(0)
+    with store._connect() as conn:
+        conn.execute(DELIVERIES.delete().where(DELIVERIES.c.row_id == row_burned.row_id))
+        conn.execute(
+            DELIVERIES.update().where(DELIVERIES.c.row_id == row_after.row_id).values(received_at=time.time() - 60)
+        )
+    passed = tick(instance, both.cursor)
+    assert [r.run_key for r in passed.run_requests] == [f"mention-review-{after['id']}"]
+    assert burned["id"]
 
 
 def test_deliveries_missed_while_the_service_was_down_are_recovered(app_world, instance):
