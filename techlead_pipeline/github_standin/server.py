@@ -15,20 +15,21 @@ import base64
 import hashlib
 import threading
 import time
-from datetime import timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import jwt
 
 from . import shapes
+from .activity import UserActivity
 from .contract import schema as contract
 from .faults import FaultPlan
-from .fixture import FixtureState, RepoState, load_fixture
+from .fixture import FixtureState, load_fixture
 from .hooks import HookSender
 from .http_handler import RequestHandler
+from .installations import AppInstallations
 from .limits import CONTENT_PER_MINUTE, CORE_LIMIT, ContentCreationLimit, RateLimiter
-from .protocol import HttpError, Identity, Request, Response, iso, parse_iso, utcnow
+from .protocol import HttpError, Identity, Request, Response
 from .rooms.app import AppRoom
 from .rooms.issues import IssuesRoom
 from .rooms.meta import MetaRoom
@@ -40,8 +41,9 @@ from .rooms.reviews import ReviewsRoom
 ROOMS = (MetaRoom, AppRoom, ReposRoom, PullsRoom, ReviewCommentsRoom, ReviewsRoom, IssuesRoom)
 
 
-class GitHubStandin:
-    """Owns the fixture state, the fault plan, the request log and the HTTP server."""
+class GitHubStandin(UserActivity, AppInstallations):
+    """Owns the fixture state, the fault plan, the request log and the HTTP server. What users do
+    (activity.py) and what the App's owners do (installations.py) are mixed in."""
 
     def __init__(
         self,
@@ -187,247 +189,6 @@ class GitHubStandin:
             if owner.lower() == login.lower():
                 return token
         raise KeyError(f"fixture has no token for {login}")
-
-    # ------------------------------------------------------------------ what users do (tests, demo)
-    def repo_state(self, full_name: str) -> RepoState:
-        state = self.fixture.repo(*full_name.split("/", 1))
-        if state is None:
-            raise HttpError(404, "Not Found")
-        return state
-
-    def add_issue_comment(self, repo: str, number: int, login: str, body: str, created_at=None) -> dict:
-        """Adds a comment as if `login` had written it on GitHub (how tests and the demo mention the bot)."""
-        state = self.repo_state(repo)
-        when = iso(created_at or utcnow())
-        record = {
-            "id": self.fixture.new_id(),
-            "issue_number": number,
-            "user": login,
-            "body": body,
-            "created_at": when,
-            "updated_at": when,
-        }
-        with self.fixture.lock:
-            state.issue_comments.append(record)
-        self._comment_event(state, record, "created")
-        return record
-
-    def edit_issue_comment(self, repo: str, comment_id: int, body: str) -> dict:
-        """Edits a comment as its author would on GitHub: new body, newer `updated_at`."""
-        state = self.repo_state(repo)
-        with self.fixture.lock:
-            record = next(c for c in state.issue_comments if c["id"] == comment_id)
-            now = utcnow()
-            if iso(now) <= record["updated_at"]:  # GitHub's timestamps have whole seconds
-                now = parse_iso(record["updated_at"]) + timedelta(seconds=1)
-            previous = record["body"]
-            record.update(body=body, updated_at=iso(now))
-        self._comment_event(state, record, "edited", {"body": {"from": previous}})
-        return record
-
-    def record_issue_comment(self, state: RepoState, number: int, login: str, body: str) -> dict:
-        now = iso(utcnow())
-        record = {
-            "id": self.fixture.new_id(),
-            "issue_number": number,
-            "user": login,
-            "body": body,
-            "created_at": now,
-            "updated_at": now,
-        }
-        with self.fixture.lock:
-            state.issue_comments.append(record)
-            self.posted.append(
-                {"kind": "issue_comment", "repo": state.full_name, "number": number, "user": login, "comment": record}
-            )
-        self._comment_event(state, record, "created")
-        return record
-
-    def record_review(
-        self, state: RepoState, number: int, login: str, review: dict, comments: list[dict], payload: dict
-    ) -> None:
-        pending = review["state"] == "PENDING"
-        with self.fixture.lock:
-            state.reviews.append(review)
-            if not pending:
-                state.review_comments.extend(comments)
-            self.posted.append(
-                {
-                    "kind": "pending_review" if pending else "review",
-                    "repo": state.full_name,
-                    "number": number,
-                    "user": login,
-                    "review": review,
-                    "comments": comments,
-                    "payload": payload,
-                }
-            )
-        if not pending:
-            self._review_events(state, review, comments)
-
-    def add_review(self, repo: str, number: int, login: str, body: str, comments: tuple = ()) -> dict:
-        """A review `login` submits on GitHub (how tests mention the bot in a review or its comments)."""
-        from .pull_diffs import pull_diff
-        from .rooms.reviews import _stored_comment
-
-        state = self.repo_state(repo)
-        pr = state.pulls[number]
-        now = iso(utcnow())
-        review = {
-            "id": self.fixture.new_id(),
-            "pull_number": number,
-            "user": login,
-            "body": body,
-            "state": "COMMENTED",
-            "commit_id": pr["head_sha"],
-            "submitted_at": now,
-        }
-        diff = pull_diff(state.git_dir, pr["base_sha"], pr["head_sha"])
-        stored = [
-            _stored_comment(self.fixture.new_id(), number, login, pr["head_sha"], review, c, diff, now)
-            for c in comments
-        ]
-        with self.fixture.lock:
-            state.reviews.append(review)
-            state.review_comments.extend(stored)
-        self._review_events(state, review, stored)
-        return review
-
-    # ------------------------------------------------------------------ the App's webhooks
-    def configure_webhooks(self, url: str | None, secret: str | None) -> None:
-        """Where the App's webhooks go (GitHub: the App's settings page), and the secret that signs them."""
-        self.hooks.configure(url, secret)
-
-    def installation_of(self, state: RepoState) -> tuple[dict, dict] | None:
-        for app in self.fixture.apps:
-            for inst in app.get("installations", []):
-                if not inst.get("suspended_at") and state.full_name.lower() in {r.lower() for r in inst["repos"]}:
-                    return app, inst
-        return None
-
-    def _event_base(self, state: RepoState, sender: str) -> tuple[dict, int | None]:
-        room = self.rooms[IssuesRoom]
-        found = self.installation_of(state)
-        base = {"repository": room.repo_obj(state), "sender": room.user(sender)}
-        if found:
-            base["installation"] = {"id": found[1]["id"], "node_id": f"MDIz{found[1]['id']}"}
-        return base, found[1]["id"] if found else None
-
-    def _comment_event(self, state: RepoState, record: dict, action: str, changes: dict | None = None) -> None:
-        if not self.hooks.enabled or self.installation_of(state) is None:
-            return
-        room = self.rooms[IssuesRoom]
-        base, installation = self._event_base(state, record["user"] or "ghost")
-        payload = {
-            "action": action,
-            "issue": room.issue_obj(state, state.pulls[record["issue_number"]]),
-            "comment": room.comment_objs(state, [record])[0],
-            **base,
-        }
-        if changes:
-            payload["changes"] = changes
-        self.hooks.send("issue_comment", payload, installation, state.meta.get("id"))
-
-    def _review_events(self, state: RepoState, review: dict, comments: list[dict]) -> None:
-        if not self.hooks.enabled or self.installation_of(state) is None:
-            return
-        pulls, reviews = self.rooms[PullsRoom], self.rooms[ReviewsRoom]
-        base, installation = self._event_base(state, review["user"])
-        pull = pulls.pull_obj(state, state.pulls[review["pull_number"]])
-        for c in comments:
-            comment = self.rooms[ReviewCommentsRoom].objs(state, [c])[0]
-            payload = {"action": "created", "comment": comment, "pull_request": pull, **base}
-            self.hooks.send("pull_request_review_comment", payload, installation, state.meta.get("id"))
-        payload = {"action": "submitted", "review": reviews.review_obj(state, review), "pull_request": pull, **base}
-        self.hooks.send("pull_request_review", payload, installation, state.meta.get("id"))
-
-    def add_repository_to_installation(self, repo: str, installation_id: int | None = None) -> None:
-        """The App's owner gives it one more repository (GitHub sends `installation_repositories`)."""
-        self._installation_repos(repo, installation_id, "added")
-
-    def remove_repository_from_installation(self, repo: str, installation_id: int | None = None) -> None:
-        self._installation_repos(repo, installation_id, "removed")
-
-    def install(self, repos: list[str], account: str | None = None) -> int:
-        """The App installed (again) on `repos`: a new installation, with a new id, as on GitHub."""
-        app = self.fixture.apps[0]
-        with self.fixture.lock:
-            new_id = max([i["id"] for i in app["installations"]] + [0]) + 1
-            inst = {"id": new_id, "account": account or repos[0].split("/")[0], "repos": list(repos)}
-            app["installations"].append(inst)
-        self._installation_event(app, inst, "created", repos)
-        return new_id
-
-    def uninstall(self, installation_id: int) -> None:
-        """The App uninstalled: the installation and its tokens are gone (GitHub sends `installation` deleted)."""
-        app = self.fixture.apps[0]
-        with self.fixture.lock:
-            inst = next(i for i in app["installations"] if i["id"] == installation_id)
-            app["installations"].remove(inst)
-            for token in [t for t, v in self.installation_tokens.items() if v["installation"] is inst]:
-                del self.installation_tokens[token]
-        self._installation_event(app, inst, "deleted", inst["repos"])
-
-    def suspend(self, installation_id: int) -> None:
-        """An owner suspends the installation: listed with `suspended_at`, its tokens refused with 403."""
-        app = self.fixture.apps[0]
-        inst = next(i for i in app["installations"] if i["id"] == installation_id)
-        inst["suspended_at"] = "2026-01-01T00:00:00Z"
-        self._installation_event(app, inst, "suspend", inst["repos"])
-
-    def _installation_event(self, app: dict, inst: dict, action: str, repos: list[str]) -> None:
-        if not self.hooks.enabled:
-            return
-        listed = []
-        for name in repos:
-            state = self.repo_state(name)
-            rid = state.meta.get("id", 1)
-            listed.append(
-                {
-                    "id": rid,
-                    "node_id": f"R_{rid}",
-                    "name": state.name,
-                    "full_name": state.full_name,
-                    "private": bool(state.meta.get("private")),
-                }
-            )
-        room = self.rooms[AppRoom]
-        payload = {
-            "action": action,
-            "installation": room.installation_obj(app, inst),
-            "repositories": listed,
-            "requester": None,
-            "sender": room.user(app.get("owner", "")),
-        }
-        self.hooks.send("installation", payload, inst["id"], None)
-
-    def _installation_repos(self, repo: str, installation_id: int | None, action: str) -> None:
-        state = self.repo_state(repo)
-        app = self.fixture.apps[0]
-        inst = next(i for i in app["installations"] if installation_id is None or i["id"] == installation_id)
-        with self.fixture.lock:
-            names = [r for r in inst["repos"] if r.lower() != state.full_name.lower()]
-            inst["repos"] = names + ([state.full_name] if action == "added" else [])
-        if not self.hooks.enabled:
-            return
-        room = self.rooms[AppRoom]
-        listed = {
-            "id": state.meta.get("id", 1),
-            "node_id": f"R_{state.meta.get('id', 1)}",
-            "name": state.name,
-            "full_name": state.full_name,
-            "private": bool(state.meta.get("private")),
-        }
-        payload = {
-            "action": action,
-            "installation": room.installation_obj(app, inst),
-            "repository_selection": "selected",
-            "repositories_added": [listed] if action == "added" else [],
-            "repositories_removed": [listed] if action == "removed" else [],
-            "requester": None,
-            "sender": room.user(app.get("owner", "")),
-        }
-        self.hooks.send("installation_repositories", payload, inst["id"], None)
 
     # ------------------------------------------------------------------ auth
     def identify(self, headers) -> Identity | None:

@@ -1,0 +1,119 @@
+"""What users do on the stand-in's GitHub, as tests and the demo script it: comment, edit, review.
+Each change is recorded in the fixture as GitHub would keep it and, when the App is installed on
+the repository, announced by a signed webhook delivery (installations.py sends them)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .fixture import RepoState
+from .protocol import HttpError, iso, parse_iso, utcnow
+
+
+class UserActivity:
+    """Mixed into GitHubStandin (server.py), whose fixture, rooms and hooks it uses."""
+
+    # ------------------------------------------------------------------ what users do (tests, demo)
+    def repo_state(self, full_name: str) -> RepoState:
+        state = self.fixture.repo(*full_name.split("/", 1))
+        if state is None:
+            raise HttpError(404, "Not Found")
+        return state
+
+    def add_issue_comment(self, repo: str, number: int, login: str, body: str, created_at=None) -> dict:
+        """Adds a comment as if `login` had written it on GitHub (how tests and the demo mention the bot)."""
+        state = self.repo_state(repo)
+        when = iso(created_at or utcnow())
+        record = {
+            "id": self.fixture.new_id(),
+            "issue_number": number,
+            "user": login,
+            "body": body,
+            "created_at": when,
+            "updated_at": when,
+        }
+        with self.fixture.lock:
+            state.issue_comments.append(record)
+        self._comment_event(state, record, "created")
+        return record
+
+    def edit_issue_comment(self, repo: str, comment_id: int, body: str) -> dict:
+        """Edits a comment as its author would on GitHub: new body, newer `updated_at`."""
+        state = self.repo_state(repo)
+        with self.fixture.lock:
+            record = next(c for c in state.issue_comments if c["id"] == comment_id)
+            now = utcnow()
+            if iso(now) <= record["updated_at"]:  # GitHub's timestamps have whole seconds
+                now = parse_iso(record["updated_at"]) + timedelta(seconds=1)
+            previous = record["body"]
+            record.update(body=body, updated_at=iso(now))
+        self._comment_event(state, record, "edited", {"body": {"from": previous}})
+        return record
+
+    def record_issue_comment(self, state: RepoState, number: int, login: str, body: str) -> dict:
+        now = iso(utcnow())
+        record = {
+            "id": self.fixture.new_id(),
+            "issue_number": number,
+            "user": login,
+            "body": body,
+            "created_at": now,
+            "updated_at": now,
+        }
+        with self.fixture.lock:
+            state.issue_comments.append(record)
+            self.posted.append(
+                {"kind": "issue_comment", "repo": state.full_name, "number": number, "user": login, "comment": record}
+            )
+        self._comment_event(state, record, "created")
+        return record
+
+    def record_review(
+        self, state: RepoState, number: int, login: str, review: dict, comments: list[dict], payload: dict
+    ) -> None:
+        pending = review["state"] == "PENDING"
+        with self.fixture.lock:
+            state.reviews.append(review)
+            if not pending:
+                state.review_comments.extend(comments)
+            self.posted.append(
+                {
+                    "kind": "pending_review" if pending else "review",
+                    "repo": state.full_name,
+                    "number": number,
+                    "user": login,
+                    "review": review,
+                    "comments": comments,
+                    "payload": payload,
+                }
+            )
+        if not pending:
+            self._review_events(state, review, comments)
+
+    def add_review(self, repo: str, number: int, login: str, body: str, comments: tuple = ()) -> dict:
+        """A review `login` submits on GitHub (how tests mention the bot in a review or its comments)."""
+        from .pull_diffs import pull_diff
+        from .rooms.reviews import _stored_comment
+
+        state = self.repo_state(repo)
+        pr = state.pulls[number]
+        now = iso(utcnow())
+        review = {
+            "id": self.fixture.new_id(),
+            "pull_number": number,
+            "user": login,
+            "body": body,
+            "state": "COMMENTED",
+            "commit_id": pr["head_sha"],
+            "submitted_at": now,
+        }
+        diff = pull_diff(state.git_dir, pr["base_sha"], pr["head_sha"])
+        stored = [
+            _stored_comment(self.fixture.new_id(), number, login, pr["head_sha"], review, c, diff, now)
+            for c in comments
+        ]
+        with self.fixture.lock:
+            state.reviews.append(review)
+            state.review_comments.extend(stored)
+        self._review_events(state, review, stored)
+        return review
