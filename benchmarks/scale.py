@@ -4,7 +4,7 @@ For each N a deterministic repository is generated (sample/large.py: ~2,000 file
 commits, the lead on ~44 % of the pull requests, force-pushed ones, large and binary files) and
 served by the stand-in; the stages run in a fresh process (so its peak RSS is its own):
 
-  collect   the repository-wide review comments, the author search, the pull-request bases
+  collect   the repository-wide review comments, the pull requests' bases and authors
   contexts  the partial-clone mirror, the code around every comment, the reviewed pull requests' diffs
   dataset   the chat-format examples and the time split
   index     the retrieval index of the training split

@@ -198,19 +198,30 @@ def _review_local_diff(target, diff: str, worktree: Path, kind: str) -> int:
     from .adapters.store import AdapterStore
     from .diffs.patch import decode_diff, parse_diff
     from .resources import ReviewerBackendResource
+    from .reviews.pull_request import MAX_FILE_BYTES
     from .reviews.service import review_changes, served_bundle
     from .settings import Settings
 
+    try:
+        raw = sys.stdin.buffer.read() if diff == "-" else Path(diff).read_bytes()
+    except OSError as exc:
+        console.print(f"[red]cannot read the diff {diff}: {exc.strerror or type(exc).__name__}[/red]")
+        return 2
     settings = Settings()
     bundle = served_bundle(AdapterStore(settings.adapters_dir), target)
     backend = ReviewerBackendResource().backend(target, bundle, settings.home, override=kind)
-    text = decode_diff(sys.stdin.buffer.read() if diff == "-" else Path(diff).read_bytes())
+    text = decode_diff(raw)
     root = worktree.resolve()
 
     def new_file_text(path: str) -> str | None:
+        """The file in the work tree, when it is inside it, text, and not over the size a review reads."""
         candidate = (root / path).resolve()
-        if root in candidate.parents and candidate.is_file():
-            return candidate.read_text(encoding="utf-8", errors="replace")
+        try:
+            if root in candidate.parents and candidate.is_file() and candidate.stat().st_size <= MAX_FILE_BYTES:
+                data = candidate.read_bytes()
+                return None if b"\0" in data[:8000] else data.decode("utf-8", "replace")
+        except OSError:
+            pass
         return None
 
     drafts, prepared, _ = review_changes(parse_diff(text), new_file_text, backend)
@@ -379,6 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .errors import UserFacingError
+    from .partitions import InvalidNameError
 
     args = build_parser().parse_args(argv)
     restore_interrupt_signals()  # Ctrl-C and SIGTERM stop every command, even one started as a background job
@@ -387,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except UserFacingError as exc:
+    except (UserFacingError, InvalidNameError) as exc:
         console.print(f"[red]{exc}[/red]")
         return 2
     except KeyboardInterrupt:

@@ -182,3 +182,16 @@ def test_a_record_that_cannot_be_kept_does_not_fail_a_posted_review(served, sett
     result = review_run(instance, lead_target, "778")
     assert result.success, result.error
     assert len(standin.posted_reviews()) == 1
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--reviewer", "bad/name", "--repo", SAMPLE_REPO, "--diff", "x.diff"], "is not a valid GitHub reviewer login"),
+        (["--reviewer", LEAD, "--repo", SAMPLE_REPO, "--diff", "/no/such/file.diff"], "cannot read the diff"),
+        (["--reviewer", LEAD, "--repo", SAMPLE_REPO, "--diff", "/"], "cannot read the diff"),
+    ],
+)
+def test_cli_bad_input_gets_a_sentence_not_a_traceback(served, argv, says, capsys):
+    assert cli.main(["review", *argv, "--backend", "retrieval"]) == 2
+    assert says in " ".join(capsys.readouterr().out.split())
