@@ -194,4 +194,5 @@ def test_a_record_that_cannot_be_kept_does_not_fail_a_posted_review(served, sett
 )
 def test_cli_bad_input_gets_a_sentence_not_a_traceback(served, argv, says, capsys):
     assert cli.main(["review", *argv, "--backend", "retrieval"]) == 2
-    assert says in " ".join(capsys.readouterr().out.split())
+    captured = capsys.readouterr()
+    assert says in " ".join((captured.out + captured.err).split()) and "Traceback" not in captured.err
