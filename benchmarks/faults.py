@@ -48,6 +48,7 @@ from techlead_pipeline.github_api.client import TOKEN_NAME, GitHubAccess, GitHub
 from techlead_pipeline.github_api.token_vault import Secret, TokenVault  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
 from techlead_pipeline.history.comments import collect_review_comments  # noqa: E402
+from techlead_pipeline.mentions.decide import mention_name  # noqa: E402
 from techlead_pipeline.partitions import reviewer_repo  # noqa: E402
 from techlead_pipeline.reviews.service import make_backend, review_pull_request  # noqa: E402
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample  # noqa: E402
@@ -146,7 +147,12 @@ def part_a(tmp: Path) -> Table:
 
 def _answered(standin: GitHubStandin) -> Counter:
     """Reviews posted per mention comment (each review's body names the mention that asked)."""
-    return Counter(int(p["payload"]["body"].split("mention=")[1].split()[0]) for p in standin.posted_reviews())
+    return Counter(_comment_of(p["payload"]["body"]) for p in standin.posted_reviews())
+
+
+def _comment_of(body: str) -> int:
+    """The comment id in a marker's mention name (`<id>.<ask hash>`, decide.mention_name)."""
+    return int(body.split("mention=")[1].split()[0].split(".")[0])
 
 
 def part_b(tmp: Path, repositories: int, per_repo: int, timeout_s: float) -> Table:
@@ -348,7 +354,7 @@ def part_c(tmp: Path, mentions: int = 100, resends: int = 40, bad: int = 40, mal
         stored = len(DeliveryStore(inst).known(sorted(guids)))
         proc.terminate()
         proc.wait()
-    per_mention = Counter({m: sum(1 for k in run_keys if k == f"mention-{m}") for m in asked})
+    per_mention = Counter({m: sum(1 for k in run_keys if k.startswith(f"mention-{m}.")) for m in asked})
     lat = sorted(timings + [d.duration for d in standin.hooks.log if d.status == "OK"])
     table = Table(title=f"C. {mentions + len(junk)} webhook deliveries in a burst, receiver killed mid-burst")
     for col in (
@@ -389,7 +395,7 @@ def _replies_per_mention(standin: GitHubStandin) -> Counter:
     for p in standin.posted_issue_comments():
         body = p["comment"]["body"]
         if "mention=" in body:
-            found[int(body.split("mention=")[1].split()[0])] += 1
+            found[_comment_of(body)] += 1
     return found
 
 
@@ -485,7 +491,8 @@ def part_d(tmp: Path, strangers: int = 150, timeout_s: float = 600) -> Table:
             killed = standin.add_issue_comment(SAMPLE, 50, "priya-r", f"@tech-lead-bot {LEAD} --force-reload")["id"]
 
             def the_run():
-                found = dgi.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": f"mention-{killed}"}), limit=1)
+                key = f"mention-{mention_name(str(killed), f'{LEAD} --force-reload')}"
+                found = dgi.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": key}), limit=1)
                 return found[0] if found else None
 
             _wait(lambda: the_run() is not None and worker_pid(dgi, the_run().run_id) is not None, timeout_s)
@@ -498,7 +505,7 @@ def part_d(tmp: Path, strangers: int = 150, timeout_s: float = 600) -> Table:
             standin.faults.clear()
             killed_s = _wait(lambda: _answered(standin)[killed] >= 1, timeout_s)
             time.sleep(5)
-            sorry = [p for p in standin.posted_issue_comments() if f"mention={killed} " in p["comment"]["body"]]
+            sorry = [p for p in standin.posted_issue_comments() if f"mention={killed}." in p["comment"]["body"]]
             retries = dgi.get_runs(filters=dg.RunsFilter(tags={"dagster/parent_run_id": victim}))
             how = (
                 f"killed run {dgi.get_run_by_id(victim).status.value}; retries: {len(retries)} "

@@ -88,6 +88,7 @@ def _to_waiting(work: MentionWork) -> dict:
         "reviewer": work.target.reviewer,
         "partition": work.target.key,
         "source": work.source,
+        "ask": work.ask,
         "since": time.time(),
     }
 
@@ -102,6 +103,7 @@ def _from_waiting(item: dict, train: bool) -> MentionWork:
         target=reviewer_repo(item["reviewer"], item["repo"]),
         train=train,
         source=item.get("source", "issue"),
+        ask=item.get("ask", ""),
     )
 
 
@@ -190,7 +192,7 @@ def handle_comment(
     partition = work.target.key
     if work.train and not work.force_reload and partition in cursor.training:
         # Already being learned (this tick or earlier): review once that training is done.
-        if all(w["comment_id"] != work.comment_id for w in cursor.waiting):
+        if all(_from_waiting(w, True).mention_id != work.mention_id for w in cursor.waiting):
             cursor.waiting.append(_to_waiting(work))
         tick.log.info(f"mention {work.mention_id}: waits for the training of {work.target}")
         return None

@@ -21,6 +21,18 @@ from techlead_pipeline.signals import restore_interrupt_signals
 SAMPLE_REPO = f"{OWNER}/{REPO}"
 
 
+def mention_of(comment: dict, reviewer: str, force: bool = False, source: str = "issue") -> str:
+    """The name the sensor gives the mention in `comment` asking for `reviewer` (decide.mention_name)."""
+    from techlead_pipeline.mentions.decide import mention_name
+
+    where = str(comment["id"]) if source == "issue" else f"{source}-{comment['id']}"
+    return mention_name(where, reviewer.lower() + (" --force-reload" if force else ""))
+
+
+def run_key_of(comment: dict, reviewer: str, force: bool = False, source: str = "issue") -> str:
+    return f"mention-{mention_of(comment, reviewer, force, source)}"
+
+
 def pytest_configure(config):
     # Tests SIGTERM the servers they start; that must work when pytest runs as a background job.
     restore_interrupt_signals()

@@ -11,6 +11,7 @@ from techlead_pipeline.github_api.client import TOKEN_NAME
 from techlead_pipeline.github_api.token_vault import TokenVault
 from techlead_pipeline.github_standin import GitHubStandin
 from techlead_pipeline.settings import Settings
+from techlead_pipeline_tests.conftest import run_key_of
 from techlead_pipeline_tests.mini_fixture import AUTHOR, BOT, LEAD, OUTSIDER, MiniRepo
 
 REPO = "pull/pull"
@@ -57,7 +58,7 @@ def test_a_repository_called_pull_is_served_and_a_bad_comment_stops_nothing(pull
     # GitHub refuses (not: is away) the permission look-up for the second one's author
     pull_standin.faults.add(kind="status", status=422, path=rf"/collaborators/{OUTSIDER}/permission", times=-1)
     result = evaluate(instance)
-    assert [r.run_key for r in result.run_requests] == [f"mention-{good['id']}"]
+    assert [r.run_key for r in result.run_requests] == [run_key_of(good, LEAD)]
     assert result.run_requests[0].tags["techlead/pr"] == "6"
     assert pull_standin.posted_issue_comments() == []
     assert odd["id"] and evaluate(instance, result.cursor).run_requests == []  # skipped, not retried forever
@@ -69,5 +70,5 @@ def test_an_edit_that_fixes_the_newest_comment_starts_a_run(pull_standin, instan
     assert first.run_requests == [] and len(pull_standin.posted_issue_comments()) == 1  # "I don't know the option"
     pull_standin.edit_issue_comment(REPO, typo["id"], f"@{BOT} {LEAD}")
     second = evaluate(instance, first.cursor)
-    assert [r.run_key for r in second.run_requests] == [f"mention-{typo['id']}"]
+    assert [r.run_key for r in second.run_requests] == [run_key_of(typo, LEAD)]
     assert evaluate(instance, second.cursor).run_requests == []  # read once

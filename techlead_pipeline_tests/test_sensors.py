@@ -13,7 +13,7 @@ import pytest
 from techlead_pipeline.assets.steps import PIPELINE
 from techlead_pipeline.definitions import defs
 from techlead_pipeline.sample.builder import LEAD
-from techlead_pipeline_tests.conftest import SAMPLE_REPO
+from techlead_pipeline_tests.conftest import SAMPLE_REPO, mention_of, run_key_of
 
 
 @pytest.fixture
@@ -34,11 +34,14 @@ def test_a_mention_requests_a_training_run_for_a_new_partition(watching, standin
     comment = standin.add_issue_comment(SAMPLE_REPO, 51, "tomas-b", f"@tech-lead-bot {LEAD}")
     result = evaluate(instance)
     [request] = result.run_requests
-    assert request.run_key == f"mention-{comment['id']}"
+    assert request.run_key == run_key_of(comment, LEAD)
     assert request.partition_key == f"{LEAD}@acme-labs+billing_core.py"
     assert [k.to_user_string() for k in request.asset_selection] == list(PIPELINE)
     assert request.tags["techlead/pr"] == "51" and request.tags["techlead/requested_by"] == "tomas-b"
-    assert request.run_config["ops"]["pr_review"]["config"] == {"pull_number": 51, "mention_id": str(comment["id"])}
+    assert request.run_config["ops"]["pr_review"]["config"] == {
+        "pull_number": 51,
+        "mention_id": mention_of(comment, LEAD),
+    }
     [partitions] = result.dynamic_partitions_requests
     assert list(partitions.partition_keys) == [request.partition_key]
     assert evaluate(instance, result.cursor).run_requests == []  # read once
@@ -74,7 +77,7 @@ def test_refusals_reply_once_and_start_nothing(watching, standin, instance, logi
     evaluate(instance, cursor=None)  # read again: the reply is not repeated
     replies = standin.posted_issue_comments()
     assert len(replies) == 1 and reply in replies[0]["comment"]["body"]
-    assert f"mention={comment['id']}" in replies[0]["comment"]["body"]
+    assert f"mention={comment['id']}." in replies[0]["comment"]["body"]  # the comment, and what it asked
 
 
 def test_old_mentions_from_before_the_bot_are_ignored(watching, standin, instance):
@@ -107,7 +110,7 @@ def test_a_run_that_died_unanswered_gets_one_reply_unless_it_will_be_retried(
     from techlead_pipeline.sensors import answer_failed_run
 
     comment = standin.add_issue_comment(SAMPLE_REPO, 51, "tomas-b", f"@tech-lead-bot {LEAD}")
-    tags = {run_tags.REPO: SAMPLE_REPO, run_tags.PULL: "51", run_tags.MENTION_ID: str(comment["id"])}
+    tags = {run_tags.REPO: SAMPLE_REPO, run_tags.PULL: "51", run_tags.MENTION_ID: mention_of(comment, LEAD)}
     if will_retry is not None:
         tags["dagster/will_retry"] = will_retry
     run = instance.add_run(dg.DagsterRun(job_name="train_and_review", status=dg.DagsterRunStatus.FAILURE, tags=tags))
@@ -119,7 +122,7 @@ def test_a_run_that_died_unanswered_gets_one_reply_unless_it_will_be_retried(
     if replies:
         body = posted[0]["comment"]["body"]
         assert "stopped unexpectedly" in body and f"`{run.run_id[:8]}`" in body
-        assert f"mention={comment['id']} kind=reply" in body
+        assert f"mention={mention_of(comment, LEAD)} kind=reply" in body
 
 
 def test_markers_forged_by_others_silence_nothing(watching, standin, instance, served, training_env):
@@ -130,13 +133,15 @@ def test_markers_forged_by_others_silence_nothing(watching, standin, instance, s
 
     asked = standin.add_issue_comment(SAMPLE_REPO, 51, "tomas-b", f"@tech-lead-bot {LEAD}")
     outsider = standin.add_issue_comment(SAMPLE_REPO, 52, "sam-okafor", f"@tech-lead-bot {LEAD}")
-    standin.add_review(SAMPLE_REPO, 51, "sam-okafor", f"Looks fine.\n\n{marker(asked['id'], 'review')}")
-    standin.add_issue_comment(SAMPLE_REPO, 51, "sam-okafor", f"ok\n\n{marker(asked['id'], 'reply')}")
-    standin.add_issue_comment(SAMPLE_REPO, 52, "sam-okafor", f"done\n\n{marker(outsider['id'], 'refusal')}")
+    standin.add_review(SAMPLE_REPO, 51, "sam-okafor", f"Looks fine.\n\n{marker(mention_of(asked, LEAD), 'review')}")
+    standin.add_issue_comment(SAMPLE_REPO, 51, "sam-okafor", f"ok\n\n{marker(mention_of(asked, LEAD), 'reply')}")
+    standin.add_issue_comment(SAMPLE_REPO, 52, "sam-okafor", f"done\n\n{marker(mention_of(outsider, LEAD), 'refusal')}")
     [run] = tick_sensor("pr_mentions", None, instance).runs
     assert run.success, run.error
     [review] = standin.posted_reviews()
-    assert review["number"] == 51 and review["review"]["body"].rstrip().endswith(marker(asked["id"], "review"))
+    assert review["number"] == 51 and review["review"]["body"].rstrip().endswith(
+        marker(mention_of(asked, LEAD), "review")
+    )
     [refusal] = standin.posted_issue_comments()
     assert refusal["number"] == 52 and "only collaborators with write access" in refusal["comment"]["body"]
 
@@ -158,7 +163,7 @@ def test_a_flood_of_strangers_neither_delays_a_collaborator_nor_is_answered_twic
     started = time.monotonic()
     first = evaluate(instance)
     assert time.monotonic() - started < watching.sensor_budget_s
-    assert [r.run_key for r in first.run_requests] == [f"mention-{legit['id']}"]  # in the first tick
+    assert [r.run_key for r in first.run_requests] == [run_key_of(legit, LEAD)]  # in the first tick
     assert len(standin.posted_issue_comments()) == watching.refusals_per_tick  # the rest wait in the cursor
     again = evaluate(instance, first.cursor)
     evaluate(instance, first.cursor)  # an evaluation that overlapped it, from the same cursor
@@ -185,7 +190,7 @@ def test_a_slow_tick_stops_reading_in_time_and_the_next_goes_on_from_there(watch
         # posts refusals until 1.2 s. The margin is for a slow machine.
         assert time.monotonic() - started < 1.2 + 1.8
         cursor, requests, ticks = result.cursor, result.run_requests, ticks + 1
-    assert ticks > 1 and [r.run_key for r in requests] == [f"mention-{asked[-1]['id']}"]
+    assert ticks > 1 and [r.run_key for r in requests] == [run_key_of(asked[-1], LEAD)]
     for _ in range(6):
         cursor = evaluate(instance, cursor).cursor
     assert _answered(standin.posted_issue_comments()) == Counter({str(c["id"]): 1 for c in asked[:-1]})

@@ -3,6 +3,7 @@ no adapter is cached or `--force-reload` asks for it). Pure logic: GitHub look-u
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
@@ -26,13 +27,28 @@ class MentionWork:
     train: bool = False
     force_reload: bool = False
     source: str = "issue"  # issue (a conversation comment), rc (an inline review comment), review (a review's body)
+    ask: str = ""  # what the comment asks, normalised (ask_of): part of the mention's name
 
     @property
     def mention_id(self) -> str:
-        """Names the mention in run keys and reply markers. A conversation comment keeps its bare id
-        (the same whether a webhook or a poll brought it); review comments and reviews, which have
-        their own id spaces, say which they are."""
-        return str(self.comment_id) if self.source == "issue" else f"{self.source}-{self.comment_id}"
+        """Names the mention in run keys and reply markers: the comment (the same whether a webhook or
+        a poll brought it; review comments and reviews, which have their own id spaces, say which
+        they are) and what it asks. A comment read again, or edited without changing its ask, has the
+        same name, so it starts nothing new; an edit that asks for someone else, or adds
+        `--force-reload`, is a new mention with its own run and reply."""
+        comment = str(self.comment_id) if self.source == "issue" else f"{self.source}-{self.comment_id}"
+        return mention_name(comment, self.ask)
+
+
+def mention_name(comment: str, ask: str) -> str:
+    return f"{comment}.{hashlib.sha256(ask.encode()).hexdigest()[:8]}"
+
+
+def ask_of(command: MentionCommand | MalformedMention) -> str:
+    """The ask, normalised: logins are case-insensitive, and every spelling of the flag is one flag."""
+    if isinstance(command, MalformedMention):
+        return f"malformed: {command.message}"
+    return command.reviewer.lower() + (" --force-reload" if command.force_reload else "")
 
 
 def issue_number_of(comment: dict) -> int:
@@ -77,6 +93,7 @@ def decide_mention(
     command = parse_mention(comment.get("body"), bot_login)
     if command is None:
         return MentionWork("ignore", **base)
+    base["ask"] = ask_of(command)
     if permission_of(commenter) not in WRITE_PERMISSIONS:  # before anything else is said
         return MentionWork(
             "reply",

@@ -31,7 +31,7 @@ from techlead_pipeline.run_workspace import SCRATCH_PREFIX
 from techlead_pipeline.runner import run_partition
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, SampleSpec, build_sample
 from techlead_pipeline.settings import Settings
-from techlead_pipeline_tests.conftest import SAMPLE_REPO, files_under
+from techlead_pipeline_tests.conftest import SAMPLE_REPO, files_under, mention_of
 
 CANARY = "CANARY-d41f-killed-runs-keep-nothing"
 
@@ -179,7 +179,7 @@ def test_under_the_daemon_a_killed_run_is_failed_retried_and_answered_once(env, 
             # The sensor turns the mention into a run; it hangs after the mirror's pack arrived.
             assert wait_for(lambda: bool(plaintext_scratch(workspaces)), 240), "the run never reached its mirror"
             runs = instance.get_runs()
-            mine = [r for r in runs if r.tags.get(run_tags.MENTION_ID) == str(mention["id"])]
+            mine = [r for r in runs if r.tags.get(run_tags.MENTION_ID) == mention_of(mention, LEAD)]
             assert len(mine) == 1
             [killed] = mine
             assert len(runs) == 1, [(r.job_name, r.tags) for r in runs]
@@ -195,12 +195,12 @@ def test_under_the_daemon_a_killed_run_is_failed_retried_and_answered_once(env, 
             runs = instance.get_runs()
             retry = next(r for r in runs if r.tags.get("dagster/parent_run_id") == killed.run_id)
             assert wait_for(lambda: instance.get_run_by_id(retry.run_id).status == dg.DagsterRunStatus.SUCCESS, 60)
-            assert retry.tags[run_tags.MENTION_ID] == killed.tags[run_tags.MENTION_ID] == str(mention["id"])
+            assert retry.tags[run_tags.MENTION_ID] == killed.tags[run_tags.MENTION_ID] == mention_of(mention, LEAD)
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait(60)
     [review] = standin.posted_reviews()
-    assert review["review"]["body"].rstrip().endswith(f"mention={mention['id']} kind=review -->")
+    assert review["review"]["body"].rstrip().endswith(f"mention={mention_of(mention, LEAD)} kind=review -->")
     assert [c for c in standin.posted_issue_comments() if "Sorry" in c["comment"]["body"]] == []
     assert plaintext_scratch(workspaces) == []
     assert not [p for p in files_under(home) + files_under(dagster_home) if CANARY.encode() in p.read_bytes()]

@@ -20,6 +20,7 @@ from techlead_pipeline.sample.multi_repo import build_multi_repo_fixture
 from techlead_pipeline.settings import Settings
 from techlead_pipeline.webhooks.service import BackgroundService, create_app
 from techlead_pipeline.webhooks.store import DeliveryStore
+from techlead_pipeline_tests.conftest import run_key_of
 
 SECRET = "app-webhook-secret"
 REPO, ADDED = "acme-labs/billing_core.py", "acme-labs/service-01"
@@ -74,7 +75,7 @@ def test_a_mention_arrives_by_webhook_and_runs_once(app_world, instance):
     assert store.count() == 1 and standin.hooks.log[-1].status == "OK"
     first = tick(instance)
     # The poll (the fallback) saw the same comment in the same tick: still one request.
-    assert [r.run_key for r in first.run_requests] == [f"mention-{comment['id']}"]
+    assert [r.run_key for r in first.run_requests] == [run_key_of(comment, LEAD)]
     assert tick(instance, first.cursor).run_requests == []
     assert standin.tokens_minted == 1  # one installation token, reused by every look-up and poll
 
@@ -90,7 +91,7 @@ def test_mentions_in_a_review_and_in_an_inline_comment(app_world, instance):
     standin.hooks.wait()
     keys = sorted(r.run_key for r in tick(instance, first.cursor).run_requests)
     [rc] = [c for c in standin.repo_state(REPO).review_comments if c.get("pull_request_review_id") == review["id"]]
-    assert keys == sorted([f"mention-review-{review['id']}", f"mention-rc-{rc['id']}"])
+    assert keys == sorted([run_key_of(review, LEAD, source="review"), run_key_of(rc, "li-wei", source="rc")])
 
 
 def test_an_edit_counts_only_when_it_brings_a_new_mention(app_world, instance):
@@ -102,10 +103,18 @@ def test_an_edit_counts_only_when_it_brings_a_new_mention(app_world, instance):
     standin.edit_issue_comment(REPO, comment["id"], f"thanks all\n@{BOT_LOGIN} {LEAD}")
     standin.hooks.wait()
     second = tick(instance, first.cursor)
-    assert [r.run_key for r in second.run_requests] == [f"mention-{comment['id']}"]
+    assert [r.run_key for r in second.run_requests] == [run_key_of(comment, LEAD)]
     standin.edit_issue_comment(REPO, comment["id"], f"thanks all!\n@{BOT_LOGIN} {LEAD}")  # same ask
     standin.hooks.wait()
-    assert tick(instance, second.cursor).run_requests == []
+    third = tick(instance, second.cursor)
+    assert third.run_requests == []
+    # The wrong person was named: the edit asks for another reviewer, and that is a new mention (before,
+    # it had the same run key as the first ask, and Dagster silently dropped it).
+    standin.edit_issue_comment(REPO, comment["id"], f"thanks all!\n@{BOT_LOGIN} priya-r")
+    standin.hooks.wait()
+    fourth = tick(instance, third.cursor)
+    assert [r.run_key for r in fourth.run_requests] == [run_key_of(comment, "priya-r")]
+    assert run_key_of(comment, "priya-r") != run_key_of(comment, LEAD)
 
 
 def test_a_repository_added_to_the_installation_is_served_without_configuration(app_world, instance):
@@ -118,7 +127,7 @@ def test_a_repository_added_to_the_installation_is_served_without_configuration(
     comment = standin.add_issue_comment(ADDED, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")
     standin.hooks.wait()
     result = tick(instance, first.cursor)
-    assert [(r.run_key, r.tags["techlead/repo"]) for r in result.run_requests] == [(f"mention-{comment['id']}", ADDED)]
+    assert [(r.run_key, r.tags["techlead/repo"]) for r in result.run_requests] == [(run_key_of(comment, LEAD), ADDED)]
     standin.remove_repository_from_installation(ADDED)
     later = standin.add_issue_comment(ADDED, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")
     standin.hooks.wait()
@@ -139,7 +148,7 @@ def test_an_app_reinstalled_on_a_repository_is_served_by_its_new_installation(ap
     comment = standin.add_issue_comment(REPO, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")
     standin.hooks.wait()
     result = tick(instance, first.cursor)
-    assert [r.run_key for r in result.run_requests] == [f"mention-{comment['id']}"]
+    assert [r.run_key for r in result.run_requests] == [run_key_of(comment, LEAD)]
     minted_for = {v["installation"]["id"] for v in standin.installation_tokens.values()}
     assert new in minted_for and old not in minted_for
 
@@ -161,7 +170,7 @@ def test_a_reinstall_nobody_told_the_sensor_about_loses_no_mention(app_world, in
     standin.hooks.wait()
     refused = tick(instance, first.cursor)
     result = refused if refused.run_requests else tick(instance, refused.cursor)
-    assert [r.run_key for r in result.run_requests] == [f"mention-{comment['id']}"]
+    assert [r.run_key for r in result.run_requests] == [run_key_of(comment, LEAD)]
 
 
 def test_a_suspended_installation_costs_only_its_own_repositories(app_world, instance, monkeypatch):
@@ -176,7 +185,7 @@ def test_a_suspended_installation_costs_only_its_own_repositories(app_world, ins
     standin.add_issue_comment(REPO, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")  # no delivery, no token: not served
     standin.hooks.wait()
     result = tick(instance, first.cursor)
-    assert [(r.run_key, r.tags["techlead/repo"]) for r in result.run_requests] == [(f"mention-{served['id']}", ADDED)]
+    assert [(r.run_key, r.tags["techlead/repo"]) for r in result.run_requests] == [(run_key_of(served, LEAD), ADDED)]
 
 
 def test_a_delivery_committed_late_by_another_receiver_is_not_passed_over(app_world, instance, monkeypatch):
@@ -203,7 +212,7 @@ def test_a_delivery_committed_late_by_another_receiver_is_not_passed_over(app_wo
         conn.execute(DELIVERIES.insert().values(**saved))
     both = tick(instance, waited.cursor)
     keys = {r.run_key for r in both.run_requests}
-    assert keys == {f"mention-review-{late['id']}", f"mention-review-{early['id']}"}
+    assert keys == {run_key_of(late, LEAD, source="review"), run_key_of(early, "priya-r", source="review")}
     burned = standin.add_review(REPO, 49, "li-wei", f"@{BOT_LOGIN} tomas-b")
     after = standin.add_review(REPO, 48, "li-wei", f"@{BOT_LOGIN} li-wei")
     standin.hooks.wait()
@@ -214,7 +223,7 @@ def test_a_delivery_committed_late_by_another_receiver_is_not_passed_over(app_wo
             DELIVERIES.update().where(DELIVERIES.c.row_id == row_after.row_id).values(received_at=time.time() - 60)
         )
     passed = tick(instance, both.cursor)
-    assert [r.run_key for r in passed.run_requests] == [f"mention-review-{after['id']}"]
+    assert [r.run_key for r in passed.run_requests] == [run_key_of(after, "li-wei", source="review")]
     assert burned["id"]
 
 
@@ -234,6 +243,6 @@ def test_deliveries_missed_while_the_service_was_down_are_recovered(app_world, i
         assert store.has(standin.hooks.log[-1].guid)
         handled = tick(instance, recovering.cursor)
         run_keys = [r.run_key for r in recovering.run_requests + handled.run_requests]
-        assert run_keys == [f"mention-{comment['id']}"]  # once: by the poll or the redelivery, never both
+        assert run_keys == [run_key_of(comment, LEAD)]  # once: by the poll or the redelivery, never both
     finally:
         again.stop()
