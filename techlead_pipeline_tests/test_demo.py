@@ -30,7 +30,7 @@ def test_demo_runs_every_step(tmp_path):
     assert "Traceback" not in out and "run failed" not in out
     assert out.count("review posted on #") == 3  # first mention, cached mention, --force-reload
     assert "runs: 0; the bot replied:" in out  # the non-collaborator
-    assert re.search(r"runs: 0, skipped run keys: \['mention-\d+'\]", out)  # the re-delivered mention
+    assert re.search(r"runs: 0, skipped run keys: \['mention-\d+\.[0-9a-f]{8}'\]", out)  # the re-delivered mention
     old, new = re.search(r"adapter version (\S+) -> (\S+)", out).groups()
     assert old < new  # --force-reload trained a newer version
     # After activity one poll re-reads the newest comment (a new `since`, so a new URL); then 304s.
