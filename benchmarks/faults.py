@@ -48,7 +48,8 @@ from techlead_pipeline.github_api.client import TOKEN_NAME, GitHubAccess, GitHub
 from techlead_pipeline.github_api.token_vault import Secret, TokenVault  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
 from techlead_pipeline.history.comments import collect_review_comments  # noqa: E402
-from techlead_pipeline.mentions.decide import mention_name  # noqa: E402
+from techlead_pipeline.mentions.decide import ask_of, mention_name  # noqa: E402
+from techlead_pipeline.mentions.parse import MentionCommand  # noqa: E402
 from techlead_pipeline.partitions import reviewer_repo  # noqa: E402
 from techlead_pipeline.reviews.service import make_backend, review_pull_request  # noqa: E402
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample  # noqa: E402
@@ -491,7 +492,7 @@ def part_d(tmp: Path, strangers: int = 150, timeout_s: float = 600) -> Table:
             killed = standin.add_issue_comment(SAMPLE, 50, "priya-r", f"@tech-lead-bot {LEAD} --force-reload")["id"]
 
             def the_run():
-                key = f"mention-{mention_name(str(killed), f'{LEAD} --force-reload')}"
+                key = f"mention-{mention_name(str(killed), ask_of(MentionCommand(LEAD, force_reload=True)))}"
                 found = dgi.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": key}), limit=1)
                 return found[0] if found else None
 

@@ -197,6 +197,7 @@ def _review_local_diff(target, diff: str, worktree: Path, kind: str) -> int:
     """Comments on a local diff as JSON lines; nothing is posted."""
     from .adapters.store import AdapterStore
     from .diffs.patch import decode_diff, parse_diff
+    from .gitcmd import looks_binary
     from .resources import ReviewerBackendResource
     from .reviews.pull_request import MAX_FILE_BYTES
     from .reviews.service import review_changes, served_bundle
@@ -219,7 +220,7 @@ def _review_local_diff(target, diff: str, worktree: Path, kind: str) -> int:
         try:
             if root in candidate.parents and candidate.is_file() and candidate.stat().st_size <= MAX_FILE_BYTES:
                 data = candidate.read_bytes()
-                return None if b"\0" in data[:8000] else data.decode("utf-8", "replace")
+                return None if looks_binary(data) else data.decode("utf-8", "replace")
         except OSError:
             pass
         return None

@@ -23,10 +23,11 @@ SAMPLE_REPO = f"{OWNER}/{REPO}"
 
 def mention_of(comment: dict, reviewer: str, force: bool = False, source: str = "issue") -> str:
     """The name the sensor gives the mention in `comment` asking for `reviewer` (decide.mention_name)."""
-    from techlead_pipeline.mentions.decide import mention_name
+    from techlead_pipeline.mentions.decide import ask_of, mention_name
+    from techlead_pipeline.mentions.parse import MentionCommand
 
     where = str(comment["id"]) if source == "issue" else f"{source}-{comment['id']}"
-    return mention_name(where, reviewer.lower() + (" --force-reload" if force else ""))
+    return mention_name(where, ask_of(MentionCommand(reviewer, force)))
 
 
 def run_key_of(comment: dict, reviewer: str, force: bool = False, source: str = "issue") -> str:

@@ -88,10 +88,8 @@ class AppClient:
                 repos = [r for r, i in (previous or {}).items() if i == inst.id]
             for repo in repos:
                 out[repo] = inst.id
-        with _LOCK:
-            for key in [k for k in _REPO_INSTALLATIONS if k[:2] == self._cache_prefix]:
-                del _REPO_INSTALLATIONS[key]
-            _REPO_INSTALLATIONS.update({(*self._cache_prefix, repo.lower()): i for repo, i in out.items()})
+        self._forget(lambda repo, installation: True)
+        self._remember(out)
         return out
 
     @property
@@ -104,22 +102,27 @@ class AppClient:
             found = _REPO_INSTALLATIONS.get(key)
         if found is None:
             found = int(self.rest.get(f"/repos/{repo}/installation", f"finding the installation of {repo}")["id"])
-            with _LOCK:
-                _REPO_INSTALLATIONS[key] = found
+            self._remember({repo: found})
         return found
 
     def learn(self, added: list[str], removed: list[str], installation_id: int | None) -> None:
         """What an `installation*` delivery says: these repositories now belong to `installation_id`,
         those no longer (`*`: every repository of the installation)."""
+        gone = {r.lower() for r in removed}
+        self._forget(lambda repo, installation: repo in gone or ("*" in gone and installation == installation_id))
+        if installation_id:
+            self._remember({repo: int(installation_id) for repo in added})
+
+    def _forget(self, which) -> None:
+        """Drops this App's remembered installations for which `which(repo, installation)` holds."""
         with _LOCK:
-            for repo in removed:
-                for key in [k for k in _REPO_INSTALLATIONS if k[:2] == self._cache_prefix]:
-                    if (repo == "*" and _REPO_INSTALLATIONS[key] == installation_id) or key[2] == repo.lower():
-                        del _REPO_INSTALLATIONS[key]
-            if installation_id:
-                _REPO_INSTALLATIONS.update(
-                    {(*self._cache_prefix, repo.lower()): int(installation_id) for repo in added}
-                )
+            for key, installation in list(_REPO_INSTALLATIONS.items()):
+                if key[:2] == self._cache_prefix and which(key[2], installation):
+                    del _REPO_INSTALLATIONS[key]
+
+    def _remember(self, installations: dict[str, int]) -> None:
+        with _LOCK:
+            _REPO_INSTALLATIONS.update({(*self._cache_prefix, r.lower()): i for r, i in installations.items()})
 
     # ------------------------------------------------------------------ webhook deliveries
     def deliveries(self, max_pages: int = 10) -> Iterator[dict]:

@@ -22,20 +22,7 @@ class UserActivity:
 
     def add_issue_comment(self, repo: str, number: int, login: str, body: str, created_at=None) -> dict:
         """Adds a comment as if `login` had written it on GitHub (how tests and the demo mention the bot)."""
-        state = self.repo_state(repo)
-        when = iso(created_at or utcnow())
-        record = {
-            "id": self.fixture.new_id(),
-            "issue_number": number,
-            "user": login,
-            "body": body,
-            "created_at": when,
-            "updated_at": when,
-        }
-        with self.fixture.lock:
-            state.issue_comments.append(record)
-        self._comment_event(state, record, "created")
-        return record
+        return self._new_issue_comment(self.repo_state(repo), number, login, body, created_at, posted_by_api=False)
 
     def edit_issue_comment(self, repo: str, comment_id: int, body: str) -> dict:
         """Edits a comment as its author would on GitHub: new body, newer `updated_at`."""
@@ -51,20 +38,31 @@ class UserActivity:
         return record
 
     def record_issue_comment(self, state: RepoState, number: int, login: str, body: str) -> dict:
-        now = iso(utcnow())
+        """A comment posted through the API (kept in `posted`, where tests look for the bot's replies)."""
+        return self._new_issue_comment(state, number, login, body, None, posted_by_api=True)
+
+    def _new_issue_comment(self, state: RepoState, number: int, login: str, body: str, created_at, posted_by_api: bool):
+        when = iso(created_at or utcnow())
         record = {
             "id": self.fixture.new_id(),
             "issue_number": number,
             "user": login,
             "body": body,
-            "created_at": now,
-            "updated_at": now,
+            "created_at": when,
+            "updated_at": when,
         }
         with self.fixture.lock:
             state.issue_comments.append(record)
-            self.posted.append(
-                {"kind": "issue_comment", "repo": state.full_name, "number": number, "user": login, "comment": record}
-            )
+            if posted_by_api:
+                self.posted.append(
+                    {
+                        "kind": "issue_comment",
+                        "repo": state.full_name,
+                        "number": number,
+                        "user": login,
+                        "comment": record,
+                    }
+                )
         self._comment_event(state, record, "created")
         return record
 

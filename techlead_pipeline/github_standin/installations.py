@@ -99,19 +99,7 @@ class AppInstallations:
     def _installation_event(self, app: dict, inst: dict, action: str, repos: list[str]) -> None:
         if not self.hooks.enabled:
             return
-        listed = []
-        for name in repos:
-            state = self.repo_state(name)
-            rid = state.meta.get("id", 1)
-            listed.append(
-                {
-                    "id": rid,
-                    "node_id": f"R_{rid}",
-                    "name": state.name,
-                    "full_name": state.full_name,
-                    "private": bool(state.meta.get("private")),
-                }
-            )
+        listed = [_listed(self.repo_state(name)) for name in repos]
         room = self.rooms[AppRoom]
         payload = {
             "action": action,
@@ -132,13 +120,7 @@ class AppInstallations:
         if not self.hooks.enabled:
             return
         room = self.rooms[AppRoom]
-        listed = {
-            "id": state.meta.get("id", 1),
-            "node_id": f"R_{state.meta.get('id', 1)}",
-            "name": state.name,
-            "full_name": state.full_name,
-            "private": bool(state.meta.get("private")),
-        }
+        listed = _listed(state)
         payload = {
             "action": action,
             "installation": room.installation_obj(app, inst),
@@ -149,3 +131,15 @@ class AppInstallations:
             "sender": room.user(app.get("owner", "")),
         }
         self.hooks.send("installation_repositories", payload, inst["id"], None)
+
+
+def _listed(state: RepoState) -> dict:
+    """A repository as installation deliveries list it."""
+    rid = state.meta.get("id", 1)
+    return {
+        "id": rid,
+        "node_id": f"R_{rid}",
+        "name": state.name,
+        "full_name": state.full_name,
+        "private": bool(state.meta.get("private")),
+    }

@@ -13,6 +13,7 @@ from github import GithubException, UnknownObjectException
 
 from ..diffs.patch import FileChange, parse_pull_files
 from ..errors import UserFacingError
+from ..gitcmd import looks_binary
 from ..github_api.client import GitHubAccess
 from ..github_api.rest import login_of
 
@@ -81,7 +82,7 @@ class PullRequestData:
             if isinstance(content, dict) and content.get("path", path) == path:  # not a link's target
                 encoded = content.get("content")
                 raw = base64.b64decode(encoded or "") if content.get("encoding") == "base64" else b""
-                if raw and b"\0" not in raw[:8000] and len(raw) <= MAX_FILE_BYTES:
+                if raw and not looks_binary(raw) and len(raw) <= MAX_FILE_BYTES:
                     self._texts[path] = raw.decode("utf-8", "replace")
         return self._texts[path]
 

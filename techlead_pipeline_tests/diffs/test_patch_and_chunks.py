@@ -194,24 +194,49 @@ def test_what_was_not_reviewed_is_counted_in_hunks_not_pieces():
     assert note.startswith("1 more hunk (90 pieces")
 
 
-def test_a_merges_combined_diff_is_refused_with_what_to_do_instead():
+def _git(cwd, *args) -> bytes:
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, env={**env, "PATH": "/usr/bin:/bin"}
+    ).stdout
+
+
+def test_a_merges_combined_diff_is_refused_with_what_to_do_instead(tmp_path):
     """`git show` of a merge commit writes `diff --cc` (one column per parent), which is no unified diff."""
-    combined = (
-        "diff --cc f.py\nindex 8e95aab,e0318ee..d0beec7\n--- a/f.py\n+++ b/f.py\n"
-        "@@@ -1,6 -1,6 +1,6 @@@\n -a\n +A\n  b\n--c\n++X\n  d\n  e\n- f\n+ F\n"
-    )
+    _git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "f.py").write_text("a\nb\nc\nd\ne\nf\n")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "base")
+    _git(tmp_path, "checkout", "-qb", "side")
+    (tmp_path / "f.py").write_text("a\nb\nc\nd\ne\nF\n")
+    _git(tmp_path, "commit", "-qam", "side")
+    _git(tmp_path, "checkout", "-q", "main")
+    (tmp_path / "f.py").write_text("A\nb\nc\nd\ne\nf\n")
+    _git(tmp_path, "commit", "-qam", "main")
+    _git(tmp_path, "merge", "-q", "--no-edit", "side")
+    (tmp_path / "f.py").write_text("A\nb\nX\nd\ne\nF\n")
+    _git(tmp_path, "commit", "-q", "--amend", "--no-edit", "-a")  # an evil merge: its own change too
+    combined = decode_diff(_git(tmp_path, "show", "--cc", "--format=", "HEAD"))
+    assert combined.startswith("diff --cc f.py")
     with pytest.raises(MalformedDiffError, match="combined diff .*against one parent"):
         parse_diff(combined)
     plain = "diff --git a/g.py b/g.py\n--- a/g.py\n+++ b/g.py\n@@ -1 +1 @@\n-x\n+y\n"
     files = {c.path: c for c in parse_diff(combined + plain)}
     assert files["g.py"].hunks and "combined diff" in files["f.py"].skipped
+    [against_first_parent] = parse_diff(decode_diff(_git(tmp_path, "diff", "HEAD^1", "HEAD")))
+    assert against_first_parent.hunks  # what the message tells the user to do works
 
 
 @pytest.mark.parametrize("how", ["utf-8 BOM", "PowerShell UTF-16", "CRLF file"])
-def test_a_diff_file_made_on_windows_is_read_like_any_other(how):
+def test_a_diff_file_made_on_windows_is_read_like_any_other(how, tmp_path):
     """`git diff > f` in PowerShell writes UTF-16 with a BOM; an editor may end every line with CRLF.
     A carriage return that is the code's own (a CRLF source line) survives either way."""
-    text = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,2 @@\n-a = 1\r\n+a = 2\n b = 3\n"
+    _git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "x.py").write_bytes(b"a = 1\r\nb = 3\n")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "base")
+    (tmp_path / "x.py").write_bytes(b"a = 2\nb = 3\n")
+    text = _git(tmp_path, "diff").decode()  # real git's diff, its `index` line included
     raw = {
         "utf-8 BOM": b"\xef\xbb\xbf" + text.encode(),
         "PowerShell UTF-16": b"\xff\xfe" + text.encode("utf-16-le"),

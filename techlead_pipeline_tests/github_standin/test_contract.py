@@ -102,3 +102,31 @@ def test_error_answers_have_githubs_shape(standin, status):
         )
         assert r.json()["errors"] == ["Pull request review thread path is invalid"]  # no index, as GitHub says it
     assert r.status_code == status and r.json()["status"] == str(status)
+
+
+PAGED = [  # every list the project reads page by page, following `Link: rel="next"`
+    "/repos/{owner}/{repo}/pulls/comments",
+    "/repos/{owner}/{repo}/issues/comments",
+    "/repos/{owner}/{repo}/pulls",
+    "/repos/{owner}/{repo}/pulls/{pull_number}/files",
+    "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+    "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+    "/app/installations",
+    "/installation/repositories",
+]
+
+
+@pytest.mark.parametrize("template", PAGED)
+def test_github_documents_a_link_header_on_every_list_we_page_through(template):
+    """Paging follows the Link header, never page sizes: GitHub's own description says every list we
+    read answers with one (and says nothing of short pages being the last)."""
+    answer = schema.document()["paths"][template]["get"]["responses"]["200"]
+    assert answer.get("headers", {}).get("Link") == {"$ref": "#/components/headers/link"}
+
+
+def test_a_multi_line_comment_in_githubs_own_example_covers_its_whole_range():
+    from techlead_pipeline.history.code_context import comment_lines
+
+    comment = example("pull-request-review-comment-items")[0]
+    assert (comment["start_line"], comment["line"]) == (1, 2)  # GitHub's example is a multi-line comment
+    assert list(comment_lines(_row(comment))) == [1, 2]

@@ -3,6 +3,8 @@ the default one, pull requests of several commits, comments GitHub sends without
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials
@@ -40,9 +42,10 @@ def stacked_fixture(tmp_path_factory):
     return repo.write()
 
 
-@pytest.fixture
-def stacked(stacked_fixture, tmp_path):
-    with GitHubStandin(stacked_fixture) as server:
+@contextmanager
+def collected(fixture, tmp_path):
+    """The lead's history collected from the stand-in serving `fixture`, and a fetched mirror."""
+    with GitHubStandin(fixture) as server:
         settings = Settings(
             github_api_url=server.api_url, github_web_url=server.url, home=tmp_path / "home", seconds_between_writes=0
         )
@@ -52,6 +55,12 @@ def stacked(stacked_fixture, tmp_path):
             mirror.fetch_all()
             yield history, mirror
         assert not server.contract_violations
+
+
+@pytest.fixture
+def stacked(stacked_fixture, tmp_path):
+    with collected(stacked_fixture, tmp_path) as found:
+        yield found
 
 
 def test_left_side_context_is_read_at_the_pull_requests_base_not_the_parent_commit(stacked):
@@ -100,16 +109,8 @@ def ranges_fixture(tmp_path_factory):
 
 @pytest.fixture
 def ranges(ranges_fixture, tmp_path):
-    with GitHubStandin(ranges_fixture) as server:
-        settings = Settings(
-            github_api_url=server.api_url, github_web_url=server.url, home=tmp_path / "home", seconds_between_writes=0
-        )
-        access = GitHubAccess(settings, GitHubCredentials(token=Secret(server.token_for(BOT))), "octo/widgets")
-        history = collect_review_comments(access, reviewer_repo(LEAD, "octo/widgets"))
-        with RepoMirror(access, parent=tmp_path) as mirror:
-            mirror.fetch_all()
-            yield reviewed_pull_chunks(mirror, history.reviewer_comments, history.default_branch, history.pulls)
-        assert not server.contract_violations
+    with collected(ranges_fixture, tmp_path) as (history, mirror):
+        yield reviewed_pull_chunks(mirror, history.reviewer_comments, history.default_branch, history.pulls)
 
 
 def test_no_line_of_a_multi_line_comment_is_taken_for_silence(ranges):
