@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from .invisible_text import without_invisible
 from .safe_markdown import code_span
 
 LOGIN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$")
@@ -48,14 +49,14 @@ class ReviewerRepo:
 
 
 def validate_login(login: str, what: str = "login") -> str:
-    login = login.strip().lstrip("@")
+    login = without_invisible(login).strip().lstrip("@")
     if not LOGIN_RE.match(login):
         raise InvalidNameError(f"{code_span(login, 60)} is not a valid GitHub {what}")
     return login
 
 
 def parse_repo(full_name: str) -> tuple[str, str]:
-    owner, sep, name = full_name.strip().partition("/")
+    owner, sep, name = without_invisible(full_name).strip().partition("/")
     if not sep:
         raise InvalidNameError(f"{code_span(full_name, 120)} is not OWNER/NAME")
     validate_login(owner, "owner")

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
+from .invisible_text import is_invisible
+
 log = logging.getLogger(__name__)
 
 MAX_CHARS = 300
@@ -54,9 +56,9 @@ _MARKER_PIECES = (("<!--", "<! --"), ("-->", "-- >"))
 
 
 def _visible_char(ch: str) -> bool:
-    # Cf: bidi overrides and isolates, zero-width spaces and joiners, soft hyphens, BOMs.
-    # Cc: control characters. Cs/Co/Cn: surrogates, private use, unassigned.
-    return unicodedata.category(ch) not in {"Cf", "Cc", "Cs", "Co", "Cn"}
+    # Invisible (invisible_text: Cf, bidi controls, blank letters); Cc: control characters;
+    # Cs/Co/Cn: surrogates, private use, unassigned.
+    return not is_invisible(ch) and unicodedata.category(ch) not in {"Cc", "Cs", "Co", "Cn"}
 
 
 def _visible(text: str) -> str:

@@ -142,3 +142,19 @@ def test_prompt_injection_yields_no_mention_link_or_html():
     out = sanitize_comment(raw)
     assert "http" not in out and "phish" not in out and "<a" not in out
     assert not live_pings(out) and not markup_problems(out)
+
+
+def test_one_rule_for_invisible_characters_in_everything_echoed():
+    """Issue 22: the sanitiser, code spans and the mention parser share invisible_text's rule."""
+    import sys
+    import unicodedata
+
+    from techlead_pipeline.invisible_text import BIDI_CONTROLS, is_invisible
+
+    hidden = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    hidden += sorted(BIDI_CONTROLS) + ["\u3164", "\u115f", "\uffa0", "\u034f"]  # blank letters too
+    assert all(is_invisible(ch) for ch in hidden)
+    for ch in hidden:
+        assert sanitize_comment(f"use{ch} `x{ch}y` here") == "use `xy` here", hex(ord(ch))
+        assert code_span(f"fi{ch}le.py") == "`file.py`", hex(ord(ch))
+    assert not any(is_invisible(ch) for ch in "aé中😀 \t-_`@")

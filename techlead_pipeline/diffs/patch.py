@@ -122,17 +122,34 @@ def _quoted_tokens(rest: str) -> list[str] | None:
     return None
 
 
+def _same_name_split(rest: str, old_prefix: str, new_prefix: str) -> str | None:
+    """The name P for which `rest` is `<old_prefix>P <new_prefix>P`, as git's own reader finds it
+    (apply.c, git_header_name: "accept a name only if it shows up twice, exactly the same form")."""
+    if not rest.startswith(old_prefix):
+        return None
+    separator = " " + new_prefix
+    at = rest.find(separator, len(old_prefix))
+    while at >= 0:
+        if rest[len(old_prefix) : at] == rest[at + len(separator) :]:
+            return rest[len(old_prefix) : at]
+        at = rest.find(separator, at + 1)
+    return None
+
+
 def _names_from_git_line(line: str) -> tuple[str | None, str | None]:
     """The two names of `diff --git a/P b/Q`, as git itself reads them when no other header says:
-    quoted tokens, else the one split where both sides name the same path."""
+    quoted tokens, else the split where both sides name the same path (a file with no `---`/`+++`
+    lines, such as a mode change, a binary or an empty new file, is never a rename without a
+    `rename` line, so the names are the same); only failing that, the first ` b/`."""
     rest = line[len("diff --git ") :].rstrip("\n")
     quoted = _quoted_tokens(rest)
     if quoted:
         return _strip_prefix(quoted[0]), _strip_prefix(quoted[1])
-    if rest.startswith("a/") and (len(rest) - 3) % 2 == 0:
-        half = (len(rest) - 3) // 2 + 2
-        if rest[half : half + 3] == " b/" and rest[2:half] == rest[half + 3 :]:
-            return rest[2:half], rest[2:half]
+    same = _same_name_split(rest, "a/", "b/")
+    if same is None and not rest.startswith("a/"):
+        same = _same_name_split(rest, "", "")  # `git diff --no-prefix`
+    if same:
+        return same, same
     first = rest.find(" b/")
     if rest.startswith("a/") and first > 0:
         return rest[2:first], rest[first + 3 :]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..invisible_text import without_invisible
 from ..partitions import LOGIN_RE
 from ..safe_markdown import code_span
 
@@ -24,9 +25,6 @@ FORCE_FLAGS = {"--force-reload", "--force_reload", "--forcereload", "-f"}
 _PUNCT = ".,;:!?()[]{}\"'“”‘’<>*_~"
 # Where a command may start: after a list item's marker (and a task box) or a heading's hashes.
 _LIST_MARKER = re.compile(r"^\s*(?:(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?|#{1,6}\s+)")
-# Invisible characters that copy and paste brings along (zero-width spaces and joiners, word joiner,
-# byte-order mark, soft hyphen): no login holds them.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 # Typographic dashes that editors and phones put in place of "--" (en, em, minus, ...).
 _DASHES = re.compile("^[-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+")
 # A reviewer written as a link or a profile address: `[mira](https://github.com/mira)`, `https://github.com/mira`.
@@ -75,9 +73,10 @@ def _flag(word: str) -> str:
 
 def parse_mention(body: str | None, bot_login: str) -> MentionCommand | MalformedMention | None:
     """The command in `body`, a MalformedMention saying what is wrong, or None (not for us)."""
+    # Invisible characters first: copy and paste puts them anywhere, the bot's own name included.
+    body = without_invisible(body or "")
     if not body or bot_login.lower() not in body.lower():
         return None
-    body = _INVISIBLE.sub("", body)
     mention = re.compile(rf"(?<![\w@/.-])@{re.escape(bot_login)}(?:\[bot\])?(?![\w-])", re.I)
     for line in _prose(body).split("\n"):
         line = _LIST_MARKER.sub("", line, count=1)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..invisible_text import without_invisible
+
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -15,7 +17,7 @@ MAX_CHARS = 400
 
 def one_line(body: str, max_chars: int = MAX_CHARS) -> str:
     """The comment's first paragraph of prose: no code blocks, quotes, images or HTML."""
-    text = _HTML_COMMENT.sub(" ", body or "")
+    text = _HTML_COMMENT.sub(" ", without_invisible(body or ""))
     text = _FENCE.sub(" ", text)
     text = _IMAGE.sub(" ", text)
     text = _TAG.sub(" ", text)

@@ -245,3 +245,65 @@ def test_a_diff_file_made_on_windows_is_read_like_any_other(how, tmp_path):
     [change] = parse_diff(decode_diff(raw))
     assert change.path == "x.py"
     assert [(ln.kind, ln.text) for ln in change.hunks[0].lines] == [("-", "a = 1\r"), ("+", "a = 2"), (" ", "b = 3")]
+
+
+SPACE_B = "x b/m.py"  # a path whose `diff --git` line reads `a/x b/m.py b/x b/m.py`
+
+
+def _repo_with_headerless_changes(tmp_path):
+    """Real git's three kinds of file section with no `---`/`+++` lines, under paths holding ` b/`:
+    a mode-only change, a binary file, an added empty file (and a rename, which git names itself)."""
+    _git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "x b").mkdir()
+    (tmp_path / SPACE_B).write_text("print(1)\n")
+    (tmp_path / "x b/logo b/i.png").parent.mkdir()
+    (tmp_path / "x b/logo b/i.png").write_bytes(b"\x89PNG\x00\x01")
+    (tmp_path / "old b/n.py").parent.mkdir()
+    (tmp_path / "old b/n.py").write_text("".join(f"line {i}\n" for i in range(30)))
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "base")
+    (tmp_path / SPACE_B).chmod(0o755)
+    (tmp_path / "x b/logo b/i.png").write_bytes(b"\x89PNG\x00\x02")
+    (tmp_path / "x b/empty b/e.py").parent.mkdir()
+    (tmp_path / "x b/empty b/e.py").write_text("")
+    (tmp_path / "new b").mkdir()
+    (tmp_path / "old b/n.py").rename(tmp_path / "new b/n.py")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "change")
+    return decode_diff(_git(tmp_path, "diff", "-M", "HEAD^", "HEAD"))
+
+
+def test_files_without_hunks_under_paths_holding_space_b_keep_their_names(tmp_path):
+    """Issue 22: with no `---`/`+++` lines the name comes from `diff --git` alone, where git
+    accepts only the split that names the same path twice."""
+    text = _repo_with_headerless_changes(tmp_path)
+    assert "diff --git a/x b/m.py b/x b/m.py\nold mode 100644\nnew mode 100755" in text  # real git wrote it
+    got = {c.path: (c.old_path, c.status, c.skipped) for c in parse_diff(text)}
+    assert got == {
+        "x b/m.py": ("x b/m.py", "modified", "no content change (mode or rename only)"),
+        "x b/logo b/i.png": ("x b/logo b/i.png", "modified", "binary file"),
+        "x b/empty b/e.py": (None, "added", "no content change (mode or rename only)"),
+        "new b/n.py": ("old b/n.py", "renamed", "no content change (mode or rename only)"),
+    }
+
+
+def test_the_issues_mode_only_case_and_no_prefix_diffs():
+    [mode] = parse_diff("diff --git a/x b/m.py b/x b/m.py\nold mode 100644\nnew mode 100755\n")
+    assert (mode.path, mode.old_path, mode.status) == ("x b/m.py", "x b/m.py", "modified")
+    # `git diff --no-prefix`: no a/ and b/, the same rule (the name that shows up twice)
+    [plain] = parse_diff("diff --git x b/m.py x b/m.py\nold mode 100644\nnew mode 100755\n")
+    assert (plain.path, plain.status) == ("x b/m.py", "modified")
+
+
+def test_the_standins_file_list_names_such_files_as_github_does(tmp_path):
+    """GitHub lists a mode change as `modified` under its own name, never as a rename."""
+    from techlead_pipeline.github_standin.pull_diffs import pull_diff
+
+    _repo_with_headerless_changes(tmp_path)
+    base, head = (_git(tmp_path, "rev-parse", ref).decode().strip() for ref in ("HEAD^", "HEAD"))
+    files = {f["filename"]: f for f in pull_diff(tmp_path, base, head).files}
+    assert set(files) == {"x b/m.py", "x b/logo b/i.png", "x b/empty b/e.py", "new b/n.py"}
+    assert files["x b/m.py"]["status"] == "modified" and "previous_filename" not in files["x b/m.py"]
+    assert files["x b/logo b/i.png"]["status"] == "modified" and files["x b/logo b/i.png"]["patch"] is None
+    assert files["x b/empty b/e.py"]["status"] == "added"
+    assert files["new b/n.py"]["previous_filename"] == "old b/n.py"

@@ -116,3 +116,33 @@ def test_malformed_mentions_are_answered_without_echoing_markup(words):
     reply = parse_mention(f"@tech-lead-bot {words}", "tech-lead-bot")
     assert isinstance(reply, MalformedMention), reply
     assert not markup_problems(reply.message) and not live_pings(reply.message), reply.message
+
+
+def _every_invisible_character() -> list[str]:
+    """Every format character (Cf) Unicode has, the bidi controls named by the issue among them."""
+    import sys
+    import unicodedata
+
+    found = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    assert set("\u2066\u2067\u2068\u2069\u202a\u202e\u061c\u180e\u200b\ufeff") <= set(found)
+    return found
+
+
+def test_invisible_characters_anywhere_in_a_command_change_nothing():
+    """Issue 22: copy and paste puts a zero-width or bidi character anywhere, the bot's own name and
+    the end of the reviewer's included; the command reads as it looks."""
+    command = "@tech-lead-bot mira --force-reload"
+    wrong = []
+    for ch in _every_invisible_character():
+        for at in range(len(command) + 1):
+            body = command[:at] + ch + command[at:]
+            if parse_mention(body, BOT) != MentionCommand("mira", True):
+                wrong.append((hex(ord(ch)), at, parse_mention(body, BOT)))
+    assert not wrong, wrong[:5]
+
+
+def test_a_name_given_on_the_command_line_reads_as_it_looks():
+    from techlead_pipeline.partitions import reviewer_repo
+
+    target = reviewer_repo("\u200bmira\u2069", "\u2066acme/billing\u180e")
+    assert (target.reviewer, target.repo) == ("mira", "acme/billing")

@@ -105,6 +105,17 @@ def test_cli_reads_a_diff_file_as_bytes(served, settings, standin, lead_target, 
     assert_valid_anchors(standin, lines)
 
 
+def test_cli_names_files_it_did_not_review_as_git_wrote_them(served, settings, lead_target, capsys, tmp_path):
+    """A mode change under a path holding ` b/` has no `---`/`+++` lines (issue 22)."""
+    mode_only = "diff --git a/x b/m.py b/x b/m.py\nold mode 100644\nnew mode 100755\n"
+    (tmp_path / "change.diff").write_text(mode_only)
+    argv = ["review", "--reviewer", LEAD, "--repo", SAMPLE_REPO, "--diff", str(tmp_path / "change.diff")]
+    assert cli.main([*argv, "--backend", "retrieval"]) == 0
+    captured = capsys.readouterr()
+    said = " ".join((captured.out + captured.err).split())
+    assert "not reviewed: `x b/m.py`" in said and "m.py b/x" not in said
+
+
 def test_cli_reviews_a_pull_request_through_the_review_job(served, settings, standin, capsys):
     argv = ["review", "--reviewer", LEAD, "--repo", SAMPLE_REPO, "--pr", str(DEMO_PR), "--backend", "retrieval"]
     assert cli.main(argv) == 0
