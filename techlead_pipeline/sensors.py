@@ -51,7 +51,13 @@ def run_request(work: MentionWork) -> dg.RunRequest:
             # Run monitoring fails a run that outlives this (a hung step, a stuck GPU).
             "dagster/max_runtime": str(TRAIN_MAX_RUNTIME_S if work.train else REVIEW_MAX_RUNTIME_S),
         },
-        run_config={"ops": {"pr_review": {"config": {"pull_number": work.pull_number, "mention_id": work.mention_id}}}},
+        run_config={
+            "ops": {
+                "pr_review": {
+                    "config": {"pull_number": work.pull_number, "mention_id": work.mention_id, "full": work.full}
+                }
+            }
+        },
     )
 
 

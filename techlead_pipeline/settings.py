@@ -69,6 +69,18 @@ class Settings:
     # (as posted: what users would see, silences included)
     primary_score: str = field(default_factory=lambda: _env("PRIMARY_SCORE", "posted_rouge_l"))
     semantic_metric: bool = field(default_factory=lambda: _env("SEMANTIC_METRIC", "1") == "1")
+    # Reviews: at most this many comments each, the most confident first; per repository with
+    # TECHLEAD_MAX_COMMENTS_BY_REPO="owner/name=5,owner/other=20".
+    max_comments: int = field(default_factory=lambda: int(_env("MAX_COMMENTS", "10")))
+    max_comments_by_repo: str = field(default_factory=lambda: _env("MAX_COMMENTS_BY_REPO", ""))
+
+    def comment_cap(self, repo: str) -> int:
+        """The most comments one review posts in `repo`."""
+        for item in self.max_comments_by_repo.split(","):
+            name, sep, value = item.strip().rpartition("=")
+            if sep and name.strip().lower() == repo.lower() and value.strip().isdigit():
+                return int(value)
+        return self.max_comments
 
     @property
     def adapters_dir(self) -> Path:

@@ -66,13 +66,20 @@ REGISTRY = {
                 ("alpha", 32.0),
                 ("dropout", 0.0),  # LoRA dropout copies every activation: a third of a CPU step
                 ("apply_to_mlp", False),
-                ("lr", 1e-3),
-                ("epochs", 1),
+                ("lr", 2e-3),
+                ("epochs", 3),
                 ("batch_size", 8),
                 ("grad_accum", 1),
                 ("max_seq_len", 224),
                 ("warmup_steps", 3),
-                ("max_train_comments", 40),
+                # The lead's whole history, newest first, within a token budget (benchmarks/recipe.py).
+                ("max_train_comments", None),
+                ("max_train_tokens", 60_000),
+                ("eval_every", 6),
+                ("patience", 2),
+                ("prompt_style", "short"),
+                ("lora_layers", 10),
+                ("base_dtype", "auto"),
             ),
         ),
         BaseModelSpec(

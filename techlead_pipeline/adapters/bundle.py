@@ -9,6 +9,8 @@ from ..partitions import ReviewerRepo
 from ..reviews.backends.index_keys import new_vault_index_key
 from ..reviews.backends.retrieval_index import RetrievalIndex
 from ..training_data.examples import ExampleSet
+from ..training_data.prompts import system_prompt
+from ..training_data.raft import with_earlier_comments
 from .base_model import BaseModel
 from .store import AdapterBundle, AdapterStore
 from .torchtune_trainer import TorchtuneLoraTrainer
@@ -30,6 +32,7 @@ def index_entries(frame: pd.DataFrame) -> list[dict]:
 
 NO_COMMENT_RATIO = 1.0  # LoRA training: as many silences as comments; the index keeps them all
 HELD_OUT_LOSS_EXAMPLES = 24  # the newest held-out examples the loss before and after training is measured on
+VALIDATION_LOSS_EXAMPLES = 32  # the newest validation examples early stopping watches (half of them silences)
 
 
 def training_selection(train: pd.DataFrame, max_comments: int | None) -> pd.DataFrame:
@@ -43,6 +46,17 @@ def training_selection(train: pd.DataFrame, max_comments: int | None) -> pd.Data
         comments = comments.head(max_comments)
     silences = silences.head(int(len(comments) * NO_COMMENT_RATIO))
     return pd.concat([comments, silences]).sort_values(["created_at", "example_id"], ascending=[False, True])
+
+
+def prompts_as_trained(
+    frame: pd.DataFrame, target: ReviewerRepo, settings: LoraSettings, pool: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """`frame` as the adapter sees it: the system prompt of `settings.prompt_style`, and (with a pool of
+    training comments) a `rag_share` of the prompts shown the lead's nearest earlier comments."""
+    frame = frame.assign(system=system_prompt(target.reviewer, target.repo, settings.prompt_style))
+    if pool is None:
+        return frame
+    return with_earlier_comments(frame, pool, settings.rag_examples, settings.rag_share)
 
 
 def build_bundle(
@@ -60,6 +74,7 @@ def build_bundle(
     version is returned, not yet served."""
     train = examples[(examples["role"] == "target") & (examples["split"] == "train")]
     holdout = examples[(examples["role"] == "target") & (examples["split"] == "holdout")]
+    validation = examples[(examples["role"] == "target") & (examples["split"] == "validation")]
     staging = store.staging(target, run_id)
     try:
         manifest: dict = {
@@ -85,13 +100,14 @@ def build_bundle(
         if base is not None:
             settings = lora or LoraSettings()
             trainer = TorchtuneLoraTrainer(base, settings)
-            chosen = training_selection(train, settings.max_train_comments)
-            measured = training_selection(holdout, HELD_OUT_LOSS_EXAMPLES // 2)
+            pool = train[train["kind"] == "comment"]
+            chosen = prompts_as_trained(training_selection(train, settings.max_train_comments), target, settings, pool)
+            watched = prompts_as_trained(
+                training_selection(validation, VALIDATION_LOSS_EXAMPLES // 2), target, settings, pool
+            )
+            measured = prompts_as_trained(training_selection(holdout, HELD_OUT_LOSS_EXAMPLES // 2), target, settings)
             report = trainer.train(
-                chat_examples(chosen),
-                chat_examples(measured),
-                staging,
-                progress,
+                chat_examples(chosen), chat_examples(measured), staging, progress, validation=chat_examples(watched)
             )
             manifest.update(
                 {
@@ -101,6 +117,8 @@ def build_bundle(
                         "silences": int((chosen["kind"] == "no_comment").sum()),
                         "of_training_comments": int((train["kind"] == "comment").sum()),
                         "max_tokens": settings.max_train_tokens,
+                        "with_earlier_comments": int((chosen["rag_shown"] > 0).sum()),
+                        "validation_examples": len(watched),
                     },
                     "training": settings.as_dict(),
                     "metrics": report.as_dict(),

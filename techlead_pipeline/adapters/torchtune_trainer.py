@@ -3,8 +3,13 @@
 weights, writes the adapter in PEFT format — the format vLLM and `peft` load), torchtune's LoRA
 parameter utilities, its tokenizers and SFT collate.
 
-On a CPU the weights stay fp32 and the matrix work runs in bf16 under autocast where the CPU has
-bf16 instructions (AVX512-BF16, AMX); examples are batched by length, so little of a batch is padding.
+On a CPU the matrix work runs in bf16 under autocast where the CPU has bf16 instructions
+(AVX512-BF16, AMX), with the frozen base weights stored in bf16 (no cast per step) and the LoRA
+weights in fp32; examples are batched by length, so little of a batch is padding (or packed,
+adapters/batches.py). With `lora_layers`, only the top layers carry LoRA: the ones below run
+without autograd, and backward stops where the adapter starts. How long to train is decided on the
+validation split: its loss is measured every `eval_every` steps, the best adapter is kept, and
+training stops when it has not improved for `patience` measurements.
 
 A loop of our own rather than `tune run lora_finetune_single_device`: the recipe wants YAML
 configs and datasets on disk, and our examples hold source code that must never touch disk.
@@ -22,6 +27,8 @@ import time
 from pathlib import Path
 
 from .base_model import BaseModel
+from .batches import Batch, epoch_batches, length_batches, padded_batch, within_token_budget
+from .early_stopping import EarlyStopping
 from .trainer import ChatExample, LoraSettings, Progress, TrainingReport
 
 log = logging.getLogger(__name__)
@@ -39,18 +46,14 @@ def cpu_has_bf16() -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
-def length_batches(samples: list[dict], batch_size: int) -> list[list[int]]:
-    """Indices of `samples` in batches of similar length: padding costs compute on a CPU."""
-    order = sorted(range(len(samples)), key=lambda i: len(samples[i]["tokens"]))
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-
-
 class TorchtuneLoraTrainer:
     def __init__(self, base: BaseModel, settings: LoraSettings, device: str | None = None):
         self.base = base
         self.settings = settings
         self.device_name = device
         self.trained_model = None  # the last trained torchtune model (for equivalence checks)
+        self.first_lora_layer = 0  # layers below this one carry no trainable LoRA weights
+        self._fp32_base: dict = {}  # the base weights trained in bf16, as they were
 
     # ------------------------------------------------------------------ set-up
     def _device_and_dtype(self):
@@ -69,9 +72,14 @@ class TorchtuneLoraTrainer:
 
         import torch
 
-        if device.type == "cpu" and dtype == torch.float32 and self.settings.cpu_autocast and cpu_has_bf16():
+        if self._cpu_bf16(device, dtype):
             return torch.autocast("cpu", dtype=torch.bfloat16)
         return contextlib.nullcontext()
+
+    def _cpu_bf16(self, device, dtype) -> bool:
+        import torch
+
+        return device.type == "cpu" and dtype == torch.float32 and self.settings.cpu_autocast and cpu_has_bf16()
 
     def build_model(self, device, dtype):
         """The LoRA model with the base weights loaded through torchtune's HF checkpointer."""
@@ -108,12 +116,36 @@ class TorchtuneLoraTrainer:
             base_unexpected=unexpected,
         )
         set_trainable_params(model, get_adapter_params(model))
+        self._freeze_lower_layers(model)
         model.to(device=device, dtype=dtype)
+        if self.settings.base_dtype in ("auto", "bf16") and self._cpu_bf16(device, dtype):
+            # Autocast would cast these anew at every step; their fp32 values come back after training,
+            # so the model handed on is the base model plus the adapter, exactly.
+            self._fp32_base = {}
+            for name, p in model.named_parameters():
+                if "lora_" not in name and p.dim() >= 2:  # matrices; norm scales stay fp32 (fused kernels)
+                    self._fp32_base[name] = p.data
+                    p.data = p.data.to(torch.bfloat16)
         if self._activation_checkpointing(device):
             from torchtune.modules import TransformerSelfAttentionLayer
 
             training.set_activation_checkpointing(model, auto_wrap_policy={TransformerSelfAttentionLayer})
         return model
+
+    def _freeze_lower_layers(self, model) -> None:
+        """LoRA on the top `lora_layers` layers only. The lower layers' LoRA weights stay as
+        initialised (B = 0: they change nothing) and are switched off, so the adapter file keeps the
+        shape every loader expects while backward stops at the first trained layer."""
+        from torchtune.modules.peft import LoRALinear
+
+        keep = self.settings.lora_layers
+        self.first_lora_layer = 0 if keep is None else max(0, len(model.layers) - keep)
+        for layer in model.layers[: self.first_lora_layer]:
+            for module in layer.modules():
+                if isinstance(module, LoRALinear):
+                    module.disabled = True
+                    for p in (*module.lora_a.parameters(), *module.lora_b.parameters()):
+                        p.requires_grad_(False)
 
     def _activation_checkpointing(self, device) -> bool:
         ac = self.settings.activation_checkpointing
@@ -158,26 +190,32 @@ class TorchtuneLoraTrainer:
         return out, too_long
 
     # ------------------------------------------------------------------ loss
-    def _loss(self, model, batch, device):
+    def _loss(self, model, batch: Batch, device):
         """Summed cross-entropy over the answer tokens, and their count. The vocabulary projection runs
         for those positions only: a review comment is a few dozen tokens of a prompt of hundreds, and
         projecting every position onto a 49k-128k vocabulary costs more than the rest of the model."""
+        import contextlib
+
+        import torch
         import torch.nn.functional as F
         from torchtune.data import CROSS_ENTROPY_IGNORE_IDX
 
-        tokens = batch["tokens"].to(device)
-        labels = batch["labels"].to(device)[:, 1:]
+        tokens = batch.tokens.to(device)
+        labels = batch.labels.to(device)[:, 1:]
         chosen = labels != CROSS_ENTROPY_IGNORE_IDX
-        with self.autocast(device, next(model.parameters()).dtype):
+        extra = {}
+        if batch.mask is not None:  # packed rows: each example attends to itself, positions restart
+            extra = {"mask": batch.mask.to(device), "input_pos": batch.input_pos.to(device)}
+        with self.autocast(device, next(p for p in model.parameters() if p.requires_grad).dtype):
             h = model.tok_embeddings(tokens)
-            for layer in model.layers:  # causal self-attention; right padding never reaches real tokens
-                h = layer(h)
+            for i, layer in enumerate(model.layers):  # right padding never reaches real tokens (causal)
+                with torch.no_grad() if i < self.first_lora_layer else contextlib.nullcontext():
+                    h = layer(h, **extra)
             logits = model.output(model.norm(h)[:, :-1][chosen])
         return F.cross_entropy(logits.float(), labels[chosen], reduction="sum"), int(chosen.sum())
 
     def evaluate(self, model, tokenizer, samples: list[dict], device) -> float | None:
         import torch
-        from torchtune.data import padded_collate_sft
 
         if not samples:
             return None
@@ -185,19 +223,22 @@ class TorchtuneLoraTrainer:
         total, count = 0.0, 0
         with torch.no_grad():
             for idx in length_batches(samples, self.settings.batch_size):
-                batch = padded_collate_sft([samples[i] for i in idx], padding_idx=tokenizer.pad_id)
-                loss, n = self._loss(model, batch, device)
+                loss, n = self._loss(model, padded_batch([samples[i] for i in idx], tokenizer.pad_id), device)
                 total, count = total + loss.item(), count + n
         model.train()
         return total / max(count, 1)
 
     # ------------------------------------------------------------------ train
     def train(
-        self, train: list[ChatExample], holdout: list[ChatExample], out_dir: Path, progress: Progress | None = None
+        self,
+        train: list[ChatExample],
+        holdout: list[ChatExample],
+        out_dir: Path,
+        progress: Progress | None = None,
+        validation: list[ChatExample] | None = None,
     ) -> TrainingReport:
         import torch
         from torchtune import training
-        from torchtune.data import padded_collate_sft
         from torchtune.modules.peft import get_adapter_state_dict, get_lora_module_names
 
         s = self.settings
@@ -210,15 +251,9 @@ class TorchtuneLoraTrainer:
             torch.cuda.reset_peak_memory_stats(device)
         tokenizer = self.base.tokenizer()
         train_samples, too_long = self.tokenize(tokenizer, train)
-        if s.max_train_tokens:  # examples come newest first: keep the newest that fit the token budget
-            kept, total = [], 0
-            for sample in train_samples:
-                total += len(sample["tokens"])
-                if total > s.max_train_tokens and kept:
-                    break
-                kept.append(sample)
-            train_samples = kept
+        train_samples = within_token_budget(train_samples, s.max_train_tokens)
         eval_samples, _ = self.tokenize(tokenizer, holdout)
+        validation_samples, _ = self.tokenize(tokenizer, validation or [])
         if not train_samples:
             raise ValueError("no training example fits in max_seq_len")
         model = self.build_model(device, dtype)
@@ -232,18 +267,20 @@ class TorchtuneLoraTrainer:
             optimizer, min(s.warmup_steps, total_steps // 10), max(total_steps, 1)
         )
         eval_before = self.evaluate(model, tokenizer, eval_samples, device)
+        watch = EarlyStopping(self, model, tokenizer, validation_samples, device)
+        watch.seconds = 0.0  # the measurement before training is not inside the loop
         rng = random.Random(s.seed)
-        step, seen_tokens, trained_tokens, losses = 0, 0, 0, []
+        step, seen_tokens, real_tokens, trained_tokens, losses = 0, 0, 0, 0, []
+        pack = (s.pack_tokens or 2 * s.max_seq_len) if s.packed else None
         started = time.perf_counter()
         model.train()
-        for _epoch in range(s.epochs):
-            batches = length_batches(train_samples, s.batch_size)
-            rng.shuffle(batches)  # batches of like lengths, in random order
-            for b_index, idx in enumerate(batches):
-                batch = padded_collate_sft([train_samples[i] for i in idx], padding_idx=tokenizer.pad_id)
+        while step < total_steps and not watch.stopped:
+            batches = epoch_batches(train_samples, s.batch_size, tokenizer.pad_id, rng, pack)
+            for b_index, batch in enumerate(batches):
                 loss_sum, n = self._loss(model, batch, device)
                 (loss_sum / max(n, 1) / s.grad_accum).backward()
-                seen_tokens += int(batch["tokens"].numel())
+                seen_tokens += batch.padded_tokens
+                real_tokens += batch.real_tokens
                 trained_tokens += n
                 if (b_index + 1) % s.grad_accum == 0 or b_index + 1 == len(batches):
                     torch.nn.utils.clip_grad_norm_(trainable, 1.0)
@@ -254,16 +291,24 @@ class TorchtuneLoraTrainer:
                     losses.append(round(loss_sum.detach().item() / max(n, 1), 4))
                     if progress:
                         progress(step, total_steps, losses[-1])
-                    if step >= total_steps:
+                    if s.eval_every and step % s.eval_every == 0 and step < total_steps:
+                        watch.measure(step)
+                    if step >= total_steps or watch.stopped:
                         break
-            if step >= total_steps:
-                break
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         seconds = time.perf_counter() - started
+        measuring = watch.seconds  # validation measurements inside the loop
+        if not watch.stopped:
+            watch.measure(step)
+        watch.restore_best()
         eval_after = self.evaluate(model, tokenizer, eval_samples, device)
         self._save(model, out_dir, get_adapter_state_dict, get_lora_module_names)
         model.eval()
+        for name, p in model.named_parameters():
+            if name in self._fp32_base:
+                p.data = self._fp32_base[name]
+        self._fp32_base = {}
         self.trained_model = model
         peak = torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
         return TrainingReport(
@@ -276,13 +321,18 @@ class TorchtuneLoraTrainer:
             tokens=seen_tokens,
             trained_tokens=trained_tokens,
             seconds=round(seconds, 3),
-            tokens_per_second=round(seen_tokens / max(seconds, 1e-9), 1),
+            # training throughput: the loop's time less the validation measurements made inside it
+            tokens_per_second=round(seen_tokens / max(seconds - measuring, 1e-9), 1),
             train_loss=losses,
             eval_loss_before=eval_before,
             eval_loss_after=eval_after,
             peak_memory_gb=None if peak is None else round(peak, 2),
             trainable_params=sum(p.numel() for p in trainable),
             total_params=sum(p.numel() for p in model.parameters()),
+            validation_curve=watch.curve,
+            best_step=watch.best_step if watch.curve else None,
+            stopped_early=watch.stopped,
+            padding_share=round(1 - real_tokens / max(seen_tokens, 1), 4),
         )
 
     def _save(self, model, out_dir: Path, get_adapter_state_dict, get_lora_module_names) -> None:

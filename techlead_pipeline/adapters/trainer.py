@@ -47,6 +47,25 @@ class LoraSettings:
     max_train_tokens: int | None = None
     activation_checkpointing: str = "auto"  # auto: on GPU only
     seed: int = 0
+    # Speed on a CPU. LoRA on the top `lora_layers` layers only: the layers below run without autograd
+    # and backward stops above them (None: every layer). Frozen base weights in bf16 where the CPU
+    # multiplies bf16 (`base_dtype` auto), the LoRA weights fp32. `packed`: several examples per row
+    # of `pack_tokens` (block-causal), instead of padded batches of like lengths.
+    lora_layers: int | None = None
+    base_dtype: str = "auto"
+    packed: bool = False
+    pack_tokens: int | None = None
+    # How much training, chosen on the validation split while it trains: its loss every `eval_every`
+    # optimizer steps, the best adapter kept, training stopped after `patience` evaluations without a
+    # better one (None: train every step, measure at the start and the end only).
+    eval_every: int | None = None
+    patience: int | None = None
+    # What the prompt holds (training_data/prompts.py, the same in training and in review): the system
+    # prompt's wording, and the share of training examples shown the lead's `rag_examples` nearest
+    # earlier comments (retrieval-augmented fine-tuning; never the example's own, never a later one).
+    prompt_style: str = "full"
+    rag_share: float = 0.0
+    rag_examples: int = 3
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -72,6 +91,11 @@ class TrainingReport:
     peak_memory_gb: float | None = None
     trainable_params: int = 0
     total_params: int = 0
+    # Validation loss by optimizer step (step 0: before training); the adapter kept is the best one.
+    validation_curve: list[tuple[int, float]] = field(default_factory=list)
+    best_step: int | None = None
+    stopped_early: bool = False
+    padding_share: float = 0.0  # of the tokens run through the model, the share that was padding
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -82,7 +106,13 @@ Progress = Callable[[int, int, float], None]  # (step, total steps, loss)
 
 class AdapterTrainer(Protocol):
     def train(
-        self, train: list[ChatExample], holdout: list[ChatExample], out_dir: Path, progress: Progress | None = None
+        self,
+        train: list[ChatExample],
+        holdout: list[ChatExample],
+        out_dir: Path,
+        progress: Progress | None = None,
+        validation: list[ChatExample] | None = None,
     ) -> TrainingReport:
         """Trains an adapter and writes it to `out_dir` in PEFT format (adapter_config.json,
-        adapter_model.safetensors)."""
+        adapter_model.safetensors). `validation` decides how long to train (early stopping);
+        `holdout` is only measured, before and after, and decides nothing."""

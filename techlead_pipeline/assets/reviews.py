@@ -21,6 +21,7 @@ class ReviewRequest(dg.Config):
     mention_id: str = ""  # the issue comment that asked; empty for runs started by hand
     backend: str = "default"  # default: the deployment's choice; or auto, retrieval, local, vllm
     post: bool = True
+    full: bool = False  # review every hunk, not only what changed since the bot's last review (`--full`)
 
 
 @dg.asset(
@@ -46,7 +47,14 @@ def pr_review(
         bundle = served_bundle(pipeline.adapter_store(), target)
         backend = reviewer_backend.backend(target, bundle, settings.home, config.backend)
         outcome = review_pull_request(
-            pipeline.github(target.repo), target, config.pull_number, backend, bundle, mention_id, post=config.post
+            pipeline.github(target.repo),
+            target,
+            config.pull_number,
+            backend,
+            bundle,
+            mention_id,
+            post=config.post,
+            full=config.full,
         )
     record = {
         "repo": target.repo,
@@ -64,6 +72,8 @@ def pr_review(
         "already_posted": bool(outcome.posted and outcome.posted.already_posted),
         "rejected": [c.anchor.__dict__ for c in outcome.posted.rejected] if outcome.posted else [],
         "declined": outcome.declined,
+        "scope": outcome.scope.note if outcome.scope else "",
+        "left_out": _left_out_counts(outcome),
     }
     out = settings.home / "reviews" / context.partition_key / f"pr{config.pull_number}-{_safe(mention_id)}.json"
     try:
@@ -81,6 +91,8 @@ def pr_review(
             "adapter_version": bundle.version,
             "hunks": outcome.hunks,
             "comments_posted": len(record["comments"]),
+            "left_out": dg.MetadataValue.json(record["left_out"]),
+            "scope": record["scope"],
             "already_posted": record["already_posted"],
             "declined": outcome.declined or "",
             "review_url": dg.MetadataValue.url(record["review_url"]) if record["review_url"] else "",
@@ -89,6 +101,13 @@ def pr_review(
             "seconds": round(time.perf_counter() - started, 3),
         }
     )
+
+
+def _left_out_counts(outcome) -> dict:
+    s = outcome.selection
+    if s is None:
+        return {}
+    return {"said_before": len(s.said_before), "open_threads": len(s.open_threads), "held_back": len(s.held_back)}
 
 
 def _safe(text: str) -> str:

@@ -1,11 +1,13 @@
 """Which version serves a (reviewer, repo) after an evaluation, and how.
 
 The candidate's ways of reviewing compete on the primary score on the held-out pull requests:
-retrieval of the lead's own comments, the LoRA adapter (`lora`), and the adapter with the lead's
-nearest past comments in its prompt (`lora+rag`). A learned way serves only if it beats retrieval;
-then the candidate is promoted with it. If none does and the previous version serves a learned way,
-that version keeps serving; otherwise the candidate serves retrieval (from its fresh index). The
-decision and a sentence for the PR summary go into the manifest.
+retrieval of the lead's own comments, the LoRA adapter (`lora`), the adapter with the lead's
+nearest past comments in its prompt (`lora+rag`), and the adapter choosing among the lead's nearest
+past comments by its likelihood, writing its own where none fits (`lora+rerank`). A learned way
+serves only if it beats retrieval; then the candidate is promoted with it. If none does and the
+previous version serves a learned way, that version keeps serving; otherwise the candidate serves
+retrieval (from its fresh index). The decision and a sentence for the PR summary go into the
+manifest.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 from ..adapters.store import AdapterBundle
 
-LEARNED_MODES = ("lora", "lora+rag")
+LEARNED_MODES = ("lora", "lora+rag", "lora+rerank")
 
 
 @dataclass(frozen=True)

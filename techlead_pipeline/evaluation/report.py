@@ -64,3 +64,28 @@ def plot(report: dict, path: Path, title: str) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def plot_curve(curve: list, path: Path, title: str) -> Path | None:
+    """The validation loss by optimizer step while the adapter trained (the best step marked)."""
+    if len(curve) < 2:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps, losses = zip(*curve)
+    best = min(range(len(losses)), key=losses.__getitem__)
+    fig, ax = plt.subplots(figsize=(5, 3), dpi=110)
+    ax.plot(steps, losses, marker="o", label="validation loss")
+    ax.scatter([steps[best]], [losses[best]], s=120, facecolors="none", edgecolors="red", label="kept")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("loss")
+    ax.set_title(f"{title}: validation loss", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

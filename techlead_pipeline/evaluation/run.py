@@ -20,10 +20,11 @@ from ..reviews.backends.retrieval import RetrievalBackend
 from ..reviews.backends.retrieval_index import RetrievalIndex
 from .evaluate import PRIMARY_SCORES, EvaluationReport, baseline_systems, evaluate
 from .gate import GateDecision, decide
-from .report import plot
+from .report import plot, plot_curve
 from .systems import GenerativeSystem
 
-RAG_EXAMPLES = 3  # past comments in a retrieval-augmented prompt
+RAG_EXAMPLES = 3  # past comments in a retrieval-augmented prompt (unless the adapter was trained with another k)
+RERANK_CANDIDATES = 5  # the lead's nearest past comments the adapter judges
 ALWAYS_SPEAK = 1.01  # a threshold above any probability
 CALIBRATION_EXAMPLES = 48  # the newest of the validation split: enough to place one threshold
 
@@ -33,6 +34,7 @@ class EvaluationOutcome:
     report: EvaluationReport
     decision: GateDecision
     plot: Path
+    curve: Path | None = None  # the validation loss by training step, when the adapter was watched
 
 
 def calibrate_silence(backend, validation: pd.DataFrame) -> float:
@@ -61,23 +63,55 @@ def calibrate_silence(backend, validation: pd.DataFrame) -> float:
     return round(best_t, 4)
 
 
+def calibrate_rerank(backend, validation: pd.DataFrame) -> float | None:
+    """The least score (mean log-probability per token) at which the lead's own past comment is posted
+    instead of the model's words: the one that scores best (ROUGE-L) on the validation split's newest
+    comments. None: the model's own words were always as good (never post a past comment)."""
+    from .metrics import rouge_l_items
+
+    newest = validation[validation["kind"] == "comment"].sort_values(["created_at", "example_id"], ascending=False)
+    rows = list(newest.head(CALIBRATION_EXAMPLES // 2).itertuples(index=False))
+    asked = [(backend.conversation(r.prompt, r.key), r.response) for r in rows]
+    asked = [(c, truth) for c, truth in asked if c is not None]
+    picks = backend.best_past_comments([c for c, _ in asked]) if asked else []
+    usable = [(c, truth, p) for (c, truth), p in zip(asked, picks) if p is not None]
+    if not usable:
+        return None
+    truths = [truth for _, truth, _ in usable]
+    written = rouge_l_items([str(w) for w in backend.generate([c for c, _, _ in usable], speak=True)], truths)
+    own = rouge_l_items([p[0] for _, _, p in usable], truths)
+    scores = [p[1] for _, _, p in usable]
+    best_t, best = None, float(np.mean(written))
+    for t in sorted(set(scores)):  # the lowest threshold first: ties go to the lead's own words
+        value = float(np.mean([o if s >= t else w for o, w, s in zip(own, written, scores)]))
+        if value > best + 1e-9 or (best_t is None and value >= best - 1e-9):
+            best_t, best = round(float(t), 4), value
+    return best_t
+
+
 def adapter_backends(target: ReviewerRepo, base: BaseModel, candidate: AdapterBundle, index: RetrievalIndex) -> dict:
-    """The candidate's adapter as it would serve: plain (`lora`) and retrieval-augmented (`lora+rag`)."""
+    """The candidate's adapter as it would serve: plain (`lora`), retrieval-augmented (`lora+rag`),
+    and judging the lead's own nearest past comments (`lora+rerank`)."""
+    from ..reviews.backends.generative import Rerank
     from ..reviews.backends.local import LocalBackend
 
-    budget = (candidate.manifest.get("training") or {}).get("max_seq_len")
-    return {
+    training = candidate.manifest.get("training") or {}
+    k = int(training.get("rag_examples") or RAG_EXAMPLES)
+    backends = {
         mode: LocalBackend(
             target.reviewer,
             target.repo,
             base,
             candidate.path,
             RetrievalBackend(index),
-            examples=k,
-            prompt_tokens=budget,
+            examples=examples,
+            prompt_tokens=training.get("max_seq_len"),
+            prompt_style=training.get("prompt_style", "full"),
         )
-        for mode, k in (("lora", 0), ("lora+rag", RAG_EXAMPLES))
+        for mode, examples in (("lora", 0), ("lora+rag", k), ("lora+rerank", 0))
     }
+    backends["lora+rerank"].rerank = Rerank(RERANK_CANDIDATES)
+    return backends
 
 
 def learned_systems(backends: dict, index: RetrievalIndex, examples: pd.DataFrame):
@@ -87,6 +121,12 @@ def learned_systems(backends: dict, index: RetrievalIndex, examples: pd.DataFram
     for mode, backend in backends.items():
         if hasattr(backend, "silence_probability"):
             backend.silence_threshold = thresholds[mode] = calibrate_silence(backend, validation)
+        if getattr(backend, "rerank", None) is not None:
+            from ..reviews.backends.generative import Rerank
+
+            min_score = calibrate_rerank(backend, validation)
+            backend.rerank = Rerank(backend.rerank.candidates, float("inf") if min_score is None else min_score)
+            thresholds["rerank_min_score"] = min_score
         systems.append(GenerativeSystem(mode, backend, index))
     return systems, thresholds
 
@@ -122,12 +162,16 @@ def evaluate_and_gate(
         f"{target.reviewer} in {target.repo}: {report.holdout_comments} held-out comments, "
         f"{report.holdout_hunks} hunks",
     )
+    training = candidate.manifest.get("training") or {}
+    curve = (candidate.manifest.get("metrics") or {}).get("validation_curve") or []
+    curve_image = plot_curve(curve, candidate.path / "validation_curve.png", f"{target.reviewer} in {target.repo}")
     record = {
         "evaluation": report.as_dict(),
         "primary_score": primary,
         "gate": decision.note,
-        "silence_thresholds": thresholds,
-        "rag_examples": RAG_EXAMPLES,
+        "silence_thresholds": {k: v for k, v in thresholds.items() if k != "rerank_min_score"},
+        "rag_examples": int(training.get("rag_examples") or RAG_EXAMPLES),
+        "rerank": {"candidates": RERANK_CANDIDATES, "min_score": thresholds.get("rerank_min_score")},
     }
     if decision.promote:
         candidate = store.update_manifest(candidate, **record, serving=decision.serving, serving_note=decision.note)
@@ -135,4 +179,4 @@ def evaluate_and_gate(
     else:
         store.update_manifest(candidate, **record)
         store.update_manifest(previous, serving_note=decision.note, latest_candidate=candidate.version)
-    return EvaluationOutcome(report, decision, image)
+    return EvaluationOutcome(report, decision, image, curve_image)

@@ -91,7 +91,7 @@ class GenerativeSystem:
         """What it says to each conversation once it has decided to speak ("" where it cannot)."""
         missing = {repr(c): c for c in conversations if c is not None and repr(c) not in self._spoken}
         if missing:
-            for key, answer in zip(missing, self.backend.generate(list(missing.values()), speak=True)):
+            for key, answer in zip(missing, self.backend.say(list(missing.values()), speak=True)):
                 text = _text(answer).strip()
                 self._spoken[key] = "" if text.startswith(NO_COMMENT) else text
         return ["" if c is None else self._spoken[repr(c)] for c in conversations]

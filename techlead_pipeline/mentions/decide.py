@@ -26,6 +26,7 @@ class MentionWork:
     target: ReviewerRepo | None = None
     train: bool = False
     force_reload: bool = False
+    full: bool = False  # review every hunk (`--full`), not only what changed since the last review
     source: str = "issue"  # issue (a conversation comment), rc (an inline review comment), review (a review's body)
     ask: str = ""  # what the comment asks, normalised (ask_of): part of the mention's name
 
@@ -48,7 +49,11 @@ def ask_of(command: MentionCommand | MalformedMention) -> str:
     """The ask, normalised: logins are case-insensitive, and every spelling of the flag is one flag."""
     if isinstance(command, MalformedMention):
         return f"malformed: {command.message}"
-    return command.reviewer.lower() + (" --force-reload" if command.force_reload else "")
+    return (
+        command.reviewer.lower()
+        + (" --force-reload" if command.force_reload else "")
+        + (" --full" if command.full else "")
+    )
 
 
 def issue_number_of(comment: dict) -> int:
@@ -123,4 +128,4 @@ def decide_mention(
             reply=(f"I can't find a GitHub user called {code_span(target.reviewer)}. Check the spelling of the login."),
         )
     train = command.force_reload or not is_cached(target)
-    return MentionWork("run", **base, target=target, train=train, force_reload=command.force_reload)
+    return MentionWork("run", **base, target=target, train=train, force_reload=command.force_reload, full=command.full)

@@ -2,6 +2,7 @@
 
     @tech-lead-bot mira-kovacs
     @Tech-Lead-Bot: @mira-kovacs --force-reload.
+    @tech-lead-bot mira-kovacs --full
 
 Like other GitHub command bots, a command is a mention that starts a line (a list item's marker,
 `-`, `*`, `+` or `1.`, may come first); the bot may be named as its App account
@@ -22,6 +23,7 @@ from ..partitions import LOGIN_RE
 from ..safe_markdown import code_span
 
 FORCE_FLAGS = {"--force-reload", "--force_reload", "--forcereload", "-f"}
+FULL_FLAGS = {"--full", "--full-review", "--full_review"}
 _PUNCT = ".,;:!?()[]{}\"'“”‘’<>*_~"
 # Where a command may start: after a list item's marker (and a task box) or a heading's hashes.
 _LIST_MARKER = re.compile(r"^\s*(?:(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?|#{1,6}\s+)")
@@ -37,6 +39,7 @@ _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
 class MentionCommand:
     reviewer: str
     force_reload: bool = False
+    full: bool = False  # review every hunk, not only what changed since the bot's last review
 
 
 @dataclass(frozen=True)
@@ -86,12 +89,12 @@ def parse_mention(body: str | None, bot_login: str) -> MentionCommand | Malforme
         words = [_reviewer_word(w) for w in line[match.end() :].split()]
         words = [w for w in words if w]
         usage = (
-            f"say {code_span('@' + bot_login + ' USERNAME')} (optionally `--force-reload`), "
+            f"say {code_span('@' + bot_login + ' USERNAME')} (optionally `--force-reload` or `--full`), "
             f"e.g. {code_span('@' + bot_login + ' octocat')}"
         )
         flags = [w for w in words if _DASHES.match(w)]
         names = [w for w in words if w not in flags]
-        unknown = [f for f in flags if _flag(f) not in FORCE_FLAGS]
+        unknown = [f for f in flags if _flag(f) not in FORCE_FLAGS | FULL_FLAGS]
         if unknown:
             return MalformedMention(f"I don't know the option {code_span(unknown[0], 40)}; {usage}.")
         if not names:
@@ -99,5 +102,9 @@ def parse_mention(body: str | None, bot_login: str) -> MentionCommand | Malforme
         reviewer = names[0].lstrip("@")
         if not LOGIN_RE.match(reviewer):
             return MalformedMention(f"{code_span(reviewer, 40)} is not a GitHub username; {usage}.")
-        return MentionCommand(reviewer, force_reload=bool(flags))
+        return MentionCommand(
+            reviewer,
+            force_reload=any(_flag(f) in FORCE_FLAGS for f in flags),
+            full=any(_flag(f) in FULL_FLAGS for f in flags),
+        )
     return None

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 class DraftComment:
     anchor: Anchor
     body: str
+    confidence: float | None = None  # how sure the backend is that this deserves a comment (ranks the cap)
 
     def payload(self) -> dict:
         return self.anchor.as_review_comment(self.body)
@@ -47,15 +48,25 @@ class PostedReview:
     commit_id: str | None = None
 
 
+def pull_reviews(access: GitHubAccess, repo: str, number: int) -> list[dict]:
+    """Every review on the pull request, oldest first (one paginated listing)."""
+    pages = access.rest.pages(f"/repos/{repo}/pulls/{number}/reviews", f"reading the reviews of #{number}")
+    return [review for page in pages for review in page]
+
+
+def own_review_for(reviews: list[dict], own_login: str, mention_id: str) -> dict | None:
+    """The bot's own review answering `mention_id` among `reviews` (a marker in anybody else's means nothing)."""
+    me = own_login.lower()
+    for review in reviews:
+        author = ((review.get("user") or {}).get("login") or "").lower()
+        if author == me and has_marker(review.get("body") or "", mention_id, "review"):
+            return review
+    return None
+
+
 def find_existing_review(access: GitHubAccess, repo: str, number: int, mention_id: str) -> dict | None:
     """The bot's own review answering `mention_id`, if it was posted already."""
-    me = access.own_login.lower()
-    for page in access.rest.pages(f"/repos/{repo}/pulls/{number}/reviews", f"reading the reviews of #{number}"):
-        for review in page:
-            author = ((review.get("user") or {}).get("login") or "").lower()
-            if author == me and has_marker(review.get("body") or "", mention_id, "review"):
-                return review
-    return None
+    return own_review_for(pull_reviews(access, repo, number), access.own_login, mention_id)
 
 
 def current_anchors(access: GitHubAccess, repo: str, number: int) -> tuple[str, set[tuple[str, str, int]]]:

@@ -18,12 +18,15 @@ from ..partitions import ReviewerRepo
 from ..safe_markdown import code_span, sanitize_comment
 from .anchors import is_valid
 from .backends.base import ReviewerBackend, Unreviewed
+from .backends.generative import Rerank
 from .backends.retrieval import RetrievalBackend
 from .backends.retrieval_index import RetrievalIndex
 from .hunks import PreparedReview, prepare
-from .post import DraftComment, PostedReview, post_review
+from .incremental import ReviewScope, review_scope
+from .post import DraftComment, PostedReview, post_review, pull_reviews
 from .pull_request import GITHUB_FILES_CAP, load_pull_request
 from .replies import post_reply
+from .said_before import SaidBefore, earlier_bot_comments
 
 log = logging.getLogger(__name__)
 BACKENDS = ("auto", "retrieval", "local", "vllm")
@@ -44,6 +47,8 @@ class ReviewOutcome:
     posted: PostedReview | None = None
     summary: str = ""
     declined: str | None = None  # why there was nothing to review (the reply posted instead)
+    selection: "Selection | None" = None  # what was left out (said before, open threads, over the cap)
+    scope: ReviewScope | None = None  # which hunks were looked at
 
     def as_records(self) -> list[dict]:
         return [
@@ -85,6 +90,7 @@ def make_backend(
     mode = serving if serving in LEARNED_MODES else "lora"
     examples = int(bundle.manifest.get("rag_examples", 3)) if mode == "lora+rag" else 0
     threshold = (bundle.manifest.get("silence_thresholds") or {}).get(mode)
+    style = (bundle.manifest.get("training") or {}).get("prompt_style", "full")
     if kind == "local":
         if base is None:
             raise ValueError("the local backend needs a base model (TECHLEAD_BASE_MODEL / TECHLEAD_BASE_MODEL_DIR)")
@@ -97,7 +103,14 @@ def make_backend(
 
         budget = (bundle.manifest.get("training") or {}).get("max_seq_len")
         backend = LocalBackend(
-            target.reviewer, target.repo, base, bundle.path, retrieval, examples=examples, prompt_tokens=budget
+            target.reviewer,
+            target.repo,
+            base,
+            bundle.path,
+            retrieval,
+            examples=examples,
+            prompt_tokens=budget,
+            prompt_style=style,
         )
     else:
         from .backends.vllm import VllmBackend, VllmClient
@@ -114,7 +127,12 @@ def make_backend(
             context_tokens=vllm_context_tokens,
         )
         backend.examples = examples
+        backend.prompt_style = style
     backend.silence_threshold = threshold
+    if mode == "lora+rerank":
+        rerank = bundle.manifest.get("rerank") or {}
+        min_score = rerank.get("min_score")
+        backend.rerank = Rerank(int(rerank.get("candidates", 5)), float("inf") if min_score is None else min_score)
     return backend
 
 
@@ -123,10 +141,14 @@ def review_changes(
     new_file_text: Callable[[str], str | None],
     backend: ReviewerBackend,
     secrets: tuple[str, ...] = (),
+    scope: ReviewScope | None = None,
 ) -> tuple[list[DraftComment], PreparedReview, dict]:
+    """Drafts for the hunks of `changes` that `scope` covers (all of them by default)."""
     timings = {}
     t = time.perf_counter()
     prepared = prepare(changes, new_file_text)
+    if scope is not None and not scope.whole_diff:
+        prepared.hunks = [h for h in prepared.hunks if scope.covers(h.chunk)]
     timings["prepare_s"] = time.perf_counter() - t
     t = time.perf_counter()
     suggestions = backend.review(prepared.hunks)
@@ -144,12 +166,61 @@ def review_changes(
         body = sanitize_comment(suggestion.body, secrets)
         anchor = hunk.anchor(suggestion.candidate)
         if body and is_valid(anchor, hunk.chunk):
-            drafts.append(DraftComment(anchor, body))
+            drafts.append(DraftComment(anchor, body, suggestion.score))
     return drafts, prepared, timings
 
 
+@dataclass
+class Selection:
+    """Which drafts a review posts: none already said on the pull request, at most `cap`, the most
+    confident first (then in diff order); what was left out is counted for the summary."""
+
+    posted: list[DraftComment]
+    said_before: list[DraftComment] = field(default_factory=list)
+    open_threads: list[DraftComment] = field(default_factory=list)
+    held_back: list[DraftComment] = field(default_factory=list)
+    cap: int = 0
+
+
+def select_drafts(drafts: list[DraftComment], said: SaidBefore, cap: int) -> Selection:
+    selection = Selection([], cap=cap)
+    fresh = []
+    for draft in drafts:
+        why = said.why_dropped(draft.anchor.path, draft.anchor.side, draft.anchor.line, draft.body)
+        (selection.said_before if why == "said before" else selection.open_threads if why else fresh).append(draft)
+    ranked = sorted(range(len(fresh)), key=lambda i: (fresh[i].confidence is None, -(fresh[i].confidence or 0.0), i))
+    keep = set(ranked[: max(cap, 0)])
+    selection.posted = [d for i, d in enumerate(fresh) if i in keep]
+    selection.held_back = [d for i, d in enumerate(fresh) if i not in keep]
+    return selection
+
+
+def _left_out(selection: Selection) -> list[str]:
+    lines = []
+    for drafts, why in (
+        (selection.said_before, "already said on this pull request"),
+        (selection.open_threads, "my earlier comment on that line is still open"),
+    ):
+        if drafts:
+            where = ", ".join(code_span(f"{d.anchor.path}:{d.anchor.line}") for d in drafts[:10])
+            lines.append(f"Left out {len(drafts)} comment{'s' if len(drafts) != 1 else ''} ({why}): {where}.")
+    if selection.held_back:
+        n = len(selection.held_back)
+        lines.append(
+            f"{n} more comment{'s' if n != 1 else ''} held back: at most {selection.cap} per review, "
+            "the ones I was surest of first."
+        )
+    return lines
+
+
 def summary_text(
-    target: ReviewerRepo, bundle: AdapterBundle, backend: str, drafts: list, hunks: int, skipped: list[str]
+    target: ReviewerRepo,
+    bundle: AdapterBundle,
+    backend: str,
+    drafts: list,
+    hunks: int,
+    skipped: list[str],
+    notes: list[str] = (),
 ) -> str:
     learned = bundle.manifest.get("dataset", {}).get("train_comments") or bundle.manifest.get("retrieval", {}).get(
         "comments"
@@ -160,6 +231,7 @@ def summary_text(
         f"{len(drafts)} comment{'s' if len(drafts) != 1 else ''} on {hunks} hunk{'s' if hunks != 1 else ''}; "
         f"the rest looked fine in their eyes.",
     ]
+    lines += list(notes)
     if bundle.manifest.get("serving_note"):
         lines.append(bundle.manifest["serving_note"])
     if skipped:
@@ -187,7 +259,9 @@ def review_pull_request(
     mention_id: str,
     post: bool = True,
     secrets: tuple[str, ...] = (),
+    full: bool = False,
 ) -> ReviewOutcome:
+    """`full`: every hunk, not only what changed since the bot's last review of this pull request."""
     started = time.perf_counter()
     pull = load_pull_request(access, target.repo, number)
     fetch_s = time.perf_counter() - started
@@ -197,16 +271,25 @@ def review_pull_request(
             post_reply(access, target.repo, number, declined, mention_id=mention_id, kind="reply")
         timings = {"fetch_s": round(fetch_s, 3), "total_s": round(time.perf_counter() - started, 3)}
         return ReviewOutcome(backend.name, [], 0, [], timings, declined=declined)
+    scope = review_scope(access, target.repo, pull.head_sha, pull_reviews(access, target.repo, number), full)
     drafts, prepared, timings = review_changes(
-        pull.changes, pull.new_file_text, backend, secrets + (access.current_token().reveal(),)
+        pull.changes, pull.new_file_text, backend, secrets + (access.current_token().reveal(),), scope
     )
+    selection = select_drafts(
+        drafts, earlier_bot_comments(access, target.repo, number), access.settings.comment_cap(target.repo)
+    )
+    drafts = selection.posted
     timings = {"fetch_s": fetch_s, **timings}
     if pull.unlisted_files:
         prepared.skipped.insert(  # first: the summary names only the first ten reasons
             0, f"{pull.unlisted_files} more files: GitHub lists only the first {GITHUB_FILES_CAP:,} of a pull request"
         )
-    summary = summary_text(target, bundle, backend.name, drafts, len(prepared.hunks), prepared.skipped)
-    outcome = ReviewOutcome(backend.name, drafts, len(prepared.hunks), prepared.skipped, timings, summary=summary)
+    notes = ([scope.note] if scope.note else []) + _left_out(selection)
+    summary = summary_text(target, bundle, backend.name, drafts, len(prepared.hunks), prepared.skipped, notes)
+    outcome = ReviewOutcome(
+        backend.name, drafts, len(prepared.hunks), prepared.skipped, timings, summary=summary, selection=selection
+    )
+    outcome.scope = scope
     if post:
         t = time.perf_counter()
         outcome.posted = post_review(access, target.repo, number, pull.head_sha, drafts, summary, mention_id)

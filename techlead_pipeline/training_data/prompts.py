@@ -27,7 +27,17 @@ DIFF_HEADER = "Diff:"
 EXAMPLES_HEADER = "Comments you left on similar code before:"
 
 
-def system_prompt(reviewer: str, repo: str) -> str:
+PROMPT_STYLES = ("full", "short")
+
+
+def system_prompt(reviewer: str, repo: str, style: str = "full") -> str:
+    """`full`: the instruction a base model needs to answer at all (zero-shot, Llama 3 8B).
+    `short`: what a fine-tuned adapter needs to be told when every prompt token costs CPU time
+    (a quarter of the tokens; the adapter learns the rest from its examples)."""
+    if style == "short":
+        return f"Review as {reviewer} in {repo}: one line on the >> line, or {NO_COMMENT}."
+    if style != "full":
+        raise ValueError(f"unknown prompt style {style!r}; one of {', '.join(PROMPT_STYLES)}")
     return (
         f"You are {reviewer}, reviewing a pull request in {repo}. Write the one-line review comment you would "
         f"leave on the line marked >>, in your own words and style. If you would not comment there, reply "
@@ -140,8 +150,8 @@ def fit_prompt(prompt: str, fits: Callable[[str], bool]) -> str | None:
     return current
 
 
-def messages(reviewer: str, repo: str, user: str, response: str | None = None) -> list[dict]:
-    msgs = [{"role": "system", "content": system_prompt(reviewer, repo)}, {"role": "user", "content": user}]
+def messages(reviewer: str, repo: str, user: str, response: str | None = None, style: str = "full") -> list[dict]:
+    msgs = [{"role": "system", "content": system_prompt(reviewer, repo, style)}, {"role": "user", "content": user}]
     if response is not None:
         msgs.append({"role": "assistant", "content": response})
     return msgs

@@ -5,9 +5,16 @@ fitted to the model's context, optionally with the reviewer's nearest past comme
 Whether to speak at all is decided per hunk: with a calibrated threshold on the model's probability
 of answering NO_COMMENT when the backend can measure it (the threshold is chosen per reviewer on a
 validation split of the training period), else by the model's own greedy answer.
+
+What to say, once speaking: what the model writes, or (`rerank`, the learned model as judge of the
+lead's own words) the one of the lead's nearest past comments the adapter finds likeliest for this
+hunk, by its length-normalised log-likelihood, when that is at least `rerank.min_score` (placed on
+the validation split); below it, the model writes its own.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from ...training_data.prompts import NO_COMMENT, fit_prompt, messages, with_examples
 from ..anchors import default_focus
@@ -16,6 +23,12 @@ from .base import Suggestion, Unreviewed
 from .retrieval import RetrievalBackend
 
 TOO_LONG = "its prompt cannot fit the model's context, even cut down to the changed line"
+
+
+@dataclass(frozen=True)
+class Rerank:
+    candidates: int = 5  # the lead's nearest past comments the adapter chooses among
+    min_score: float = float("-inf")  # mean log-probability per token below which the model writes its own
 
 
 class GenerativeBackend:
@@ -28,7 +41,13 @@ class GenerativeBackend:
         focus_picker: RetrievalBackend | None = None,
         examples: int = 0,
         silence_threshold: float | None = None,
+        prompt_style: str = "full",
     ):
+        self.prompt_style = prompt_style  # the system prompt the adapter was trained with
+        self.rerank: Rerank | None = None
+        self._key_of: dict[str, str] = {}  # conversation -> the code key it was asked about (for rerank)
+        self.last_picks: dict[str, tuple[str, float]] = {}  # conversation -> (past comment, its score)
+        self.confidence: dict[str, float] = {}  # conversation -> 1 - P(NO_COMMENT), where measured
         self.reviewer = reviewer
         self.repo = repo
         self.focus_picker = focus_picker
@@ -49,8 +68,16 @@ class GenerativeBackend:
         (None when it cannot fit)."""
         if self.examples and self.focus_picker is not None and key is not None:
             user = with_examples(user, self.focus_picker.index.nearest_comments(key, self.examples))
-        fitted = fit_prompt(user, lambda u: self.fits(messages(self.reviewer, self.repo, u)))
-        return None if fitted is None else messages(self.reviewer, self.repo, fitted)
+        fitted = fit_prompt(user, lambda u: self.fits(self._messages(u)))
+        if fitted is None:
+            return None
+        conversation = self._messages(fitted)
+        if key is not None:
+            self._key_of[repr(conversation)] = key
+        return conversation
+
+    def _messages(self, user: str) -> list[dict]:
+        return messages(self.reviewer, self.repo, user, style=self.prompt_style)
 
     def answers(self, conversations: list[list[dict]]) -> list[str | Unreviewed]:
         """What the model says to each conversation ("" for silence)."""
@@ -59,10 +86,12 @@ class GenerativeBackend:
         measure = getattr(self, "silence_probability", None)
         if self.silence_threshold is not None and measure is not None and conversations:
             p_silent = measure(conversations)
+            for c, p in zip(conversations, p_silent):  # how sure it is that this hunk deserves a word
+                self.confidence[repr(c)] = round(1.0 - p, 4)
             speak = [i for i, p in enumerate(p_silent) if p < self.silence_threshold]
-            texts = self.generate([conversations[i] for i in speak], speak=True) if speak else []
+            texts = self.say([conversations[i] for i in speak], speak=True) if speak else []
         else:
-            texts = self.generate(conversations) if conversations else []
+            texts = self.say(conversations) if conversations else []
         for i, text in zip(speak, texts):
             if isinstance(text, Unreviewed):
                 said[i] = text
@@ -81,9 +110,44 @@ class GenerativeBackend:
                 out[i] = Unreviewed(TOO_LONG)
             else:
                 asked.append((i, candidate, conversation))
-        for (i, candidate, _), said in zip(asked, self.answers([c for _, _, c in asked])):
-            out[i] = said if isinstance(said, Unreviewed) else (Suggestion(candidate, said) if said else None)
+        for (i, candidate, c), said in zip(asked, self.answers([c for _, _, c in asked])):
+            if isinstance(said, Unreviewed) or not said:
+                out[i] = said or None
+            else:
+                out[i] = Suggestion(candidate, said, self.confidence.get(repr(c)))
         return out
+
+    def say(self, conversations: list[list[dict]], speak: bool = False) -> list[str | Unreviewed]:
+        """What it says to each conversation: generated, or with `rerank`, the lead's own best-fitting words."""
+        if self.rerank is None or not conversations:
+            return self.generate(conversations, speak) if conversations else []
+        picks = self.best_past_comments(conversations)
+        own = {i for i, p in enumerate(picks) if p is None or p[1] < self.rerank.min_score}
+        written = iter(self.generate([conversations[i] for i in sorted(own)], speak) if own else [])
+        return [next(written) if i in own else picks[i][0] for i in range(len(conversations))]
+
+    def best_past_comments(self, conversations: list[list[dict]]) -> list[tuple[str, float] | None]:
+        """Per conversation, the lead's past comment the adapter finds likeliest, and its score."""
+        pairs, owner = [], []
+        for n, conversation in enumerate(conversations):
+            key = self._key_of.get(repr(conversation))
+            if key is None or self.focus_picker is None:
+                continue
+            for comment in self.focus_picker.index.nearest_comments(key, self.rerank.candidates):
+                pairs.append((conversation, comment))
+                owner.append(n)
+        scores = self.answer_likelihoods(pairs) if pairs else []
+        best: list[tuple[str, float] | None] = [None] * len(conversations)
+        for n, (_, comment), score in zip(owner, pairs, scores):
+            if best[n] is None or score > best[n][1]:
+                best[n] = (comment, score)
+        for conversation, pick in zip(conversations, best):
+            if pick is not None:
+                self.last_picks[repr(conversation)] = pick
+        return best
+
+    def answer_likelihoods(self, pairs: list[tuple[list[dict], str]]) -> list[float]:
+        raise NotImplementedError(f"the {self.name} backend cannot score answers")
 
     def generate(self, conversations: list[list[dict]], speak: bool = False) -> list[str | Unreviewed]:
         raise NotImplementedError

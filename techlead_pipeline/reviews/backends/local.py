@@ -20,6 +20,9 @@ from .retrieval import RetrievalBackend
 
 _LOADED: dict[tuple[str, str | None], tuple] = {}
 _LOCK = threading.Lock()
+# Greedy answers of the loaded model, by (conversation, speak, max new tokens): decoding is
+# deterministic, and the evaluation asks the same conversation of several systems (lora, rerank).
+_ANSWERS: dict[tuple[str, bool, int], str] = {}
 
 
 def load_model(base: BaseModel, adapter_dir: Path | None):
@@ -41,6 +44,7 @@ def load_model(base: BaseModel, adapter_dir: Path | None):
                 # Folded into the weights: serving never trains, and a merged model is ~30% faster.
                 model = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
             _LOADED.clear()  # one model at a time: a CPU process has no memory to spare
+            _ANSWERS.clear()
             _LOADED[key] = (model.eval(), base.tokenizer(), device)
         return _LOADED[key]
 
@@ -59,8 +63,9 @@ class LocalBackend(GenerativeBackend):
         batch_size: int = 8,
         examples: int = 0,
         prompt_tokens: int | None = None,
+        prompt_style: str = "full",
     ):
-        super().__init__(reviewer, repo, focus_picker, examples=examples)
+        super().__init__(reviewer, repo, focus_picker, examples=examples, prompt_style=prompt_style)
         self.base = base
         self.adapter_dir = adapter_dir
         self.max_new_tokens = max_new_tokens
@@ -125,6 +130,39 @@ class LocalBackend(GenerativeBackend):
                 out[i] = p
         return out
 
+    def answer_likelihoods(self, pairs: list[tuple[list[dict], str]]) -> list[float]:
+        """The length-normalised log-likelihood of each (conversation, answer): the mean log-probability
+        of the answer's tokens and the token that ends it, exactly the tokens an adapter is trained on."""
+        import torch
+        from torchtune.data import Message
+
+        model, tokenizer, device = self._load()
+        rows = []
+        for conversation, answer in pairs:
+            msgs = [Message(m["role"], m["content"], masked=True) for m in conversation]
+            ids, mask = tokenizer.tokenize_messages(msgs + [Message("assistant", answer, masked=False)])
+            rows.append((ids, [not m for m in mask]))
+        out = [0.0] * len(rows)
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            ids, attention = self._left_padded([rows[i][0] for i in idx], tokenizer.pad_id)
+            # from the answer's first token to the end (the template may close the turn after it), and one before
+            keep = max(len(rows[i][1]) - rows[i][1].index(True) if True in rows[i][1] else 1 for i in idx) + 1
+            with torch.no_grad(), self._autocast(device):
+                logits = model(
+                    input_ids=ids.to(device), attention_mask=attention.to(device), logits_to_keep=keep
+                ).logits.float()
+            logp = torch.log_softmax(logits[:, :-1], dim=-1)
+            targets = ids[:, -keep + 1 :].to(device)
+            picked = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+            for row, i in enumerate(idx):
+                trained = torch.tensor(rows[i][1][-keep + 1 :], dtype=torch.bool, device=device)
+                pad = keep - 1 - len(rows[i][1][-keep + 1 :])
+                chosen = torch.cat([torch.zeros(pad, dtype=torch.bool, device=device), trained])
+                out[i] = float(picked[row][chosen].mean()) if chosen.any() else float("-inf")
+        return out
+
     @staticmethod
     def _left_padded(batch: list[list[int]], pad_id: int):
         import torch
@@ -145,9 +183,11 @@ class LocalBackend(GenerativeBackend):
         model, tokenizer, device = self._load()
         stop = list(tokenizer.stop_ids)
         no_comment = tokenizer.encode(NO_COMMENT)[0]
-        out: list[str] = [""] * len(conversations)
-        batch_ids = [self.prompt_ids(c) for c in conversations]
-        order = sorted(range(len(batch_ids)), key=lambda i: len(batch_ids[i]))
+        memo = [(repr(c), speak, self.max_new_tokens) for c in conversations]
+        out: list[str] = [_ANSWERS.get(m, "") for m in memo]
+        todo = [i for i, m in enumerate(memo) if m not in _ANSWERS]
+        batch_ids = {i: self.prompt_ids(conversations[i]) for i in todo}
+        order = sorted(todo, key=lambda i: len(batch_ids[i]))
         extra = {}
         if speak:
             extra["begin_suppress_tokens"] = [no_comment]
@@ -179,5 +219,5 @@ class LocalBackend(GenerativeBackend):
                         break
                     kept.append(token)
                 self.generated_tokens += len(kept)
-                out[i] = tokenizer.decode(kept)
+                out[i] = _ANSWERS[memo[i]] = tokenizer.decode(kept)
         return out

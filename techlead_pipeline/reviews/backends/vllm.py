@@ -112,6 +112,69 @@ class VllmClient:
             await self._ensure_adapter(client, name, path, partition)
             return await asyncio.gather(*(self._chat(client, gate, name, c, max_tokens) for c in conversations))
 
+    async def _prompt_tokens(
+        self, client: httpx.AsyncClient, gate: asyncio.Semaphore, model: str, messages: list[dict], answered: bool
+    ) -> tuple[int, list[float]] | None:
+        """The prompt's token count and each prompt token's log-probability (vLLM's `prompt_logprobs`
+        extension). `answered`: the conversation ends with an assistant turn, closed by the template."""
+        async with gate:
+            r = await self._call(
+                client,
+                "POST",
+                "/v1/chat/completions",
+                json={
+                    "model": model,
+                    "messages": messages,
+                    "max_tokens": 1,
+                    "temperature": 0.0,
+                    "add_generation_prompt": not answered,
+                    "continue_final_message": False,
+                    "prompt_logprobs": 0 if answered else None,
+                },
+            )
+        if r.status_code >= 400:
+            return None
+        try:
+            body = r.json()
+            count = int(body["usage"]["prompt_tokens"])
+            # With `prompt_logprobs: 0` each position holds exactly the prompt's own token (the first none).
+            logprobs = [
+                float(next(iter(entry.values()))["logprob"]) if entry else 0.0
+                for entry in (body.get("prompt_logprobs") or [])
+            ]
+        except (ValueError, KeyError, TypeError):
+            return None
+        return count, logprobs
+
+    async def _score(self, name: str, path: str, partition: str, pairs: list[tuple[list[dict], str]]) -> list[float]:
+        gate = asyncio.Semaphore(self.max_concurrency)
+        async with self._client() as client:
+            await self._ensure_adapter(client, name, path, partition)
+            prefixes = {repr(c): c for c, _ in pairs}
+            asked = await asyncio.gather(
+                *(self._prompt_tokens(client, gate, name, c, False) for c in prefixes.values()),
+                *(
+                    self._prompt_tokens(client, gate, name, [*c, {"role": "assistant", "content": a}], True)
+                    for c, a in pairs
+                ),
+            )
+        starts = dict(zip(prefixes, asked[: len(prefixes)]))
+        out = []
+        for (conversation, _), full in zip(pairs, asked[len(prefixes) :]):
+            start = starts[repr(conversation)]
+            if start is None or full is None or len(full[1]) < full[0] or full[0] <= start[0]:
+                out.append(float("-inf"))  # unreadable: never chosen over the model's own words
+                continue
+            answer = full[1][start[0] : full[0]]  # the answer's tokens and the one that closes the turn
+            out.append(sum(answer) / len(answer))
+        return out
+
+    def score_with_adapter(
+        self, name: str, path: str, partition: str, pairs: list[tuple[list[dict], str]]
+    ) -> list[float]:
+        """The length-normalised log-likelihood of each (conversation, answer) under the adapter."""
+        return asyncio.run(self._score(name, path, partition, pairs))
+
     def review_with_adapter(
         self, name: str, path: str, partition: str, conversations: list[list[dict]], max_tokens: int = 64
     ) -> list[str | Unreviewed]:
@@ -146,6 +209,11 @@ class VllmBackend(GenerativeBackend):
         one byte), plus the chat template's few tokens per message and the answer's allowance."""
         size = sum(len(m["content"].encode()) + 8 for m in conversation)
         return size + self.max_tokens <= self.context_tokens
+
+    def answer_likelihoods(self, pairs: list[tuple[list[dict], str]]) -> list[float]:
+        return self.client.score_with_adapter(
+            lora_name(self.target, self.bundle), self.server_path, self.target.key, pairs
+        )
 
     def generate(self, conversations: list[list[dict]], speak: bool = False) -> list[str | Unreviewed]:
         return self.client.review_with_adapter(
