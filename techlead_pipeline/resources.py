@@ -143,6 +143,23 @@ def configured_base_model(home: Path, name: Optional[str] = None, folder: Option
     return base_models.resolve(base_models.chosen_name(env), home, env.get("TECHLEAD_BASE_MODEL_DIR"))
 
 
+# What deploy/k8s/vllm.yaml starts the model server with (a test keeps these equal to its arguments).
+VLLM_SERVED_MODEL = "meta-llama/Meta-Llama-3-8B-Instruct"
+VLLM_MAX_LORA_RANK = 16
+
+
+def served_model_name(base: Optional[BaseModel]) -> Optional[str]:
+    """The model this deployment serves adapters on: vLLM's `--served-model-name` when reviews go
+    through vLLM, else the base model reviews load in-process."""
+    if os.environ.get("TECHLEAD_VLLM_URL"):
+        return os.environ.get("TECHLEAD_VLLM_SERVED_MODEL", VLLM_SERVED_MODEL)
+    return base.model_id if base is not None else None
+
+
+def max_lora_rank() -> int:
+    return int(os.environ.get("TECHLEAD_VLLM_MAX_LORA_RANK", str(VLLM_MAX_LORA_RANK)))
+
+
 def _gpu() -> bool:
     import torch
 

@@ -126,6 +126,21 @@ def _validation_review_scores(examples, target, base, settings, adapter_dir: Pat
     return row.get("posted_rouge_l"), row.get("when_f1")
 
 
+def retrieval_validation_scores(examples: pd.DataFrame) -> tuple[float | None, float | None]:
+    """The baseline on the same footing: retrieval's posted ROUGE-L and when-F1 on the validation split."""
+    from ..evaluation.evaluate import evaluate
+    from ..evaluation.systems import RetrievalSystem
+    from ..reviews.backends.retrieval_index import RetrievalIndex
+    from .bundle import index_entries
+
+    frame = without_held_out(examples)
+    train = frame[(frame["role"] == "target") & (frame["split"] == "train")]
+    index = RetrievalIndex.build(list(train["key"]), index_entries(train))
+    scored = frame.assign(split=frame["split"].replace({"validation": "holdout"}))
+    row = evaluate(scored, [RetrievalSystem("retrieval", index)], semantic=False).systems["retrieval"]
+    return row.get("posted_rouge_l"), row.get("when_f1")
+
+
 def select_recipe(
     examples: pd.DataFrame,
     target: ReviewerRepo,

@@ -4,12 +4,14 @@
 import time
 
 import dagster as dg
+import pandas as pd
 
 from .. import progress
 from ..errors import NoReviewHistoryError
 from ..history.checkpoint import CollectionCheckpoint
 from ..history.code_context import RepoMirror, extract_contexts
 from ..history.comments import collect_review_comments
+from ..history.feedback import gather_feedback
 from ..history.pull_chunks import reviewed_pull_chunks
 from ..history.window import context_window
 from ..partitions import from_key, reviewer_repo_partitions
@@ -44,6 +46,10 @@ def review_comments(context: dg.AssetExecutionContext, pipeline: PipelineSetting
         )
         if history.reviewer_comments.empty:
             raise NoReviewHistoryError(target.reviewer, target.repo)
+        feedback = gather_feedback(
+            pipeline.github(target.repo), target.repo, target.reviewer, history.bot_comments, history.comments
+        )
+        workspace.write_frame("judged_bot_comments", feedback.judged(history.bot_comments))
         workspace.write_frame("review_comments", history.comments)
         workspace.write_json(
             "history",
@@ -55,9 +61,13 @@ def review_comments(context: dg.AssetExecutionContext, pipeline: PipelineSetting
             },
         )
         per_user = history.comments["user"].value_counts().head(10)
+    approval = feedback.approval()
     return dg.MaterializeResult(
         metadata={
             **history.stats,
+            "feedback": dg.MetadataValue.json(approval),
+            "lead_approval": approval["lead_approval"] if approval["lead_approval"] is not None else "—",
+            "feedback_api_calls": feedback.api_calls,
             "reviewer": target.reviewer,
             "repository": target.repo,
             "reviewers_seen": dg.MetadataValue.md(per_user.to_frame("comments").to_markdown()),
@@ -85,6 +95,7 @@ def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
     started = time.perf_counter()
     with workspace_step(context, pipeline) as workspace:
         comments = workspace.read_frame("review_comments")
+        judged = workspace.read_frame("judged_bot_comments")
         history = workspace.read_json("history")
         window = context_window(
             comments, target.reviewer, history["authored_prs"], settings.max_context_comments, settings.others_fraction
@@ -96,9 +107,11 @@ def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
             )
         pulls = {int(n): refs for n, refs in history.get("pulls", {}).items()}
         with workspace.scratch() as scratch, RepoMirror(pipeline.github(target.repo), parent=scratch) as mirror:
-            mirror.fetch_all(history["default_branch"], window.top_level["pull_number"])
+            # the bot's comments the lead judged are read like hers: they become examples (feedback.py)
+            wanted = pd.concat([window.top_level, judged.drop(columns=["verdict"])], ignore_index=True)
+            mirror.fetch_all(history["default_branch"], wanted["pull_number"])
             contexts = extract_contexts(
-                mirror, window.top_level, pulls, window=settings.context_lines, max_bytes=settings.max_file_bytes
+                mirror, wanted, pulls, window=settings.context_lines, max_bytes=settings.max_file_bytes
             )
             chunks = reviewed_pull_chunks(
                 mirror,

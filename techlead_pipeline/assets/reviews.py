@@ -9,8 +9,11 @@ import dagster as dg
 from .. import run_tags
 from ..partitions import from_key, reviewer_repo_partitions
 from ..private_files import write_private
+from ..quality.review import anchors_inside_diff, no_repeated_comment
 from ..resources import PipelineSettings, ReviewerBackendResource
+from ..reviews.said_before import SaidBefore
 from ..reviews.service import review_pull_request, served_bundle
+from .checks import check_results, check_specs
 from .gpu_tags import L40S_SERVING
 from .steps import replies_on_failure
 from .training import reviewer_evaluation
@@ -30,6 +33,7 @@ class ReviewRequest(dg.Config):
     kinds={"github"},
     deps=[reviewer_evaluation],
     op_tags=L40S_SERVING,
+    check_specs=check_specs("pr_review"),
     description="A pull request reviewed in the reviewer's voice and posted as one GitHub review. "
     "Recorded as data (PR, comments, timings) — no source code.",
 )
@@ -85,6 +89,7 @@ def pr_review(
         + [f"| `{c['path']}` | {c['line']} | {c['side']} | {c['body'].replace('|', '/')} |" for c in record["comments"]]
     )
     return dg.MaterializeResult(
+        check_results=check_results("pr_review", review_verdicts(outcome)),
         metadata={
             "pull_number": config.pull_number,
             "backend": outcome.backend,
@@ -99,8 +104,18 @@ def pr_review(
             "comments": dg.MetadataValue.md(table),
             "timings": dg.MetadataValue.json(outcome.timings),
             "seconds": round(time.perf_counter() - started, 3),
-        }
+        },
     )
+
+
+def review_verdicts(outcome) -> list:
+    """The posted review judged by its rules (nothing posted: nothing outside the diff, nothing repeated)."""
+    posted = outcome.posted.posted if outcome.posted and not outcome.posted.already_posted else []
+    comments = [{"path": c.anchor.path, "side": c.anchor.side, "line": c.anchor.line, "body": c.body} for c in posted]
+    return [
+        anchors_inside_diff(comments, outcome.commentable or set()),
+        no_repeated_comment(comments, outcome.earlier or SaidBefore()),
+    ]
 
 
 def _left_out_counts(outcome) -> dict:

@@ -6,11 +6,16 @@ import dagster as dg
 from .. import progress
 from ..adapters.bundle import build_bundle
 from ..errors import NoReviewHistoryError
+from ..evaluation.gate import LEARNED_MODES
 from ..evaluation.report import markdown_table
 from ..evaluation.run import evaluate_and_gate
 from ..partitions import from_key, reviewer_repo_partitions
-from ..resources import AdapterTraining, PipelineSettings
+from ..quality import Verdict
+from ..quality.adapter import vllm_loadable
+from ..quality.dataset import dataset_verdicts
+from ..resources import AdapterTraining, PipelineSettings, max_lora_rank, served_model_name
 from ..training_data.examples import build_examples
+from .checks import check_results, check_specs, log_failed_checks
 from .gpu_tags import H100_TRAINING
 from .history import code_contexts
 from .steps import workspace_step
@@ -21,6 +26,7 @@ from .steps import workspace_step
     group_name="training",
     kinds={"parquet"},
     deps=[code_contexts],
+    check_specs=check_specs("training_examples"),
     description="Prompt/response pairs in OpenAI chat format, the newest ~10% of pull requests held out. "
     "Run-scoped and encrypted.",
 )
@@ -38,10 +44,13 @@ def training_examples(context: dg.AssetExecutionContext, pipeline: PipelineSetti
             target.repo,
             holdout_fraction=settings.holdout_fraction,
             validation_fraction=settings.validation_fraction,
+            feedback=workspace.read_frame("judged_bot_comments"),
         )
         counts = examples.counts()
-        usable = counts["train_comments"] + counts["holdout_comments"]
-        if usable < settings.min_examples:
+        verdicts = dataset_verdicts(examples.examples, settings.min_examples)
+        if not verdicts[0].passed:  # the user is told why on the pull request; the check shows it in the UI
+            log_failed_checks(context, "training_examples", verdicts)
+            usable = verdicts[0].metadata["usable_comments"]
             raise NoReviewHistoryError(target.reviewer, target.repo, found=usable, needed=settings.min_examples)
         workspace.write_frame("training_examples", examples.examples)
     return dg.MaterializeResult(
@@ -49,7 +58,8 @@ def training_examples(context: dg.AssetExecutionContext, pipeline: PipelineSetti
             **counts,
             "dropped": dg.MetadataValue.json(dict(examples.dropped)),
             "dataset_fingerprint": examples.fingerprint(),
-        }
+        },
+        check_results=check_results("training_examples", verdicts),
     )
 
 
@@ -59,6 +69,7 @@ def training_examples(context: dg.AssetExecutionContext, pipeline: PipelineSetti
     kinds={"pytorch"},
     deps=[training_examples],
     op_tags=H100_TRAINING,
+    check_specs=check_specs("reviewer_adapter"),
     description="A LoRA adapter on the base model (torchtune) and the retrieval index, written as a new "
     "version of the adapter cache (PEFT format). Served only once reviewer_evaluation passes it.",
 )
@@ -80,6 +91,7 @@ def reviewer_adapter(
             progress=lambda step, total, loss: _progress(context, step, total, loss),
         )
         workspace.write_json("candidate", {"version": bundle.version})
+    verdicts = vllm_loadable(bundle, served_model_name(base), max_lora_rank())
     metrics = bundle.manifest.get("metrics", {})
     return dg.MaterializeResult(
         metadata={
@@ -99,10 +111,15 @@ def reviewer_adapter(
                     "device",
                     "dtype",
                     "peak_memory_gb",
+                    "best_step",
+                    "stopped_early",
+                    "padding_share",
                 )
                 if metrics.get(k) is not None
             },
-        }
+            "validation_curve": dg.MetadataValue.json(metrics.get("validation_curve") or []),
+        },
+        check_results=check_results("reviewer_adapter", verdicts),
     )
 
 
@@ -118,6 +135,7 @@ def _progress(context, step: int, total: int, loss: float) -> None:
     kinds={"pytorch"},
     deps=[reviewer_adapter],
     op_tags=H100_TRAINING,
+    check_specs=check_specs("reviewer_evaluation"),
     description="The candidate adapter and the baselines (retrieval, another reviewer's nearest comment, most "
     "frequent comment) on the held-out pull requests; the gate then decides what serves.",
 )
@@ -140,6 +158,12 @@ def reviewer_evaluation(
             semantic=settings.semantic_metric,
         )
     report, decision = outcome.report, outcome.decision
+    learned = Verdict(
+        "learned_reviewer_serves",
+        decision.serving in LEARNED_MODES,
+        decision.note,
+        {"serving": decision.serving, "scores": dg.MetadataValue.md(markdown_table(report.as_dict()))},
+    )
     return dg.MaterializeResult(
         metadata={
             "decision": decision.note,
@@ -151,5 +175,6 @@ def reviewer_evaluation(
             "scores": dg.MetadataValue.md(markdown_table(report.as_dict())),
             "results": dg.MetadataValue.json(report.as_dict()),
             "plot": dg.MetadataValue.path(str(outcome.plot)),
-        }
+        },
+        check_results=check_results("reviewer_evaluation", [learned], severity=dg.AssetCheckSeverity.WARN),
     )

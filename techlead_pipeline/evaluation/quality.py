@@ -108,3 +108,67 @@ def fmt(ci: tuple[float, float, float], digits: int = 2) -> str:
     if np.isnan(mean):
         return "—"
     return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+# ---------------------------------------------------------------------------------------------- rolling origin
+def rolling_splits(
+    frame, folds: int = 4, holdout_fraction: float = 0.1, validation_fraction: float = 0.1
+) -> list[tuple[int, object]]:
+    """Several time cut-offs per repository, each training only on what came before it: fold f holds
+    out the f-th of the newest `folds` slices of a repository's pull requests (each `holdout_fraction`
+    of them, in time order), validates on the slice just before, and trains on everything older.
+    Returns (fold, frame with its own `split` column) per fold; a repository too small for a fold is
+    all `unused` in it."""
+    import math
+
+    out = []
+    for fold in range(folds):
+        split = frame["split"].copy()
+        split[:] = "unused"
+        for _repo, group in frame.groupby("repo"):
+            order = list(group.groupby("pull_number")["created_at"].min().sort_values().index)
+            n = len(order)
+            width = max(1, math.floor(n * holdout_fraction))
+            end = n - (folds - 1 - fold) * width
+            start = end - width
+            val_start = start - max(1, math.floor(n * validation_fraction))
+            if val_start < 2:  # too little history before this cut-off to learn from
+                continue
+            role = {p: "train" for p in order[:val_start]}
+            role.update({p: "validation" for p in order[val_start:start]})
+            role.update({p: "holdout" for p in order[start:end]})
+            split[group.index] = group["pull_number"].map(role).fillna("unused")
+        out.append((fold, frame.assign(split=split)))
+    return out
+
+
+def paired_difference(
+    a: dict[str, list[float]], b: dict[str, list[float]], rounds: int = 4000, seed: int = 0
+) -> dict[str, tuple[float, float, float]]:
+    """System A minus system B, scored on the same held-out comments (`repo -> per-comment scores`, in
+    the same order for both): the repo-mean difference with an interval from resampling repositories
+    and, within each, its comments; and the held-out-weighted difference resampling comments. A
+    paired interval, not two overlapping ones: the question is whether A beats B on the same items."""
+    repos = [r for r in a if a[r] and len(a[r]) == len(b.get(r, []))]
+    if not repos:
+        return {"repo_mean": (float("nan"),) * 3, "weighted": (float("nan"),) * 3}
+    diffs = [np.asarray(a[r], float) - np.asarray(b[r], float) for r in repos]
+    rng = np.random.default_rng(seed)
+    repo_means = []
+    for _ in range(rounds):
+        picked = rng.integers(0, len(diffs), len(diffs))
+        repo_means.append(np.mean([diffs[i][rng.integers(0, len(diffs[i]), len(diffs[i]))].mean() for i in picked]))
+    pooled = np.concatenate(diffs)
+    pooled_means = pooled[rng.integers(0, len(pooled), size=(rounds, len(pooled)))].mean(axis=1)
+    return {
+        "repo_mean": (
+            float(np.mean([d.mean() for d in diffs])),
+            float(np.percentile(repo_means, 2.5)),
+            float(np.percentile(repo_means, 97.5)),
+        ),
+        "weighted": (
+            float(pooled.mean()),
+            float(np.percentile(pooled_means, 2.5)),
+            float(np.percentile(pooled_means, 97.5)),
+        ),
+    }

@@ -63,6 +63,31 @@ def calibrate_silence(backend, validation: pd.DataFrame) -> float:
     return round(best_t, 4)
 
 
+def calibrate_retrieval(index: RetrievalIndex, validation: pd.DataFrame) -> float:
+    """Retrieval's similarity threshold, placed like every other system's speak-or-not decision: the
+    best F1 of speaking on the validation split (a line is spoken to when its nearest memory is a
+    comment at least this similar). Without silences there to learn from, always speak."""
+    from ..reviews.backends.retrieval_index import ALWAYS_SPEAK as RETRIEVAL_ALWAYS
+
+    if validation.empty or not index.entries:
+        return index.threshold  # nothing to place it on: the index's own (training, leave-one-PR-out)
+    if not (validation["kind"] == "no_comment").any():
+        return RETRIEVAL_ALWAYS
+    matches = index.best(list(validation["key"]))
+    spoke = np.array([k == "comment" for k in validation["kind"]])
+    says = np.array([not m.silent for m in matches])
+    scores = np.array([m.score for m in matches])
+    best_t, best_f1 = index.threshold, -1.0
+    for t in sorted(set(np.round(scores, 4).tolist()) | {RETRIEVAL_ALWAYS}):
+        predicted = says & (scores >= t)
+        tp = float((predicted & spoke).sum())
+        precision, recall = tp / max(predicted.sum(), 1), tp / max(spoke.sum(), 1)
+        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        if f1 > best_f1 + 1e-9:
+            best_t, best_f1 = float(t), f1
+    return round(best_t, 4)
+
+
 def calibrate_rerank(backend, validation: pd.DataFrame) -> float | None:
     """The least score (mean log-probability per token) at which the lead's own past comment is posted
     instead of the model's words: the one that scores best (ROUGE-L) on the validation split's newest
@@ -146,6 +171,8 @@ def evaluate_and_gate(
     if primary not in PRIMARY_SCORES:
         raise ValueError(f"primary score {primary!r} is not one of {', '.join(PRIMARY_SCORES)}")
     index = RetrievalIndex.load(candidate.retrieval_dir)
+    validation = examples[(examples["role"] == "target") & (examples["split"] == "validation")]
+    index.threshold = calibrate_retrieval(index, validation)
     systems = baseline_systems(examples, index)
     thresholds: dict[str, float] = {}
     if backends is None and candidate.has_lora and base is not None:
@@ -172,6 +199,7 @@ def evaluate_and_gate(
         "silence_thresholds": {k: v for k, v in thresholds.items() if k != "rerank_min_score"},
         "rag_examples": int(training.get("rag_examples") or RAG_EXAMPLES),
         "rerank": {"candidates": RERANK_CANDIDATES, "min_score": thresholds.get("rerank_min_score")},
+        "retrieval_threshold": index.threshold,  # placed on the validation split (the index's own: training)
     }
     if decision.promote:
         candidate = store.update_manifest(candidate, **record, serving=decision.serving, serving_note=decision.note)

@@ -4,8 +4,11 @@ the repository, announced by a signed webhook delivery (installations.py sends t
 
 from __future__ import annotations
 
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
+from ..gitcmd import git_env, git_text, run_git
 from .fixture import RepoState
 from .protocol import HttpError, iso, parse_iso, utcnow
 
@@ -115,3 +118,49 @@ class UserActivity:
             state.review_comments.extend(stored)
         self._review_events(state, review, stored)
         return review
+
+    def reply_to_review_comment(self, repo: str, comment_id: int, login: str, body: str) -> dict:
+        """`login` answers a review comment in its thread, as on GitHub (`in_reply_to_id` set)."""
+        state = self.repo_state(repo)
+        with self.fixture.lock:
+            parent = next(c for c in state.review_comments if c["id"] == comment_id)
+            now = iso(utcnow())
+            reply = {
+                **{k: parent.get(k) for k in ("pull_number", "path", "commit_id", "original_commit_id", "diff_hunk")},
+                **{k: parent.get(k) for k in ("line", "original_line", "side", "position", "original_position")},
+                "id": self.fixture.new_id(),
+                "user": login,
+                "body": body,
+                "in_reply_to_id": comment_id,
+                "subject_type": parent.get("subject_type", "line"),
+                "created_at": now,
+                "updated_at": now,
+            }
+            state.review_comments.append(reply)
+        return reply
+
+    def push_to_pull(
+        self, repo: str, number: int, files: dict[str, str], message: str = "more changes", force: bool = False
+    ) -> str:
+        """A push to the pull request's branch, made with real git in the bare repository: a commit on
+        top of its head with `files` written, or with `force` the head rewritten (its last commit
+        amended with them, so the old head is no longer an ancestor, as after `git push --force`).
+        Returns the new head."""
+        state = self.repo_state(repo)
+        with self.fixture.lock:
+            pr = state.pulls[number]
+            head = pr["head_sha"]
+            parent = git_text(["rev-parse", f"{head}^"], state.git_dir).strip() if force else head
+            with tempfile.TemporaryDirectory(prefix="standin-push-") as tmp:
+                env = git_env({"GIT_INDEX_FILE": str(Path(tmp) / "index")})
+                run_git(["read-tree", head], state.git_dir, env=env)
+                for path, text in files.items():
+                    blob = git_text(["hash-object", "-w", "--stdin"], state.git_dir, input=text.encode()).strip()
+                    run_git(["update-index", "--add", "--cacheinfo", f"100644,{blob},{path}"], state.git_dir, env=env)
+                tree = git_text(["write-tree"], state.git_dir, env=env).strip()
+            commit = git_text(["commit-tree", tree, "-p", parent, "-m", message], state.git_dir).strip()
+            run_git(["update-ref", f"refs/pull/{number}/head", commit], state.git_dir)
+            run_git(["update-ref", f"refs/heads/{pr['head_ref']}", commit], state.git_dir)
+            pr["head_sha"] = commit
+            pr["updated_at"] = iso(utcnow())
+        return commit

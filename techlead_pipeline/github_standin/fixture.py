@@ -43,6 +43,15 @@ class FixtureState:
             self.next_id += 1
             return self.next_id
 
+    def add_reaction(self, comment: dict[str, Any], login: str, content: str) -> dict[str, Any]:
+        """A reaction by `login` on a stored comment (the caller holds the lock)."""
+        from datetime import datetime, timezone
+
+        made = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        reaction = {"id": self.new_id(), "user": login, "content": content, "created_at": made}
+        comment.setdefault("reactions", []).append(reaction)  # GitHub leaves `updated_at` as it was
+        return reaction
+
     def user(self, login: str) -> dict[str, Any] | None:
         return self.users.get(login.lower())
 

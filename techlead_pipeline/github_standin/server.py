@@ -31,6 +31,7 @@ from .installations import AppInstallations
 from .limits import CONTENT_PER_MINUTE, CORE_LIMIT, ContentCreationLimit, RateLimiter
 from .protocol import HttpError, Identity, Request, Response
 from .rooms.app import AppRoom
+from .rooms.compare import CompareRoom
 from .rooms.issues import IssuesRoom
 from .rooms.meta import MetaRoom
 from .rooms.pulls import PullsRoom
@@ -38,7 +39,7 @@ from .rooms.repos import ReposRoom
 from .rooms.review_comments import ReviewCommentsRoom
 from .rooms.reviews import ReviewsRoom
 
-ROOMS = (MetaRoom, AppRoom, ReposRoom, PullsRoom, ReviewCommentsRoom, ReviewsRoom, IssuesRoom)
+ROOMS = (MetaRoom, AppRoom, ReposRoom, PullsRoom, CompareRoom, ReviewCommentsRoom, ReviewsRoom, IssuesRoom)
 
 
 class GitHubStandin(UserActivity, AppInstallations):

@@ -247,6 +247,26 @@ def review_comment_json(urls: Urls, repo, c: dict[str, Any], author: dict[str, A
         "original_line": c.get("original_line"),
         "side": c.get("side"),
         "subject_type": c.get("subject_type"),
+        "reactions": reaction_rollup(f"{url}/reactions", c.get("reactions") or []),
+    }
+
+
+REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
+
+
+def reaction_rollup(url: str, reactions: list[dict]) -> dict[str, Any]:
+    """The counts GitHub sends with every comment (who reacted takes the reactions endpoint)."""
+    counts = {name: sum(1 for r in reactions if r["content"] == name) for name in REACTIONS}
+    return {"url": url, "total_count": len(reactions), **counts}
+
+
+def reaction_json(urls: Urls, r: dict[str, Any], author: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "node_id": f"REA_{r['id']}",
+        "user": user_json(urls, author),
+        "content": r["content"],
+        "created_at": r["created_at"],
     }
 
 

@@ -47,6 +47,8 @@ COMMENT_COLUMNS = {
     "updated_at": "datetime64[ns, UTC]",
     "html_url": "string",
     "author_association": "string",
+    "reactions_up": "int64",  # GitHub's roll-up: how many 👍 and 👎 (who reacted is not on the page)
+    "reactions_down": "int64",
 }
 
 Progress = Callable[[int, int], None]  # (pages done, comments seen)
@@ -60,6 +62,7 @@ class CollectedHistory:
     default_branch: str
     stats: dict = field(default_factory=dict)
     pulls: dict[int, dict] = field(default_factory=dict)  # number -> base_sha, base_ref, head_sha
+    bot_comments: pd.DataFrame | None = None  # the bot's own comments (feedback.py reads the lead's verdicts)
 
     @property
     def reviewer_comments(self) -> pd.DataFrame:
@@ -98,11 +101,14 @@ def _row(c: dict) -> dict:
         "updated_at": c.get("updated_at") or c["created_at"],
         "html_url": c.get("html_url"),
         "author_association": c.get("author_association"),
+        "reactions_up": int((c.get("reactions") or {}).get("+1") or 0),
+        "reactions_down": int((c.get("reactions") or {}).get("-1") or 0),
     }
 
 
 def comments_frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(COMMENT_COLUMNS))
+    df[["reactions_up", "reactions_down"]] = df[["reactions_up", "reactions_down"]].fillna(0)  # older checkpoints
     for col, dtype in COMMENT_COLUMNS.items():
         if dtype.startswith("datetime"):
             df[col] = pd.to_datetime(df[col], utc=True)
@@ -179,6 +185,8 @@ def collect_review_comments(
     else:
         stopped = f"reached the cap of {max_prs} pull requests"
     kept_prs = set(reviewer_prs[:max_prs])
+    me = access.settings.bot_login.lower()  # the configured name: no request to ask who we are
+    own = [r for r in rows_by_id.values() if r["user"].lower() in (me, f"{me}[bot]")]
     rows = [
         r
         for r in rows_by_id.values()
@@ -207,7 +215,7 @@ def collect_review_comments(
         "stopped": stopped,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    return CollectedHistory(target, comments, authored, default_branch, stats, pulls)
+    return CollectedHistory(target, comments, authored, default_branch, stats, pulls, comments_frame(own))
 
 
 def pull_request_refs(access: GitHubAccess, repo: str, wanted: set[int]) -> tuple[dict[int, dict], int]:

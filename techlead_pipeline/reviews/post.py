@@ -23,7 +23,7 @@ from ..github_api.client import GitHubAccess
 from ..github_api.writes import write_once
 from ..safe_markdown import code_span, safe_body
 from .anchors import Anchor, commentable
-from .markers import has_marker, marker
+from .markers import has_marker, marker, voice_marker
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,11 @@ class DraftComment:
     anchor: Anchor
     body: str
     confidence: float | None = None  # how sure the backend is that this deserves a comment (ranks the cap)
+    voice: str | None = None  # whose voice: marked, hidden, at the end of the posted comment (feedback)
 
     def payload(self) -> dict:
-        return self.anchor.as_review_comment(self.body)
+        body = f"{self.body}\n\n{voice_marker(self.voice)}" if self.voice else self.body
+        return self.anchor.as_review_comment(body)
 
 
 @dataclass

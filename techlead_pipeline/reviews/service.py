@@ -16,7 +16,7 @@ from ..evaluation.gate import LEARNED_MODES
 from ..github_api.client import GitHubAccess
 from ..partitions import ReviewerRepo
 from ..safe_markdown import code_span, sanitize_comment
-from .anchors import is_valid
+from .anchors import commentable, is_valid
 from .backends.base import ReviewerBackend, Unreviewed
 from .backends.generative import Rerank
 from .backends.retrieval import RetrievalBackend
@@ -49,6 +49,8 @@ class ReviewOutcome:
     declined: str | None = None  # why there was nothing to review (the reply posted instead)
     selection: "Selection | None" = None  # what was left out (said before, open threads, over the cap)
     scope: ReviewScope | None = None  # which hunks were looked at
+    earlier: SaidBefore | None = None  # the bot's comments on the pull request before this review
+    commentable: set | None = None  # every (path, side, line) the pull request's diff offers
 
     def as_records(self) -> list[dict]:
         return [
@@ -78,7 +80,10 @@ def make_backend(
     vLLM when a server is configured, else in-process."""
     if kind not in BACKENDS:
         raise ValueError(f"unknown backend {kind!r}; one of {', '.join(BACKENDS)}")
-    retrieval = RetrievalBackend(RetrievalIndex.load(bundle.retrieval_dir))
+    index = RetrievalIndex.load(bundle.retrieval_dir)
+    if bundle.manifest.get("retrieval_threshold") is not None:  # placed on the validation split by the evaluation
+        index.threshold = float(bundle.manifest["retrieval_threshold"])
+    retrieval = RetrievalBackend(index)
     serving = bundle.manifest.get("serving", "retrieval")
     if kind == "auto":
         learned = serving in LEARNED_MODES and bundle.has_lora
@@ -275,10 +280,11 @@ def review_pull_request(
     drafts, prepared, timings = review_changes(
         pull.changes, pull.new_file_text, backend, secrets + (access.current_token().reveal(),), scope
     )
-    selection = select_drafts(
-        drafts, earlier_bot_comments(access, target.repo, number), access.settings.comment_cap(target.repo)
-    )
+    earlier = earlier_bot_comments(access, target.repo, number)
+    selection = select_drafts(drafts, earlier, access.settings.comment_cap(target.repo))
     drafts = selection.posted
+    for draft in drafts:
+        draft.voice = target.reviewer
     timings = {"fetch_s": fetch_s, **timings}
     if pull.unlisted_files:
         prepared.skipped.insert(  # first: the summary names only the first ten reasons
@@ -289,7 +295,7 @@ def review_pull_request(
     outcome = ReviewOutcome(
         backend.name, drafts, len(prepared.hunks), prepared.skipped, timings, summary=summary, selection=selection
     )
-    outcome.scope = scope
+    outcome.scope, outcome.earlier, outcome.commentable = scope, earlier, commentable(pull.changes)
     if post:
         t = time.perf_counter()
         outcome.posted = post_review(access, target.repo, number, pull.head_sha, drafts, summary, mention_id)

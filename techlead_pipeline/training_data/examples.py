@@ -44,6 +44,7 @@ EXAMPLE_COLUMNS = [
     "key",
     "response",
     "split",
+    "source",  # history (what the lead wrote or passed over) or feedback (her verdict on the bot's comment)
 ]
 
 
@@ -72,6 +73,7 @@ class ExampleSet:
             "validation_examples": int((t["split"] == "validation").sum()),
             "train_prs": int(t[t["split"] == "train"]["pull_number"].nunique()),
             "other_reviewer_examples": int((self.examples["role"] == "other").sum()),
+            "feedback_examples": int((t.get("source", pd.Series(dtype=str)) == "feedback").sum()),
         }
 
     def fingerprint(self) -> str:
@@ -97,7 +99,10 @@ def build_examples(
     *,
     holdout_fraction: float = 0.1,
     validation_fraction: float = 0.1,
+    feedback: pd.DataFrame | None = None,
 ) -> ExampleSet:
+    """`feedback`: the bot's comments in this reviewer's voice that the lead judged (history/feedback.py:
+    columns of a comment, plus `verdict`), read as her examples (see feedback_examples)."""
     dropped: Counter = Counter()
     reviewer_l = reviewer.lower()
     ctx = contexts.set_index("comment_id") if len(contexts) else contexts
@@ -184,12 +189,66 @@ def build_examples(
                     "response": NO_COMMENT,
                 }
             )
-    df = pd.DataFrame(rows, columns=[c for c in EXAMPLE_COLUMNS if c not in ("system", "split")])
+    df = pd.DataFrame(rows, columns=[c for c in EXAMPLE_COLUMNS if c not in ("system", "split", "source")])
     df["system"] = system_prompt(reviewer, repo)
     df["split"] = time_split(df, holdout_fraction, validation_fraction)
+    df["source"] = "history"
+    if feedback is not None and len(feedback):
+        df = pd.concat([df, feedback_examples(feedback, ctx, df, reviewer, repo, dropped)], ignore_index=True)
     df["focus_line"] = df["focus_line"].astype("Int64")
     df["comment_id"] = df["comment_id"].astype("Int64")
     return ExampleSet(df[EXAMPLE_COLUMNS].reset_index(drop=True), dropped)
+
+
+def feedback_examples(
+    feedback: pd.DataFrame, ctx: pd.DataFrame, examples: pd.DataFrame, reviewer: str, repo: str, dropped: Counter
+) -> pd.DataFrame:
+    """The lead's verdicts on the bot's comments as training examples: her 👎 (or a reply that
+    disagrees) makes the hunk a silence, her 👍 makes the comment one of hers. Training only, and
+    never on a pull request of the validation or held-out split: what is measured stays her own
+    words on code no example came from."""
+    measured = set(examples[(examples["split"] != "train")]["pull_number"])
+    rows = []
+    for c in feedback.to_dict("records"):
+        context = ctx.loc[c["id"]] if len(ctx) and c["id"] in ctx.index else None
+        if context is None or context["status"] == "binary" or not context["code"]:
+            dropped["feedback_no_code_context"] += 1
+            continue
+        if int(c["pull_number"]) in measured:
+            dropped["feedback_on_measured_pull_request"] += 1
+            continue
+        focus = None if pd.isna(context["focus_line"]) else int(context["focus_line"])
+        start = None if pd.isna(context["start_line"]) else int(context["start_line"])
+        side = c["side"] or "RIGHT"
+        positive = c["verdict"] == "positive"
+        rows.append(
+            {
+                "example_id": _example_id("f", c["id"]),
+                "role": "target",
+                "kind": "comment" if positive else "no_comment",
+                "user": reviewer,
+                "pull_number": int(c["pull_number"]),
+                "chunk_id": None,
+                "created_at": pd.Timestamp(c["created_at"]),
+                "path": c["path"],
+                "language": context["language"],
+                "side": side,
+                "focus_line": focus,
+                "comment_id": None,
+                "system": system_prompt(reviewer, repo),
+                "prompt": user_prompt(
+                    c["path"], context["language"], c["diff_hunk"], context["code"], start, focus, side
+                ),
+                "key": key_from_window(context["code"], start, focus, anchor_text(c["diff_hunk"], side) or ""),
+                "response": one_line(c["body"]) if positive else NO_COMMENT,
+                "split": "train",
+                "source": "feedback",
+            }
+        )
+    out = pd.DataFrame(rows, columns=EXAMPLE_COLUMNS)
+    out["focus_line"] = out["focus_line"].astype("Int64")
+    out["comment_id"] = out["comment_id"].astype("Int64")
+    return out
 
 
 def time_split(df: pd.DataFrame, holdout_fraction: float, validation_fraction: float = 0.0) -> pd.Series:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from ..github_api.client import GitHubAccess
 from ..history.code_context import RepoMirror, extract_contexts
 from ..history.comments import CollectedHistory, collect_review_comments
+from ..history.feedback import gather_feedback
 from ..history.pull_chunks import reviewed_pull_chunks
 from ..history.window import context_window
 from ..partitions import ReviewerRepo
@@ -19,13 +22,16 @@ def examples_from_github(
     access: GitHubAccess, target: ReviewerRepo, settings: Settings, scratch: Path
 ) -> tuple[ExampleSet, CollectedHistory]:
     history = collect_review_comments(access, target, max_prs=settings.max_prs)
+    feedback = gather_feedback(access, target.repo, target.reviewer, history.bot_comments, history.comments)
+    judged = feedback.judged(history.bot_comments)
     chosen = context_window(
         history.comments, target.reviewer, history.authored_prs, settings.max_context_comments, settings.others_fraction
     )
+    wanted = pd.concat([chosen.top_level, judged.drop(columns=["verdict"])], ignore_index=True)
     with RepoMirror(access, parent=scratch) as mirror:
-        mirror.fetch_all(history.default_branch, chosen.top_level["pull_number"])
+        mirror.fetch_all(history.default_branch, wanted["pull_number"])
         contexts = extract_contexts(
-            mirror, chosen.top_level, history.pulls, window=settings.context_lines, max_bytes=settings.max_file_bytes
+            mirror, wanted, history.pulls, window=settings.context_lines, max_bytes=settings.max_file_bytes
         )
         chunks = reviewed_pull_chunks(
             mirror,
@@ -44,5 +50,7 @@ def examples_from_github(
         target.repo,
         holdout_fraction=settings.holdout_fraction,
         validation_fraction=settings.validation_fraction,
+        feedback=judged,
     )
+    history.stats["feedback"] = feedback.approval()
     return examples, history

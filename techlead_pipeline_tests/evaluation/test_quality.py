@@ -66,3 +66,51 @@ def test_every_metric_has_both_aggregations():
         assert set(summary[metric]) == {"repo_mean", "weighted"}, metric
     assert summary["bleu4"]["repo_mean"][0] == 6.0 and summary["bleu4"]["weighted"][0] == 8.0
     assert math.isclose(summary["voice"]["weighted"][0], 0.7) and summary["silent"] == 0.25
+
+
+def _repo_frame(repo: str, prs: int):
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "repo": repo,
+            "pull_number": list(range(prs)),
+            "created_at": pd.date_range("2024-01-01", periods=prs, freq="D", tz="UTC"),
+            "split": "train",
+        }
+    )
+
+
+def test_rolling_origin_trains_only_on_what_came_before_each_cut_off():
+    import pandas as pd
+
+    from techlead_pipeline.evaluation.quality import rolling_splits
+
+    frame = pd.concat([_repo_frame("a/big", 100), _repo_frame("b/small", 5)], ignore_index=True)
+    folds = rolling_splits(frame, folds=4)
+    held = []
+    for _fold, split in folds:
+        big = split[split["repo"] == "a/big"]
+        times = {s: big[big["split"] == s]["created_at"] for s in ("train", "validation", "holdout")}
+        assert times["train"].max() < times["validation"].min() <= times["validation"].max() < times["holdout"].min()
+        held.append(set(big[big["split"] == "holdout"]["pull_number"]))
+    small_first = folds[0][1][folds[0][1]["repo"] == "b/small"]
+    assert (small_first["split"] == "unused").all()  # too little history before its first cut-off
+    assert all(not (a & b) for i, a in enumerate(held) for b in held[i + 1 :])  # each comment held out once
+    assert sum(map(len, held)) == 40 and max(max(h) for h in held) == 99
+
+
+def test_paired_differences_see_what_overlapping_intervals_hide():
+    from techlead_pipeline.evaluation.quality import bootstrap_ci, paired_difference
+
+    rng = __import__("numpy").random.default_rng(1)
+    base = {f"r{i}": list(rng.uniform(0, 1, 20)) for i in range(8)}
+    better = {r: [x + 0.03 for x in v] for r, v in base.items()}  # always a little better, on the same items
+    diff = paired_difference(better, base)
+    mean, low, high = diff["repo_mean"]
+    assert abs(mean - 0.03) < 1e-9 and low > 0 and diff["weighted"][1] > 0
+    a = bootstrap_ci([sum(v) / len(v) for v in better.values()])
+    b = bootstrap_ci([sum(v) / len(v) for v in base.values()])
+    assert a[1] < b[2]  # unpaired, the two intervals overlap
+    same = paired_difference(base, base)
+    assert same["repo_mean"] == (0.0, 0.0, 0.0)

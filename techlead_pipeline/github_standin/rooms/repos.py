@@ -79,14 +79,20 @@ class ReposRoom(Room):
     @serves("GET", "/repos/{owner}/{repo}/commits/{ref}")
     def commit(self, req: Request, owner: str, repo: str, ref: str) -> Response:
         state = self.repo_or_404(owner, repo, req)
-        fmt = "%H%x00%P%x00%T%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
-        try:
-            raw = git_text(["log", "-1", f"--format={fmt}", f"{ref}^{{commit}}", "--"], state.git_dir)
-        except GitError:
-            raise HttpError(422, f"No commit found for SHA: {ref}") from None
-        sha, parents, tree, an, ae, ad, cn, ce, cd, message = raw.split("\x00", 9)
-        return Response(
-            body=shapes.commit_json(
-                self.urls, state, sha, parents.split(), tree, (an, ae, ad), (cn, ce, cd), message.strip()
-            )
-        )
+        found = commit_obj(self.urls, state, ref)
+        if found is None:
+            raise HttpError(422, f"No commit found for SHA: {ref}")
+        return Response(body=found)
+
+
+_COMMIT_FORMAT = "%H%x00%P%x00%T%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
+
+
+def commit_obj(urls, state, ref: str) -> dict | None:
+    """A commit as GitHub shows it, read from git (None when git knows no such commit)."""
+    try:
+        raw = git_text(["log", "-1", f"--format={_COMMIT_FORMAT}", f"{ref}^{{commit}}", "--"], state.git_dir)
+    except GitError:
+        return None
+    sha, parents, tree, an, ae, ad, cn, ce, cd, message = raw.split("\x00", 9)
+    return shapes.commit_json(urls, state, sha, parents.split(), tree, (an, ae, ad), (cn, ce, cd), message.strip())
