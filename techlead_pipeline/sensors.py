@@ -95,6 +95,7 @@ def _to_waiting(work: MentionWork) -> dict:
         "partition": work.target.key,
         "source": work.source,
         "ask": work.ask,
+        "full": work.full,
         "since": time.time(),
     }
 
@@ -110,6 +111,7 @@ def _from_waiting(item: dict, train: bool) -> MentionWork:
         train=train,
         source=item.get("source", "issue"),
         ask=item.get("ask", ""),
+        full=bool(item.get("full", False)),
     )
 
 

@@ -6,6 +6,7 @@ import dagster as dg
 from .. import progress
 from ..adapters.bundle import build_bundle
 from ..errors import NoReviewHistoryError
+from ..evaluation.card import reviewer_card
 from ..evaluation.gate import LEARNED_MODES
 from ..evaluation.report import markdown_table
 from ..evaluation.run import evaluate_and_gate
@@ -158,6 +159,16 @@ def reviewer_evaluation(
             semantic=settings.semantic_metric,
         )
     report, decision = outcome.report, outcome.decision
+    train = examples[(examples["role"] == "target") & (examples["split"] == "train") & (examples["kind"] == "comment")]
+    card = reviewer_card(
+        target.reviewer,
+        target.repo,
+        report.as_dict(),
+        list(train["response"]),
+        outcome.plot,
+        outcome.curve,
+        decision.note,
+    )
     learned = Verdict(
         "learned_reviewer_serves",
         decision.serving in LEARNED_MODES,
@@ -173,6 +184,7 @@ def reviewer_evaluation(
             "holdout_comments": report.holdout_comments,
             "holdout_hunks": report.holdout_hunks,
             "scores": dg.MetadataValue.md(markdown_table(report.as_dict())),
+            "reviewer_card": dg.MetadataValue.md(card),
             "results": dg.MetadataValue.json(report.as_dict()),
             "plot": dg.MetadataValue.path(str(outcome.plot)),
         },

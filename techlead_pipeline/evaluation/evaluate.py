@@ -25,6 +25,7 @@ METRICS = (
     "when_recall",
     "when_f1",
 )
+SAMPLES = 5  # held-out comments shown side by side in the reviewer card
 PRIMARY_SCORES = ("bleu4", "rouge_l", "semantic", "voice", "posted_rouge_l", "posted_semantic", "when_f1")
 
 
@@ -35,6 +36,9 @@ class EvaluationReport:
     holdout_hunks: int
     truth_voice: float | None
     notes: list[str] = field(default_factory=list)
+    # A few held-out comments: where (path, line), what the lead wrote and what each system posted
+    # there ("" for silence). Text only: the code they sat on is never part of a report.
+    samples: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -43,11 +47,16 @@ class EvaluationReport:
             "holdout_hunks": self.holdout_hunks,
             "truth_voice": self.truth_voice,
             "notes": self.notes,
+            "samples": self.samples,
         }
 
 
 def _items(frame: pd.DataFrame) -> list[EvalItem]:
     return [EvalItem(r.key, r.system, r.prompt, r.response) for r in frame.itertuples(index=False)]
+
+
+def _line(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def baseline_systems(examples: pd.DataFrame, retrieval: RetrievalIndex) -> list:
@@ -82,9 +91,20 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
         notes.append("no 'when' score: no held-out hunks with known comment/silence labels")
     results: dict[str, dict] = {}
     items = _items(comments)
+    samples = [
+        {
+            "path": getattr(r, "path", ""),
+            "line": _line(getattr(r, "focus_line", None)),
+            "lead": r.response,
+            "systems": {},
+        }
+        for r in comments.head(SAMPLES).itertuples(index=False)
+    ]
     for system in systems:
         said = system.say(items)
         posted = system.posted(items)  # as posted: "" where the system's own decision is silence
+        for sample, text in zip(samples, posted):
+            sample["systems"][system.name] = text
         row = {
             "bleu4": bleu4(said, references),
             "rouge_l": rouge_l(said, references),
@@ -101,4 +121,4 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
         else:
             row.update(when_precision=None, when_recall=None, when_f1=None)
         results[system.name] = row
-    return EvaluationReport(results, len(comments), len(chunk_items), voice.score(references), notes)
+    return EvaluationReport(results, len(comments), len(chunk_items), voice.score(references), notes, samples)
