@@ -37,6 +37,7 @@ from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials 
 from techlead_pipeline.github_api.token_vault import Secret  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
 from techlead_pipeline.partitions import reviewer_repo  # noqa: E402
+from techlead_pipeline.reviews.markers import without_markers  # noqa: E402
 from techlead_pipeline.reviews.service import make_backend, review_pull_request  # noqa: E402
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample  # noqa: E402
 from techlead_pipeline.settings import Settings  # noqa: E402
@@ -128,7 +129,7 @@ def main() -> None:
             for c in standin.fixture.repo(OWNER, REPO).review_comments:
                 if c["user"] != BOT_LOGIN:
                     continue
-                body = c["body"].split("\n\n<!--")[0]
+                body = without_markers(c["body"])
                 verdict = her_verdict(c["path"], body, habits)
                 if verdict:
                     lead.get_pull(c["pull_number"]).get_review_comment(c["id"]).create_reaction(verdict)

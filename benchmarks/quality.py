@@ -137,9 +137,9 @@ def fold_systems(frame, repo, base, lora, adapter, cost) -> tuple[dict, dict]:
         backend.silence_threshold = calibrate_silence(backend, validation)
         if backend.rerank is not None:
             t = time.perf_counter()
-            min_score = calibrate_rerank(backend, validation)
-            backend.rerank = Rerank(RERANK_CANDIDATES, float("inf") if min_score is None else min_score)
-            notes["rerank_min_score"] = min_score
+            prior, min_score = calibrate_rerank(backend, validation)
+            backend.rerank = Rerank(RERANK_CANDIDATES, float("inf") if min_score is None else min_score, prior)
+            notes["rerank_min_score"] = (prior, min_score)
             cost["generation_seconds"] += time.perf_counter() - t
         systems[name] = GenerativeSystem(name, backend, index)
     systems["retrieval"] = RetrievalSystem("retrieval", index)

@@ -33,6 +33,7 @@ from .github_api.client import APP_ID_NAME, APP_KEY_NAME
 from .github_api.token_vault import TokenVault
 from .github_standin import GitHubStandin
 from .partitions import reviewer_repo
+from .reviews.markers import without_markers
 from .runner import instance, tick_sensor
 from .sample.builder import APP_ID, BOT_LOGIN, LEAD, OWNER, REPO, app_private_key_pem
 from .sample.multi_repo import build_multi_repo_fixture
@@ -106,7 +107,7 @@ def show_run(run, standin: GitHubStandin) -> float:
         for col in ("path", "line", "side", "comment"):
             table.add_column(col)
         for c in posted[-1]["comments"]:
-            table.add_row(c["path"], str(c["line"]), c["side"], c["body"])
+            table.add_row(c["path"], str(c["line"]), c["side"], without_markers(c["body"]))
         console.print(table)
     return sum(t for _, t in stages)
 

@@ -74,9 +74,9 @@ REGISTRY = {
                 ("warmup_steps", 3),
                 # The lead's whole history, newest first, within a token budget (benchmarks/recipe.py).
                 ("max_train_comments", None),
-                ("max_train_tokens", 60_000),
+                ("max_train_tokens", 24_000),
                 ("rag_share", 0.5),  # half the prompts show her nearest earlier comments (RAFT)
-                ("eval_every", 6),
+                ("eval_every", 5),
                 ("patience", 2),
                 ("prompt_style", "short"),
                 ("lora_layers", 10),

@@ -31,8 +31,8 @@ def index_entries(frame: pd.DataFrame) -> list[dict]:
 
 
 NO_COMMENT_RATIO = 1.0  # LoRA training: as many silences as comments; the index keeps them all
-HELD_OUT_LOSS_EXAMPLES = 24  # the newest held-out examples the loss before and after training is measured on
-VALIDATION_LOSS_EXAMPLES = 32  # the newest validation examples early stopping watches (half of them silences)
+HELD_OUT_LOSS_EXAMPLES = 16  # the newest held-out examples the loss before and after training is measured on
+VALIDATION_LOSS_EXAMPLES = 20  # the newest validation examples early stopping watches (half of them silences)
 
 
 def training_selection(train: pd.DataFrame, max_comments: int | None) -> pd.DataFrame:

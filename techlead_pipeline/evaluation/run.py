@@ -24,9 +24,9 @@ from .report import plot, plot_curve
 from .systems import GenerativeSystem
 
 RAG_EXAMPLES = 3  # past comments in a retrieval-augmented prompt (unless the adapter was trained with another k)
-RERANK_CANDIDATES = 5  # the lead's nearest past comments the adapter judges
+RERANK_CANDIDATES = 4  # the lead's nearest past comments the adapter judges
 ALWAYS_SPEAK = 1.01  # a threshold above any probability
-CALIBRATION_EXAMPLES = 48  # the newest of the validation split: enough to place one threshold
+CALIBRATION_EXAMPLES = 32  # the newest of the validation split: enough to place one threshold
 
 
 @dataclass
@@ -88,30 +88,36 @@ def calibrate_retrieval(index: RetrievalIndex, validation: pd.DataFrame) -> floa
     return round(best_t, 4)
 
 
-def calibrate_rerank(backend, validation: pd.DataFrame) -> float | None:
-    """The least score (mean log-probability per token) at which the lead's own past comment is posted
-    instead of the model's words: the one that scores best (ROUGE-L) on the validation split's newest
-    comments. None: the model's own words were always as good (never post a past comment)."""
+RERANK_PRIORS = (0.0, 1.0, 3.0, 10.0, 100.0)  # weights of retrieval's similarity beside the adapter's likelihood
+
+
+def calibrate_rerank(backend, validation: pd.DataFrame) -> tuple[float, float | None]:
+    """How the adapter judges the lead's past comments, placed on the validation split's newest
+    comments: the weight of retrieval's similarity beside the adapter's likelihood (`prior`), and the
+    least score at which her past comment is posted instead of the model's words (None: never). The
+    pair with the best ROUGE-L there wins; ties go to the smaller prior and to her own words."""
+    from ..reviews.backends.generative import Rerank
     from .metrics import rouge_l_items
 
     newest = validation[validation["kind"] == "comment"].sort_values(["created_at", "example_id"], ascending=False)
     rows = list(newest.head(CALIBRATION_EXAMPLES // 2).itertuples(index=False))
     asked = [(backend.conversation(r.prompt, r.key), r.response) for r in rows]
     asked = [(c, truth) for c, truth in asked if c is not None]
-    picks = backend.best_past_comments([c for c, _ in asked]) if asked else []
-    usable = [(c, truth, p) for (c, truth), p in zip(asked, picks) if p is not None]
-    if not usable:
-        return None
-    truths = [truth for _, truth, _ in usable]
-    written = rouge_l_items([str(w) for w in backend.generate([c for c, _, _ in usable], speak=True)], truths)
-    own = rouge_l_items([p[0] for _, _, p in usable], truths)
-    scores = [p[1] for _, _, p in usable]
-    best_t, best = None, float(np.mean(written))
-    for t in sorted(set(scores)):  # the lowest threshold first: ties go to the lead's own words
-        value = float(np.mean([o if s >= t else w for o, w, s in zip(own, written, scores)]))
-        if value > best + 1e-9 or (best_t is None and value >= best - 1e-9):
-            best_t, best = round(float(t), 4), value
-    return best_t
+    if not asked:
+        return 0.0, None
+    conversations, truths = [c for c, _ in asked], [t for _, t in asked]
+    written = rouge_l_items([str(w) for w in backend.generate(conversations, speak=True)], truths)
+    best_prior, best_t, best = 0.0, None, float(np.mean(written))
+    for prior in RERANK_PRIORS:
+        backend.rerank = Rerank(backend.rerank.candidates, float("-inf"), prior)
+        picks = backend.best_past_comments(conversations)
+        own = rouge_l_items([p[0] if p else "" for p in picks], truths)
+        scores = [p[1] if p else float("-inf") for p in picks]
+        for t in sorted(set(scores) - {float("-inf")}):  # the lowest threshold first: ties go to her words
+            value = float(np.mean([o if s >= t else w for o, w, s in zip(own, written, scores)]))
+            if value > best + 1e-9 or (best_t is None and value >= best - 1e-9):
+                best_prior, best_t, best = prior, round(float(t), 4), value
+    return best_prior, best_t
 
 
 def adapter_backends(target: ReviewerRepo, base: BaseModel, candidate: AdapterBundle, index: RetrievalIndex) -> dict:
@@ -149,9 +155,9 @@ def learned_systems(backends: dict, index: RetrievalIndex, examples: pd.DataFram
         if getattr(backend, "rerank", None) is not None:
             from ..reviews.backends.generative import Rerank
 
-            min_score = calibrate_rerank(backend, validation)
-            backend.rerank = Rerank(backend.rerank.candidates, float("inf") if min_score is None else min_score)
-            thresholds["rerank_min_score"] = min_score
+            prior, min_score = calibrate_rerank(backend, validation)
+            backend.rerank = Rerank(backend.rerank.candidates, float("inf") if min_score is None else min_score, prior)
+            thresholds["rerank_min_score"], thresholds["rerank_prior"] = min_score, prior
         systems.append(GenerativeSystem(mode, backend, index))
     return systems, thresholds
 
@@ -196,9 +202,13 @@ def evaluate_and_gate(
         "evaluation": report.as_dict(),
         "primary_score": primary,
         "gate": decision.note,
-        "silence_thresholds": {k: v for k, v in thresholds.items() if k != "rerank_min_score"},
+        "silence_thresholds": {k: v for k, v in thresholds.items() if not k.startswith("rerank_")},
         "rag_examples": int(training.get("rag_examples") or RAG_EXAMPLES),
-        "rerank": {"candidates": RERANK_CANDIDATES, "min_score": thresholds.get("rerank_min_score")},
+        "rerank": {
+            "candidates": RERANK_CANDIDATES,
+            "min_score": thresholds.get("rerank_min_score"),
+            "prior": thresholds.get("rerank_prior", 0.0),
+        },
         "retrieval_threshold": index.threshold,  # placed on the validation split (the index's own: training)
     }
     if decision.promote:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..reviews.backends.base import Unreviewed
 from ..reviews.backends.retrieval_index import RetrievalIndex
-from ..training_data.prompts import NO_COMMENT
+from ..training_data.prompts import NO_COMMENT, says_no_comment
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class GenerativeSystem:
         if missing:
             for key, answer in zip(missing, self.backend.say(list(missing.values()), speak=True)):
                 text = _text(answer).strip()
-                self._spoken[key] = "" if text.startswith(NO_COMMENT) else text
+                self._spoken[key] = "" if says_no_comment(text) else text
         return ["" if c is None else self._spoken[repr(c)] for c in conversations]
 
     def say(self, items: list[EvalItem]) -> list[str]:

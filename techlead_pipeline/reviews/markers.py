@@ -31,3 +31,8 @@ def voice_of(body: str) -> str | None:
     """The reviewer a comment of the bot's was written as (None: no marker at its end)."""
     found = _VOICE_RE.search(body or "")
     return found.group(1) if found else None
+
+
+def without_markers(body: str) -> str:
+    """What a reader sees of a comment the bot posted: its text, without the hidden markers at its end."""
+    return re.sub(r"\s*<!-- techlead-reviewer [^>]*-->\s*$", "", body or "")

@@ -137,7 +137,11 @@ def make_backend(
     if mode == "lora+rerank":
         rerank = bundle.manifest.get("rerank") or {}
         min_score = rerank.get("min_score")
-        backend.rerank = Rerank(int(rerank.get("candidates", 5)), float("inf") if min_score is None else min_score)
+        backend.rerank = Rerank(
+            int(rerank.get("candidates", 5)),
+            float("inf") if min_score is None else min_score,
+            float(rerank.get("prior") or 0.0),
+        )
     return backend
 
 

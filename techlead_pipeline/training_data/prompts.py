@@ -30,6 +30,14 @@ EXAMPLES_HEADER = "Comments you left on similar code before:"
 PROMPT_STYLES = ("full", "short")
 
 
+def says_no_comment(text: str) -> bool:
+    """Whether an answer is the model declining to comment, however it spelled NO_COMMENT (a small
+    model asked to speak writes `no_COMMENT`, `No comment.`, `NO COMMENT`)."""
+    import re
+
+    return re.sub(r"[^a-z]", "", (text or "").lower()).startswith("nocomment")
+
+
 def system_prompt(reviewer: str, repo: str, style: str = "full") -> str:
     """`full`: the instruction a base model needs to answer at all (zero-shot, Llama 3 8B).
     `short`: what a fine-tuned adapter needs to be told when every prompt token costs CPU time

@@ -12,8 +12,20 @@ from techlead_pipeline.sample.builder import LEAD
 from techlead_pipeline_tests.conftest import SAMPLE_REPO
 
 SETTINGS = LoraSettings(
-    rank=4, alpha=8, epochs=1, batch_size=8, max_seq_len=512, lr=3e-3, warmup_steps=1, max_steps=6,
-    eval_every=2, patience=2, max_train_tokens=20_000, prompt_style="short", rag_share=0.5, rag_examples=2,
+    rank=4,
+    alpha=8,
+    epochs=1,
+    batch_size=8,
+    max_seq_len=512,
+    lr=3e-3,
+    warmup_steps=1,
+    max_steps=6,
+    eval_every=2,
+    patience=2,
+    max_train_tokens=20_000,
+    prompt_style="short",
+    rag_share=0.5,
+    rag_examples=2,
 )
 
 
@@ -21,7 +33,9 @@ def poisoned(examples):
     """The same examples with every held-out row rewritten beyond recognition."""
     out = examples.copy()
     held = out["split"] == "holdout"
-    out.loc[held, "prompt"] = "File: x.py (Python)\nDiff:\n+garbage\nCode around the marked line (new version):\n>>1 | z"
+    out.loc[held, "prompt"] = (
+        "File: x.py (Python)\nDiff:\n+garbage\nCode around the marked line (new version):\n>>1 | z"
+    )
     out.loc[held, "response"] = "a comment nobody wrote"
     out.loc[held, "key"] = "zzz"
     return out

@@ -9,6 +9,7 @@ from github import Auth, Github
 
 from techlead_pipeline.history.comments import collect_review_comments
 from techlead_pipeline.history.feedback import gather_feedback, reply_verdict
+from techlead_pipeline.reviews.markers import without_markers
 from techlead_pipeline.reviews.service import make_backend, review_pull_request
 from techlead_pipeline.sample.builder import LEAD
 from techlead_pipeline.training_data.from_github import examples_from_github
@@ -35,7 +36,9 @@ def test_the_leads_verdicts_become_her_examples_and_nobody_elses(
 ):
     backend = make_backend("retrieval", lead_target, served, settings.adapters_dir)
     outcome = review_pull_request(bot_access, lead_target, DEMO_PR, backend, served, mention_id="fb")
-    ids = [c["id"] for c in standin.fixture.repo(*SAMPLE_REPO.split("/")).review_comments if c["user"] == "tech-lead-bot"]
+    ids = [
+        c["id"] for c in standin.fixture.repo(*SAMPLE_REPO.split("/")).review_comments if c["user"] == "tech-lead-bot"
+    ]
     assert len(ids) >= 3 and len(ids) == len(outcome.posted.posted)
     react(standin, LEAD, ids[0], "-1")  # she would never say that
     react(standin, LEAD, ids[1], "+1")  # her habit
@@ -47,12 +50,15 @@ def test_the_leads_verdicts_become_her_examples_and_nobody_elses(
     calls = standin.api_calls(mark)
     reactions_calls = [c for c in calls if "/reactions" in c["path"]]
     assert len(reactions_calls) == 3 == feedback.api_calls  # only the comments with a 👍 or 👎
-    assert {c.id: c.verdict for c in feedback.comments} == {
-        ids[0]: "negative",
-        ids[1]: "positive",
-        ids[2]: "positive",  # her reply agreed; tomas-b's 👎 counts for nothing
-        **{i: None for i in ids[3:]},
-    }
+    assert (
+        {c.id: c.verdict for c in feedback.comments}
+        == {
+            ids[0]: "negative",
+            ids[1]: "positive",
+            ids[2]: "positive",  # her reply agreed; tomas-b's 👎 counts for nothing
+            **{i: None for i in ids[3:]},
+        }
+    )
     approval = feedback.approval()
     assert approval["lead_thumbs_up"] == 1 and approval["lead_thumbs_down"] == 1 and approval["lead_approval"] == 0.5
     assert approval["others_thumbs_down"] == 1
@@ -63,9 +69,7 @@ def test_the_leads_verdicts_become_her_examples_and_nobody_elses(
     texts = {c["id"]: c["body"] for c in standin.fixture.repo(*SAMPLE_REPO.split("/")).review_comments}
     by_kind = fed.groupby("kind")["response"].apply(list).to_dict()
     assert by_kind["no_comment"] == [NO_COMMENT]
-    assert sorted(by_kind["comment"]) == sorted(
-        [texts[ids[1]].split("\n\n<!--")[0], texts[ids[2]].split("\n\n<!--")[0]]
-    )
+    assert sorted(by_kind["comment"]) == sorted([without_markers(texts[ids[1]]), without_markers(texts[ids[2]])])
     assert "<!--" not in "".join(fed["response"])  # the hidden marker is not what she said
     assert examples.counts()["feedback_examples"] == 3
 

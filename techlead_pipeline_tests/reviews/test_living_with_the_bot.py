@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from techlead_pipeline.reviews.incremental import ReviewScope, changed_lines
+from techlead_pipeline.reviews.anchors import Anchor
+from techlead_pipeline.reviews.incremental import changed_lines
 from techlead_pipeline.reviews.markers import voice_marker, voice_of
 from techlead_pipeline.reviews.post import DraftComment
-from techlead_pipeline.reviews.anchors import Anchor
 from techlead_pipeline.reviews.said_before import EarlierComment, SaidBefore, normalised
 from techlead_pipeline.reviews.service import make_backend, review_pull_request, select_drafts
 from techlead_pipeline.sample.builder import LEAD
@@ -49,7 +49,10 @@ def test_the_same_words_at_the_same_place_are_said_once():
 
 
 def test_the_cap_keeps_the_most_confident_in_diff_order():
-    drafts = [DraftComment(Anchor("a.py", n, "RIGHT"), f"c{n}", confidence) for n, confidence in enumerate([0.2, 0.9, 0.5, 0.7])]
+    drafts = [
+        DraftComment(Anchor("a.py", n, "RIGHT"), f"c{n}", confidence)
+        for n, confidence in enumerate([0.2, 0.9, 0.5, 0.7])
+    ]
     chosen = select_drafts(drafts, SaidBefore(), cap=2)
     assert [d.body for d in chosen.posted] == ["c1", "c3"]
     assert [d.body for d in chosen.held_back] == ["c0", "c2"]
@@ -133,4 +136,6 @@ def test_a_big_pull_request_gets_at_most_the_cap(served, settings, standin, bot_
     assert len(outcome.posted.posted) == 3 and outcome.selection.held_back
     scores = [d.confidence for d in outcome.posted.posted]
     assert min(scores) >= max(d.confidence for d in outcome.selection.held_back)
-    assert f"{len(outcome.selection.held_back)} more comments held back" in standin.posted_reviews()[0]["review"]["body"]
+    assert (
+        f"{len(outcome.selection.held_back)} more comments held back" in standin.posted_reviews()[0]["review"]["body"]
+    )

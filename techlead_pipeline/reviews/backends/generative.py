@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...training_data.prompts import NO_COMMENT, fit_prompt, messages, with_examples
+from ...training_data.prompts import fit_prompt, messages, says_no_comment, with_examples
 from ..anchors import default_focus
 from ..hunks import HunkReview
 from .base import Suggestion, Unreviewed
@@ -28,7 +28,11 @@ TOO_LONG = "its prompt cannot fit the model's context, even cut down to the chan
 @dataclass(frozen=True)
 class Rerank:
     candidates: int = 5  # the lead's nearest past comments the adapter chooses among
-    min_score: float = float("-inf")  # mean log-probability per token below which the model writes its own
+    min_score: float = float("-inf")  # a pick's score below which the model writes its own
+    # A pick's score: the adapter's mean log-probability per token, plus `prior` times the comment's
+    # similarity to the code (retrieval's own measure). 0: the adapter alone judges; large: retrieval's
+    # order, the adapter deciding only whether to speak. Both placed on the validation split.
+    prior: float = 0.0
 
 
 class GenerativeBackend:
@@ -48,6 +52,7 @@ class GenerativeBackend:
         self._key_of: dict[str, str] = {}  # conversation -> the code key it was asked about (for rerank)
         self.last_picks: dict[str, tuple[str, float]] = {}  # conversation -> (past comment, its score)
         self.confidence: dict[str, float] = {}  # conversation -> 1 - P(NO_COMMENT), where measured
+        self._likelihood: dict[str, float] = {}  # (conversation, answer) -> its score, once computed
         self.reviewer = reviewer
         self.repo = repo
         self.focus_picker = focus_picker
@@ -97,7 +102,7 @@ class GenerativeBackend:
                 said[i] = text
                 continue
             text = (text or "").strip()
-            said[i] = "" if not text or text.startswith(NO_COMMENT) else text
+            said[i] = "" if not text or says_no_comment(text) else text
         return said
 
     def review(self, hunks: list[HunkReview]) -> list[Suggestion | Unreviewed | None]:
@@ -128,23 +133,33 @@ class GenerativeBackend:
 
     def best_past_comments(self, conversations: list[list[dict]]) -> list[tuple[str, float] | None]:
         """Per conversation, the lead's past comment the adapter finds likeliest, and its score."""
-        pairs, owner = [], []
+        pairs, owner, similar = [], [], []
         for n, conversation in enumerate(conversations):
             key = self._key_of.get(repr(conversation))
             if key is None or self.focus_picker is None:
                 continue
-            for comment in self.focus_picker.index.nearest_comments(key, self.rerank.candidates):
+            for comment, similarity in self.focus_picker.index.nearest_scored(key, self.rerank.candidates):
                 pairs.append((conversation, comment))
                 owner.append(n)
-        scores = self.answer_likelihoods(pairs) if pairs else []
+                similar.append(similarity)
+        likelihoods = self.scored_pairs(pairs)
         best: list[tuple[str, float] | None] = [None] * len(conversations)
-        for n, (_, comment), score in zip(owner, pairs, scores):
+        for n, (_, comment), likelihood, similarity in zip(owner, pairs, likelihoods, similar):
+            score = likelihood + self.rerank.prior * similarity
             if best[n] is None or score > best[n][1]:
                 best[n] = (comment, score)
         for conversation, pick in zip(conversations, best):
             if pick is not None:
                 self.last_picks[repr(conversation)] = pick
         return best
+
+    def scored_pairs(self, pairs: list[tuple[list[dict], str]]) -> list[float]:
+        """answer_likelihoods, each pair computed once per backend (calibration asks them again)."""
+        missing = {repr(p): p for p in pairs if repr(p) not in self._likelihood}
+        if missing:
+            for key, value in zip(missing, self.answer_likelihoods(list(missing.values()))):
+                self._likelihood[key] = value
+        return [self._likelihood[repr(p)] for p in pairs]
 
     def answer_likelihoods(self, pairs: list[tuple[list[dict], str]]) -> list[float]:
         raise NotImplementedError(f"the {self.name} backend cannot score answers")

@@ -23,6 +23,7 @@ _LOCK = threading.Lock()
 # Greedy answers of the loaded model, by (conversation, speak, max new tokens): decoding is
 # deterministic, and the evaluation asks the same conversation of several systems (lora, rerank).
 _ANSWERS: dict[tuple[str, bool, int], str] = {}
+_SILENCE: dict[str, float] = {}  # P(NO_COMMENT) by conversation, likewise (one forward pass each)
 
 
 def load_model(base: BaseModel, adapter_dir: Path | None):
@@ -45,6 +46,7 @@ def load_model(base: BaseModel, adapter_dir: Path | None):
                 model = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
             _LOADED.clear()  # one model at a time: a CPU process has no memory to spare
             _ANSWERS.clear()
+            _SILENCE.clear()
             _LOADED[key] = (model.eval(), base.tokenizer(), device)
         return _LOADED[key]
 
@@ -72,7 +74,6 @@ class LocalBackend(GenerativeBackend):
         self.batch_size = batch_size
         # The adapter learned from prompts of at most its training `max_seq_len`: it is asked with the same.
         self.prompt_tokens = prompt_tokens
-        self.last_silence: dict[str, float] = {}  # P(NO_COMMENT) seen while generating, by conversation
         self.generated_tokens = 0
 
     def _load(self):
@@ -114,10 +115,10 @@ class LocalBackend(GenerativeBackend):
         model, tokenizer, device = self._load()
         first = tokenizer.encode(NO_COMMENT)[0]
         out: list[float] = [0.0] * len(conversations)
-        todo = [i for i, c in enumerate(conversations) if repr(c) not in self.last_silence]
+        todo = [i for i, c in enumerate(conversations) if repr(c) not in _SILENCE]
         for i, c in enumerate(conversations):
             if i not in todo:
-                out[i] = self.last_silence[repr(c)]
+                out[i] = _SILENCE[repr(c)]
         batch_ids = {i: self.prompt_ids(conversations[i]) for i in todo}
         order = sorted(todo, key=lambda i: len(batch_ids[i]))
         for start in range(0, len(order), self.batch_size):
@@ -132,35 +133,58 @@ class LocalBackend(GenerativeBackend):
 
     def answer_likelihoods(self, pairs: list[tuple[list[dict], str]]) -> list[float]:
         """The length-normalised log-likelihood of each (conversation, answer): the mean log-probability
-        of the answer's tokens and the token that ends it, exactly the tokens an adapter is trained on."""
-        import torch
+        of the answer's tokens and the token that ends it, exactly the tokens an adapter is trained on.
+        The conversation is run once (its KV cache kept) and its answers after it, side by side."""
         from torchtune.data import Message
 
-        model, tokenizer, device = self._load()
-        rows = []
-        for conversation, answer in pairs:
+        _, tokenizer, _ = self._load()
+        groups: dict[str, list[int]] = {}
+        for i, (conversation, _) in enumerate(pairs):
+            groups.setdefault(repr(conversation), []).append(i)
+        out = [float("-inf")] * len(pairs)
+        for members in groups.values():
+            conversation = pairs[members[0]][0]
+            prefix = self.prompt_ids(conversation)
             msgs = [Message(m["role"], m["content"], masked=True) for m in conversation]
-            ids, mask = tokenizer.tokenize_messages(msgs + [Message("assistant", answer, masked=False)])
-            rows.append((ids, [not m for m in mask]))
-        out = [0.0] * len(rows)
-        order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            ids, attention = self._left_padded([rows[i][0] for i in idx], tokenizer.pad_id)
-            # from the answer's first token to the end (the template may close the turn after it), and one before
-            keep = max(len(rows[i][1]) - rows[i][1].index(True) if True in rows[i][1] else 1 for i in idx) + 1
-            with torch.no_grad(), self._autocast(device):
-                logits = model(
-                    input_ids=ids.to(device), attention_mask=attention.to(device), logits_to_keep=keep
-                ).logits.float()
-            logp = torch.log_softmax(logits[:, :-1], dim=-1)
-            targets = ids[:, -keep + 1 :].to(device)
-            picked = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-            for row, i in enumerate(idx):
-                trained = torch.tensor(rows[i][1][-keep + 1 :], dtype=torch.bool, device=device)
-                pad = keep - 1 - len(rows[i][1][-keep + 1 :])
-                chosen = torch.cat([torch.zeros(pad, dtype=torch.bool, device=device), trained])
-                out[i] = float(picked[row][chosen].mean()) if chosen.any() else float("-inf")
+            tails = []
+            for i in members:
+                ids, mask = tokenizer.tokenize_messages(msgs + [Message("assistant", pairs[i][1], masked=False)])
+                if ids[: len(prefix)] != prefix:  # the template must continue the prompt as generation sees it
+                    tails.append(None)
+                    continue
+                tails.append((ids[len(prefix) :], [not m for m in mask[len(prefix) :]]))
+            scores = self._continuations(prefix, [t for t in tails if t is not None])
+            scored = iter(scores)
+            for i, tail in zip(members, tails):
+                if tail is not None:
+                    out[i] = next(scored)
+        return out
+
+    def _continuations(self, prefix: list[int], tails: list[tuple[list[int], list[bool]]]) -> list[float]:
+        import torch
+
+        if not tails:
+            return []
+        model, tokenizer, device = self._load()
+        with torch.no_grad(), self._autocast(device):
+            first = model(input_ids=torch.tensor([prefix], device=device), use_cache=True)
+            width = max(len(ids) for ids, _ in tails)
+            ids = torch.full((len(tails), width), tokenizer.pad_id, dtype=torch.long)
+            for row, (tail, _) in enumerate(tails):
+                ids[row, : len(tail)] = torch.tensor(tail)
+            cache = first.past_key_values
+            cache.batch_repeat_interleave(len(tails))
+            attention = torch.ones((len(tails), len(prefix) + width), dtype=torch.long)
+            for row, (tail, _) in enumerate(tails):
+                attention[row, len(prefix) + len(tail) :] = 0  # right padding after each answer
+            rest = model(input_ids=ids.to(device), attention_mask=attention.to(device), past_key_values=cache).logits
+        # the logits that predict each answer token: the prefix's last, then the answer's own
+        logits = torch.cat([first.logits[:, -1:, :].expand(len(tails), 1, -1), rest[:, :-1, :]], dim=1).float()
+        logp = torch.log_softmax(logits, dim=-1).gather(-1, ids.to(device).unsqueeze(-1)).squeeze(-1)
+        out = []
+        for row, (tail, trained) in enumerate(tails):
+            chosen = torch.tensor(trained + [False] * (width - len(tail)), dtype=torch.bool, device=device)
+            out.append(float(logp[row][chosen].mean()) if chosen.any() else float("-inf"))
         return out
 
     @staticmethod
@@ -210,7 +234,7 @@ class LocalBackend(GenerativeBackend):
             # The first step's raw logits say how likely silence was: kept, so deciding costs no second pass.
             first_probs = torch.softmax(result.logits[0].float(), dim=-1)[:, no_comment].tolist()
             for i, p in zip(idx, first_probs):
-                self.last_silence[repr(conversations[i])] = p
+                _SILENCE[repr(conversations[i])] = p
             width = ids.shape[1]
             for i, row in zip(idx, result.sequences[:, width:].tolist()):
                 kept = []

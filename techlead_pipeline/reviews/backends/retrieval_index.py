@@ -156,17 +156,21 @@ class RetrievalIndex:
     def nearest_comments(self, query: str, k: int, exclude_pull: int | None = None) -> list[str]:
         """The reviewer's `k` past comments (not silences) on the code most like `query`, most similar
         first, each said once: the examples of a retrieval-augmented prompt."""
+        return [text for text, _ in self.nearest_scored(query, k, exclude_pull)]
+
+    def nearest_scored(self, query: str, k: int, exclude_pull: int | None = None) -> list[tuple[str, float]]:
+        """`nearest_comments` with each comment's similarity to the query."""
         if not self.entries or k <= 0:
             return []
         sims = self.similarities([query])[0]
-        out: list[str] = []
+        out: list[tuple[str, float]] = []
         for i in np.argsort(-sims, kind="stable"):
             entry = self.entries[int(i)]
-            if entry["response"] == NO_COMMENT or entry["response"] in out:
+            if entry["response"] == NO_COMMENT or any(entry["response"] == t for t, _ in out):
                 continue
             if exclude_pull is not None and entry.get("pull_number") == exclude_pull:
                 continue
-            out.append(entry["response"])
+            out.append((entry["response"], float(sims[int(i)])))
             if len(out) == k:
                 break
         return out
