@@ -83,7 +83,8 @@ def mention(standin: GitHubStandin, login: str, number: int, body: str, repo: st
     standin.hooks.wait()
     delivery = standin.hooks.log[-1]
     console.print(
-        f"[bold]{login}[/bold] on {repo}#{number}: {body!r} -> webhook `{delivery.event}` delivered: {delivery.status}"
+        f"[bold]{login}[/bold] on {repo}#{number}: {body!r} -> webhook `{delivery.event}` delivered: {delivery.status}",
+        soft_wrap=True,
     )
     return comment.id
 

@@ -41,6 +41,7 @@ def test_a_mention_requests_a_training_run_for_a_new_partition(watching, standin
     assert request.run_config["ops"]["pr_review"]["config"] == {
         "pull_number": 51,
         "mention_id": mention_of(comment, LEAD),
+        "full": False,
     }
     [partitions] = result.dynamic_partitions_requests
     assert list(partitions.partition_keys) == [request.partition_key]

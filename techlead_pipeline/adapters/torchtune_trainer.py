@@ -118,19 +118,24 @@ class TorchtuneLoraTrainer:
         set_trainable_params(model, get_adapter_params(model))
         self._freeze_lower_layers(model)
         model.to(device=device, dtype=dtype)
-        if self.settings.base_dtype in ("auto", "bf16") and self._cpu_bf16(device, dtype):
-            # Autocast would cast these anew at every step; their fp32 values come back after training,
-            # so the model handed on is the base model plus the adapter, exactly.
-            self._fp32_base = {}
-            for name, p in model.named_parameters():
-                if "lora_" not in name and p.dim() >= 2:  # matrices; norm scales stay fp32 (fused kernels)
-                    self._fp32_base[name] = p.data
-                    p.data = p.data.to(torch.bfloat16)
         if self._activation_checkpointing(device):
             from torchtune.modules import TransformerSelfAttentionLayer
 
             training.set_activation_checkpointing(model, auto_wrap_policy={TransformerSelfAttentionLayer})
         return model
+
+    def _bf16_base(self, model, device, dtype) -> None:
+        """On a CPU with bf16, the frozen base matrices are stored in bf16 for training: autocast would
+        cast them anew at every step. Their fp32 values come back after training (train()), so the
+        model handed on is the base model plus the adapter, exactly."""
+        import torch
+
+        if self.settings.base_dtype not in ("auto", "bf16") or not self._cpu_bf16(device, dtype):
+            return
+        for name, p in model.named_parameters():
+            if "lora_" not in name and p.dim() >= 2:  # matrices; norm scales stay fp32 (fused kernels)
+                self._fp32_base[name] = p.data
+                p.data = p.data.to(torch.bfloat16)
 
     def _freeze_lower_layers(self, model) -> None:
         """LoRA on the top `lora_layers` layers only. The lower layers' LoRA weights stay as
@@ -257,6 +262,7 @@ class TorchtuneLoraTrainer:
         if not train_samples:
             raise ValueError("no training example fits in max_seq_len")
         model = self.build_model(device, dtype)
+        self._bf16_base(model, device, dtype)
         trainable = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(trainable, lr=s.lr, weight_decay=s.weight_decay)
         steps_per_epoch = math.ceil(len(train_samples) / (s.batch_size * s.grad_accum))

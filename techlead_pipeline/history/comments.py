@@ -192,6 +192,7 @@ def collect_review_comments(
         for r in rows_by_id.values()
         if r["user_type"] != "Bot"
         and not r["user"].endswith("[bot]")
+        and r["user"].lower() != me  # the bot itself (a user account in token mode) reviews nobody
         and (r["user"].lower() != reviewer or r["pull_number"] in kept_prs)
     ]
     if len(reviewer_prs) > max_prs:

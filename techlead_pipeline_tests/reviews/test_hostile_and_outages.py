@@ -11,6 +11,7 @@ from techlead_pipeline.dev_server import free_port
 from techlead_pipeline.diffs.patch import parse_diff
 from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.reviews.post import post_review
+from techlead_pipeline.reviews.markers import voice_marker, without_markers
 from techlead_pipeline.reviews.service import NoAdapterError, make_backend, review_changes, served_bundle, summary_text
 from techlead_pipeline.runner import run_partition
 from techlead_pipeline.safe_markdown import markup_problems
@@ -77,7 +78,8 @@ def test_a_model_that_followed_an_injection_posts_nothing_harmful(
     [review] = standin.posted_reviews()
     assert review["comments"]
     for comment in review["comments"]:
-        body = comment["body"]
+        body = without_markers(comment["body"])
+        assert comment["body"] == f"{body}\n\n{voice_marker(lead_target.reviewer)}"  # the only markup: our own marker
         assert "http" not in body and "evil" not in body and "<" not in body
         assert "@everyone" not in body.replace("`@everyone`", "") and "@mira-kovacs" not in body.replace(
             "`@mira-kovacs`", ""

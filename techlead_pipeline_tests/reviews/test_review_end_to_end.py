@@ -10,6 +10,7 @@ import pytest
 
 from techlead_pipeline import cli
 from techlead_pipeline.github_standin.pull_diffs import pull_diff
+from techlead_pipeline.reviews.markers import without_markers
 from techlead_pipeline.reviews.service import make_backend, review_pull_request
 from techlead_pipeline.runner import run_partition
 from techlead_pipeline.sample.builder import LEAD
@@ -39,7 +40,9 @@ def test_review_is_posted_on_valid_lines(kind, served, settings, standin, bot_ac
     assert outcome.timings["total_s"] > 0 and outcome.hunks == 4
     if kind == "retrieval":
         lead_words = {e["response"] for e in json.loads((served.retrieval_dir / "entries.json").read_text())}
-        assert len(posted["comments"]) >= 3 and all(c["body"] in lead_words for c in posted["comments"])
+        assert len(posted["comments"]) >= 3 and all(
+            without_markers(c["body"]) in lead_words for c in posted["comments"]
+        )
 
 
 def test_the_same_mention_never_posts_twice(served, settings, standin, bot_access, lead_target):
@@ -57,7 +60,7 @@ def test_a_refused_comment_does_not_sink_the_review(served, settings, standin, b
     standin.faults.add(kind="reject_comment", message=victim.body, times=-1)
     outcome = review_pull_request(bot_access, lead_target, DEMO_PR, backend, served, mention_id="m422")
     [posted] = standin.posted_reviews()
-    assert [c["body"] for c in posted["comments"]] == [c.body for c in dry.comments[1:]]
+    assert [without_markers(c["body"]) for c in posted["comments"]] == [c.body for c in dry.comments[1:]]
     assert "GitHub refused 1 comment" in posted["review"]["body"]
     assert f"`{victim.anchor.path}:{victim.anchor.line}`" in posted["review"]["body"]
     assert outcome.posted.rejected == [victim]
@@ -160,7 +163,7 @@ def test_a_real_422_names_no_comment_and_only_the_refused_one_is_dropped(
     refusals = [r for r in standin.api_calls(mark) if r["status"] == 422]
     assert refusals  # GitHub said no, without an index (its body is checked against the schema)
     [posted] = standin.posted_reviews()
-    assert [c["body"] for c in posted["comments"]] == [c.body for c in dry.comments[:-1]]
+    assert [without_markers(c["body"]) for c in posted["comments"]] == [c.body for c in dry.comments[:-1]]
     deleted = [r for r in standin.api_calls(mark) if r["method"] == "DELETE"]
     pending = [p for p in standin.posted if p["kind"] == "pending_review"]
     assert deleted and len(deleted) == len(pending)  # every probe was cleaned up

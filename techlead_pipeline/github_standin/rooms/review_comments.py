@@ -50,7 +50,7 @@ class ReviewCommentsRoom(Room):
         """A reaction by the caller; the one it already left with that content is answered 200 (GitHub's rule)."""
         ident = self.need_user(req)
         state = self.repo_or_404(owner, repo, req)
-        content = (req.json or {}).get("content")
+        content = (req.json() or {}).get("content")
         if content not in shapes.REACTIONS:
             raise HttpError(422, "Validation Failed")
         with self.fixture.lock:
