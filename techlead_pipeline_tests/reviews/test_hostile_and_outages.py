@@ -10,8 +10,8 @@ from techlead_pipeline.adapters.store import AdapterStore
 from techlead_pipeline.dev_server import free_port
 from techlead_pipeline.diffs.patch import parse_diff
 from techlead_pipeline.partitions import reviewer_repo
-from techlead_pipeline.reviews.post import post_review
 from techlead_pipeline.reviews.markers import voice_marker, without_markers
+from techlead_pipeline.reviews.post import post_review
 from techlead_pipeline.reviews.service import NoAdapterError, make_backend, review_changes, served_bundle, summary_text
 from techlead_pipeline.runner import run_partition
 from techlead_pipeline.safe_markdown import markup_problems
