@@ -20,14 +20,14 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from techlead_pipeline.common.partitions import reviewer_repo  # noqa: E402
+from techlead_pipeline.common.settings import Settings  # noqa: E402
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials  # noqa: E402
 from techlead_pipeline.github_api.token_vault import Secret  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
 from techlead_pipeline.history.code_context import RepoMirror, extract_contexts  # noqa: E402
 from techlead_pipeline.history.comments import collect_review_comments  # noqa: E402
-from techlead_pipeline.partitions import reviewer_repo  # noqa: E402
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, SampleSpec, build_sample  # noqa: E402
-from techlead_pipeline.settings import Settings  # noqa: E402
 
 
 def naive(access: GitHubAccess, reviewer: str) -> int:

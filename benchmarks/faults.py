@@ -43,19 +43,19 @@ from rich.table import Table  # noqa: E402
 
 from techlead_pipeline.adapters.bundle import build_bundle  # noqa: E402
 from techlead_pipeline.adapters.store import AdapterStore  # noqa: E402
-from techlead_pipeline.dev_server import dagster_dev  # noqa: E402
+from techlead_pipeline.common.partitions import reviewer_repo  # noqa: E402
+from techlead_pipeline.common.settings import Settings  # noqa: E402
+from techlead_pipeline.common.signals import restore_interrupt_signals  # noqa: E402
+from techlead_pipeline.defs.dev_server import dagster_dev  # noqa: E402
 from techlead_pipeline.github_api.client import TOKEN_NAME, GitHubAccess, GitHubCredentials  # noqa: E402
 from techlead_pipeline.github_api.token_vault import Secret, TokenVault  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
 from techlead_pipeline.history.comments import collect_review_comments  # noqa: E402
 from techlead_pipeline.mentions.decide import ask_of, mention_name  # noqa: E402
 from techlead_pipeline.mentions.parse import MentionCommand  # noqa: E402
-from techlead_pipeline.partitions import reviewer_repo  # noqa: E402
 from techlead_pipeline.reviews.service import make_backend, review_pull_request  # noqa: E402
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample  # noqa: E402
 from techlead_pipeline.sample.multi_repo import build_multi_repo_fixture  # noqa: E402
-from techlead_pipeline.settings import Settings  # noqa: E402
-from techlead_pipeline.signals import restore_interrupt_signals  # noqa: E402
 from techlead_pipeline.training_data.from_github import examples_from_github  # noqa: E402
 
 console = Console(width=150)
@@ -243,9 +243,9 @@ def part_c(tmp: Path, mentions: int = 100, resends: int = 40, bad: int = 40, mal
     import dagster as dg
     import requests
 
-    from techlead_pipeline.dev_server import free_port
+    from techlead_pipeline.defs.dev_server import free_port
+    from techlead_pipeline.defs.runner import tick_sensor
     from techlead_pipeline.github_api.client import APP_ID_NAME, APP_KEY_NAME
-    from techlead_pipeline.runner import tick_sensor
     from techlead_pipeline.sample.builder import APP_ID, app_private_key_pem
     from techlead_pipeline.webhooks.signature import sign
     from techlead_pipeline.webhooks.store import DeliveryStore
@@ -414,8 +414,8 @@ def part_d(tmp: Path, strangers: int = 150, timeout_s: float = 600) -> Table:
     import dagster as dg
     import psutil
 
+    from techlead_pipeline.defs.run_launcher import worker_pid
     from techlead_pipeline.reviews.markers import marker
-    from techlead_pipeline.run_launcher import worker_pid
 
     fixture = build_sample(tmp / "fixture")
     home, dagster_home = tmp / "home", tmp / "dagster"

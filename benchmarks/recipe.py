@@ -51,12 +51,12 @@ BEFORE_ISSUE_19 = dict(
 
 def sample_examples(tmp: Path):
     """The sample lead's examples, through the real collection code against the stand-in."""
+    from techlead_pipeline.common.partitions import reviewer_repo
+    from techlead_pipeline.common.settings import Settings
     from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials
     from techlead_pipeline.github_api.token_vault import Secret
     from techlead_pipeline.github_standin.server import GitHubStandin
-    from techlead_pipeline.partitions import reviewer_repo
     from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample
-    from techlead_pipeline.settings import Settings
     from techlead_pipeline.training_data.from_github import examples_from_github
 
     fixture = build_sample(tmp / "fixture")
@@ -91,7 +91,7 @@ def variants(profile: LoraSettings, before: LoraSettings) -> dict[str, LoraSetti
 def _parse_changes(text: str) -> dict:
     from dataclasses import fields
 
-    from techlead_pipeline.resources import _parse_env
+    from techlead_pipeline.defs.resources import _parse_env
 
     defaults = {f.name: f.default for f in fields(LoraSettings)}
     out = {}

@@ -23,15 +23,15 @@ from techlead_pipeline.adapters.base_models import REGISTRY, resolve  # noqa: E4
 from techlead_pipeline.adapters.bundle import build_bundle  # noqa: E402
 from techlead_pipeline.adapters.store import AdapterStore  # noqa: E402
 from techlead_pipeline.adapters.trainer import LoraSettings  # noqa: E402
+from techlead_pipeline.common.partitions import reviewer_repo  # noqa: E402
+from techlead_pipeline.common.settings import Settings  # noqa: E402
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials  # noqa: E402
 from techlead_pipeline.github_api.token_vault import Secret  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
-from techlead_pipeline.partitions import reviewer_repo  # noqa: E402
 from techlead_pipeline.reviews.hunks import prepare  # noqa: E402
 from techlead_pipeline.reviews.pull_request import load_pull_request  # noqa: E402
 from techlead_pipeline.reviews.service import make_backend, review_pull_request  # noqa: E402
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample  # noqa: E402
-from techlead_pipeline.settings import Settings  # noqa: E402
 from techlead_pipeline.training_data.from_github import examples_from_github  # noqa: E402
 
 SWEEP_PR = 52

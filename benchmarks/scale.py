@@ -54,7 +54,7 @@ class _Standin:
     def __init__(self, fixture: Path):
         import requests
 
-        from techlead_pipeline.dev_server import free_port
+        from techlead_pipeline.defs.dev_server import free_port
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -97,19 +97,19 @@ def measure(prs: int, tmp: Path) -> dict:
     """One size: the generator and the stand-in in their own processes, the pipeline in this one."""
     from techlead_pipeline.adapters.bundle import index_entries, training_selection
     from techlead_pipeline.adapters.store import AdapterStore
+    from techlead_pipeline.common.partitions import reviewer_repo
+    from techlead_pipeline.common.settings import Settings
     from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials
     from techlead_pipeline.github_api.token_vault import Secret
     from techlead_pipeline.history.code_context import RepoMirror, extract_contexts
     from techlead_pipeline.history.comments import collect_review_comments
     from techlead_pipeline.history.pull_chunks import reviewed_pull_chunks
     from techlead_pipeline.history.window import context_window
-    from techlead_pipeline.partitions import reviewer_repo
     from techlead_pipeline.reviews.backends.index_keys import derive
     from techlead_pipeline.reviews.backends.retrieval import RetrievalBackend
     from techlead_pipeline.reviews.backends.retrieval_index import RetrievalIndex
     from techlead_pipeline.reviews.service import review_pull_request
     from techlead_pipeline.sample.large import BOT, LEAD, REPO, LargeSpec, large_token, sweep_pull
-    from techlead_pipeline.settings import Settings
     from techlead_pipeline.training_data.examples import build_examples
 
     spec = LargeSpec(prs=prs)

@@ -4,11 +4,11 @@ import os
 
 import dagster as dg
 
-from .assets.history import code_contexts, review_comments
-from .assets.reviews import pr_review
-from .assets.training import reviewer_adapter, reviewer_evaluation, training_examples
-from .resources import AdapterTraining, PipelineSettings, ReviewerBackendResource
-from .sensors import (
+from .defs.assets.history import code_contexts, review_comments
+from .defs.assets.reviews import pr_review
+from .defs.assets.training import reviewer_adapter, reviewer_evaluation, training_examples
+from .defs.resources import AdapterTraining, PipelineSettings, ReviewerBackendResource
+from .defs.sensors import (
     make_mention_sensor,
     mention_run_failed,
     workspace_cleanup_on_canceled,

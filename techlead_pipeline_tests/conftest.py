@@ -10,13 +10,13 @@ import dagster as dg
 import pytest
 
 from techlead_pipeline.adapters.tiny_model import CPU_LORA_ENV
+from techlead_pipeline.common.partitions import ReviewerRepo, reviewer_repo
+from techlead_pipeline.common.settings import Settings
+from techlead_pipeline.common.signals import restore_interrupt_signals
 from techlead_pipeline.github_api.client import TOKEN_NAME, GitHubAccess, GitHubCredentials
 from techlead_pipeline.github_api.token_vault import Secret, TokenVault
 from techlead_pipeline.github_standin import GitHubStandin
-from techlead_pipeline.partitions import ReviewerRepo, reviewer_repo
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample
-from techlead_pipeline.settings import Settings
-from techlead_pipeline.signals import restore_interrupt_signals
 
 SAMPLE_REPO = f"{OWNER}/{REPO}"
 

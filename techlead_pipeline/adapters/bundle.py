@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..partitions import ReviewerRepo
+from ..common.partitions import ReviewerRepo
 from ..reviews.backends.index_keys import new_vault_index_key
 from ..reviews.backends.retrieval_index import RetrievalIndex
 from ..training_data.examples import ExampleSet

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..partitions import ReviewerRepo
+from ..common.partitions import ReviewerRepo
 from .base_model import BaseModel
 from .bundle import VALIDATION_LOSS_EXAMPLES, prompts_as_trained, training_selection
 from .torchtune_trainer import TorchtuneLoraTrainer

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..partitions import ReviewerRepo
-from ..private_files import write_private
+from ..common.partitions import ReviewerRepo
+from ..common.private_files import write_private
 
 MANIFEST = "manifest.json"
 KEEP_VERSIONS = 3

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from ..safe_markdown import code_span, sanitize_comment
+from ..common.safe_markdown import code_span, sanitize_comment
 from .quality import template_key
 from .report import markdown_table
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..adapters.base_model import BaseModel
 from ..adapters.store import AdapterBundle, AdapterStore
-from ..partitions import ReviewerRepo
+from ..common.partitions import ReviewerRepo
 from ..reviews.backends.retrieval import RetrievalBackend
 from ..reviews.backends.retrieval_index import RetrievalIndex
 from .evaluate import PRIMARY_SCORES, EvaluationReport, baseline_systems, evaluate

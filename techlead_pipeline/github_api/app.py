@@ -16,7 +16,7 @@ from typing import Iterator
 
 from github import Auth, Github, GithubException
 
-from ..settings import Settings
+from ..common.settings import Settings
 from .rest import GitHubRest
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from functools import cached_property
 
 from github import Auth, Github, GithubRetry
 
-from ..errors import UserFacingError
-from ..settings import Settings
+from ..common.errors import UserFacingError
+from ..common.settings import Settings
 from .rest import GitHubRest
 from .token_vault import Secret, TokenVault
 from .writes import WriteBudget

@@ -15,7 +15,7 @@ import requests
 from github import RateLimitExceededException
 from github.GithubException import RateLimitExceededExceedsMaxWait
 
-from ..errors import GitHubUnavailableError
+from ..common.errors import GitHubUnavailableError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -16,8 +16,8 @@ from typing import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from ..errors import UserFacingError
-from ..private_files import write_private
+from ..common.errors import UserFacingError
+from ..common.private_files import write_private
 
 
 class Secret:

@@ -27,7 +27,7 @@ TRANSIENT_STATUS = {403, 429, 500, 502, 503, 504}
 
 def is_transient(exc: Exception) -> bool:
     """GitHub away or pacing us (worth trying again later), as opposed to saying no."""
-    from ..errors import GitHubUnavailableError
+    from ..common.errors import GitHubUnavailableError
 
     return isinstance(exc, GitHubUnavailableError) or _transient(exc) is not None
 

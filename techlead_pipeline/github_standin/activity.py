@@ -8,7 +8,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from ..gitcmd import git_env, git_text, run_git
+from ..common.gitcmd import git_env, git_text, run_git
 from .fixture import RepoState
 from .protocol import HttpError, iso, parse_iso, utcnow
 

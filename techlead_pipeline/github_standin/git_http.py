@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 
-from ..gitcmd import git_env
+from ..common.gitcmd import git_env
 from .protocol import HttpError
 
 CONFIG = {

@@ -11,8 +11,8 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..common.gitcmd import GitError, git_text
 from ..diffs.patch import FileChange, parse_diff
-from ..gitcmd import GitError, git_text
 
 
 @dataclass

@@ -28,8 +28,8 @@ from urllib.parse import quote
 import pandas as pd
 from github import GithubException
 
-from ..errors import UserFacingError
-from ..gitcmd import BlobReader, GitError, git_env, git_text, looks_binary, run_git
+from ..common.errors import UserFacingError
+from ..common.gitcmd import BlobReader, GitError, git_env, git_text, looks_binary, run_git
 from ..github_api.client import GitHubAccess
 from .languages import language_for
 

@@ -14,10 +14,10 @@ from typing import Callable
 import pandas as pd
 from github import GithubException, UnknownObjectException
 
-from ..errors import GitHubUnavailableError, NotAReviewerError, UnknownRepositoryError, UnknownReviewerError
+from ..common.errors import GitHubUnavailableError, NotAReviewerError, UnknownRepositoryError, UnknownReviewerError
+from ..common.partitions import ReviewerRepo
 from ..github_api.client import GitHubAccess
 from ..github_api.rest import login_of
-from ..partitions import ReviewerRepo
 from .checkpoint import CollectionCheckpoint
 
 log = logging.getLogger(__name__)

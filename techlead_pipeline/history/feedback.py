@@ -22,9 +22,9 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 from github import GithubException
 
+from ..common.invisible_text import without_invisible
 from ..github_api.client import GitHubAccess
 from ..github_api.rest import login_of
-from ..invisible_text import without_invisible
 from ..reviews.markers import voice_of
 
 # A reply that says the comment was wrong or not wanted; one that says it was right or acted on.

@@ -16,9 +16,9 @@ from collections import Counter
 
 import pandas as pd
 
+from ..common.gitcmd import GitError, git_text
 from ..diffs.chunks import chunk_changes
 from ..diffs.patch import MalformedDiffError, parse_diff
-from ..gitcmd import GitError, git_text
 from ..reviews.anchors import candidate_lines
 from .code_context import RepoMirror, Window, comment_lines, comment_position, hunk_window
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
 
-from ..partitions import InvalidNameError, ReviewerRepo, reviewer_repo
-from ..safe_markdown import code_span
+from ..common.partitions import InvalidNameError, ReviewerRepo, reviewer_repo
+from ..common.safe_markdown import code_span
 from .parse import MalformedMention, MentionCommand, parse_mention
 
 WRITE_PERMISSIONS = {"admin", "maintain", "write"}

@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..invisible_text import without_invisible
-from ..partitions import LOGIN_RE
-from ..safe_markdown import code_span
+from ..common.invisible_text import without_invisible
+from ..common.partitions import LOGIN_RE
+from ..common.safe_markdown import code_span
 
 FORCE_FLAGS = {"--force-reload", "--force_reload", "--forcereload", "-f"}
 FULL_FLAGS = {"--full", "--full-review", "--full_review"}

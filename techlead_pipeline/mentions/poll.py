@@ -15,7 +15,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from ..errors import GitHubUnavailableError
+from ..common.errors import GitHubUnavailableError
 from ..github_api.client import GitHubAccess
 from ..github_api.reads import with_transient_retry
 from ..github_api.rest import next_link

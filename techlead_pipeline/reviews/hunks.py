@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..common.safe_markdown import code_span
 from ..diffs.chunks import Chunk, chunk_changes
 from ..diffs.patch import DiffLine, FileChange
-from ..safe_markdown import code_span
 from ..training_data.keys import retrieval_key
 from ..training_data.prompts import user_prompt
 from .anchors import Anchor, anchor_at, candidate_lines, number_on_side, side_of

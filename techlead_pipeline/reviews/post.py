@@ -18,10 +18,10 @@ from typing import Callable
 
 from github import GithubException
 
+from ..common.safe_markdown import code_span, safe_body
 from ..diffs.patch import parse_pull_files
 from ..github_api.client import GitHubAccess
 from ..github_api.writes import write_once
-from ..safe_markdown import code_span, safe_body
 from .anchors import Anchor, commentable
 from .markers import has_marker, marker, voice_marker
 

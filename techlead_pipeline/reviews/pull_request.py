@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 from github import GithubException, UnknownObjectException
 
+from ..common.errors import UserFacingError
+from ..common.gitcmd import looks_binary
 from ..diffs.patch import FileChange, parse_pull_files
-from ..errors import UserFacingError
-from ..gitcmd import looks_binary
 from ..github_api.client import GitHubAccess
 from ..github_api.rest import login_of
 

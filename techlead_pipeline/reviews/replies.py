@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..common.safe_markdown import safe_body
 from ..github_api.client import GitHubAccess
 from ..github_api.writes import write_once
-from ..safe_markdown import safe_body
 from .markers import has_marker, marker
 
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..common.invisible_text import without_invisible
 from ..github_api.client import GitHubAccess
 from ..github_api.rest import login_of
-from ..invisible_text import without_invisible
 
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|$&])")
 _MARKER = re.compile(r"<!--.*?-->", re.S)

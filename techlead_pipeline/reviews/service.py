@@ -10,12 +10,12 @@ from typing import Callable
 
 from ..adapters.base_model import BaseModel
 from ..adapters.store import AdapterBundle, AdapterStore
+from ..common.errors import UserFacingError
+from ..common.partitions import ReviewerRepo
+from ..common.safe_markdown import code_span, sanitize_comment
 from ..diffs.patch import FileChange
-from ..errors import UserFacingError
 from ..evaluation.gate import LEARNED_MODES
 from ..github_api.client import GitHubAccess
-from ..partitions import ReviewerRepo
-from ..safe_markdown import code_span, sanitize_comment
 from .anchors import commentable, is_valid
 from .backends.base import ReviewerBackend, Unreviewed
 from .backends.generative import Rerank

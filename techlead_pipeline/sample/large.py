@@ -20,9 +20,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from ..gitcmd import git_env, run_git
+from ..common.gitcmd import git_env, run_git
 from ..github_standin.pull_diffs import diff_position, hunk_up_to, pull_diff
-from .builder import _token, app_private_key_pem
+from .records import app_private_key_pem, token_of
 
 OWNER, NAME = "bigcorp", "monorepo"
 REPO = f"{OWNER}/{NAME}"
@@ -290,7 +290,7 @@ def _write_records(dest, repo_dir, bare, spec, rng, pulls, marks, authors) -> No
             {
                 "repositories": [REPO],
                 "users": users,
-                "tokens": {_token(u["login"]): u["login"] for u in users if u["type"] == "User"},
+                "tokens": {token_of(u["login"]): u["login"] for u in users if u["type"] == "User"},
                 "apps": [
                     {
                         "id": APP_ID,
@@ -306,7 +306,7 @@ def _write_records(dest, repo_dir, bare, spec, rng, pulls, marks, authors) -> No
 
 
 def large_token(login: str = BOT) -> str:
-    return _token(login)
+    return token_of(login)
 
 
 def sweep_pull(spec: LargeSpec) -> int:

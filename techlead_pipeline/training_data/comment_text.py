@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..invisible_text import without_invisible
+from ..common.invisible_text import without_invisible
 
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)

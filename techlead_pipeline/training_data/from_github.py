@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..common.partitions import ReviewerRepo
+from ..common.settings import Settings
 from ..github_api.client import GitHubAccess
 from ..history.code_context import RepoMirror, extract_contexts
 from ..history.comments import CollectedHistory, collect_review_comments
 from ..history.feedback import gather_feedback
 from ..history.pull_chunks import reviewed_pull_chunks
 from ..history.window import context_window
-from ..partitions import ReviewerRepo
-from ..settings import Settings
 from .examples import ExampleSet, build_examples
 
 

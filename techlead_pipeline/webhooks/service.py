@@ -107,8 +107,8 @@ def configured_secret() -> str:
     """The webhook secret: `TECHLEAD_WEBHOOK_SECRET`, else the encrypted vault's `webhook_secret`."""
     import os
 
+    from ..common.settings import Settings
     from ..github_api.token_vault import TokenVault
-    from ..settings import Settings
 
     if os.environ.get("TECHLEAD_WEBHOOK_SECRET"):
         return os.environ["TECHLEAD_WEBHOOK_SECRET"]

@@ -7,7 +7,7 @@ from safetensors.torch import load_file
 
 from techlead_pipeline.adapters.recipe import score_candidate, train_candidate, without_held_out
 from techlead_pipeline.adapters.trainer import LoraSettings
-from techlead_pipeline.partitions import reviewer_repo
+from techlead_pipeline.common.partitions import reviewer_repo
 from techlead_pipeline.sample.builder import LEAD
 from techlead_pipeline_tests.conftest import SAMPLE_REPO
 

@@ -10,7 +10,7 @@ from techlead_pipeline.adapters.store import (
     AdapterStore,
     CorruptAdapterError,
 )
-from techlead_pipeline.partitions import reviewer_repo
+from techlead_pipeline.common.partitions import reviewer_repo
 
 ALICE = reviewer_repo("alice", "o/r")
 BOB = reviewer_repo("bob", "o/r")

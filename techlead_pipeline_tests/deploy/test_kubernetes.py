@@ -10,8 +10,8 @@ import pytest
 import yaml
 from dagster_k8s.job import DagsterK8sJobConfig, construct_dagster_k8s_job, get_user_defined_k8s_config
 
-from techlead_pipeline.assets.reviews import pr_review
-from techlead_pipeline.assets.training import reviewer_adapter, reviewer_evaluation
+from techlead_pipeline.defs.assets.reviews import pr_review
+from techlead_pipeline.defs.assets.training import reviewer_adapter, reviewer_evaluation
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 K8S_VERSION = "1.30.0"

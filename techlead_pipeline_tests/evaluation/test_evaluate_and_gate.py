@@ -6,10 +6,10 @@ import pandas as pd
 
 from techlead_pipeline.adapters.bundle import build_bundle
 from techlead_pipeline.adapters.store import AdapterStore
+from techlead_pipeline.common.partitions import reviewer_repo
 from techlead_pipeline.evaluation.evaluate import baseline_systems, evaluate
 from techlead_pipeline.evaluation.gate import decide
 from techlead_pipeline.evaluation.run import evaluate_and_gate
-from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.reviews.backends.generative import GenerativeBackend
 from techlead_pipeline.reviews.backends.retrieval_index import RetrievalIndex
 from techlead_pipeline.reviews.service import summary_text

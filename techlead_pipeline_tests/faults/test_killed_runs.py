@@ -20,17 +20,17 @@ import psutil
 import pytest
 import yaml
 
-from techlead_pipeline import run_tags
-from techlead_pipeline.dev_server import PROJECT_ROOT
+from techlead_pipeline.common.partitions import reviewer_repo
+from techlead_pipeline.common.run_workspace import SCRATCH_PREFIX
+from techlead_pipeline.common.settings import Settings
+from techlead_pipeline.defs import run_tags
+from techlead_pipeline.defs.dev_server import PROJECT_ROOT
+from techlead_pipeline.defs.run_launcher import worker_pid
+from techlead_pipeline.defs.runner import run_partition
 from techlead_pipeline.github_api.client import TOKEN_NAME
 from techlead_pipeline.github_api.token_vault import TokenVault
 from techlead_pipeline.github_standin import GitHubStandin
-from techlead_pipeline.partitions import reviewer_repo
-from techlead_pipeline.run_launcher import worker_pid
-from techlead_pipeline.run_workspace import SCRATCH_PREFIX
-from techlead_pipeline.runner import run_partition
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, SampleSpec, build_sample
-from techlead_pipeline.settings import Settings
 from techlead_pipeline_tests.conftest import SAMPLE_REPO, files_under, mention_of
 
 CANARY = "CANARY-d41f-killed-runs-keep-nothing"

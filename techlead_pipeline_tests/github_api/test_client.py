@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from techlead_pipeline.dev_server import free_port
+from techlead_pipeline.defs.dev_server import free_port
 from techlead_pipeline.github_api.client import APP_ID_NAME, APP_KEY_NAME, GitHubAccess, GitHubCredentials
 from techlead_pipeline.github_api.token_vault import TokenVault
 from techlead_pipeline.history.code_context import RepoMirror

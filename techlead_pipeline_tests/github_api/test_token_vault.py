@@ -47,7 +47,7 @@ def test_a_local_key_file_is_private(tmp_path):
 
 
 def test_vault_problems_are_sentences_not_tracebacks(tmp_path):
-    from techlead_pipeline.errors import UserFacingError
+    from techlead_pipeline.common.errors import UserFacingError
 
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     TokenVault.open(tmp_path, env={"TECHLEAD_FERNET_KEYS": old}).put("github_token", TOKEN)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import subprocess
 
-from techlead_pipeline.gitcmd import git_env
+from techlead_pipeline.common.gitcmd import git_env
 from techlead_pipeline.sample.builder import BOT_LOGIN
 from techlead_pipeline_tests.conftest import SAMPLE_REPO
 

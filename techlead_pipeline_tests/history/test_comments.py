@@ -6,16 +6,16 @@ import json
 
 import pytest
 
-from techlead_pipeline.errors import (
+from techlead_pipeline.common.errors import (
     GitHubUnavailableError,
     NotAReviewerError,
     UnknownRepositoryError,
     UnknownReviewerError,
 )
+from techlead_pipeline.common.partitions import reviewer_repo
 from techlead_pipeline.github_api.token_vault import load_keys
 from techlead_pipeline.history.checkpoint import CollectionCheckpoint
 from techlead_pipeline.history.comments import collect_review_comments
-from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.sample.builder import LEAD
 from techlead_pipeline_tests.conftest import SAMPLE_REPO, files_under
 

@@ -7,14 +7,14 @@ from contextlib import contextmanager
 
 import pytest
 
+from techlead_pipeline.common.partitions import reviewer_repo
+from techlead_pipeline.common.settings import Settings
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials
 from techlead_pipeline.github_api.token_vault import Secret
 from techlead_pipeline.github_standin import GitHubStandin
 from techlead_pipeline.history.code_context import RepoMirror, extract_contexts, window_for
 from techlead_pipeline.history.comments import collect_review_comments
 from techlead_pipeline.history.pull_chunks import reviewed_pull_chunks
-from techlead_pipeline.partitions import reviewer_repo
-from techlead_pipeline.settings import Settings
 from techlead_pipeline_tests.mini_fixture import BOT, LEAD, MiniRepo
 
 LINES = [f"value_{i} = compute({i})" for i in range(1, 41)]

@@ -11,15 +11,15 @@ import tracemalloc
 
 import pytest
 
+from techlead_pipeline.common.partitions import reviewer_repo
+from techlead_pipeline.common.settings import Settings
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials
 from techlead_pipeline.github_api.token_vault import Secret
 from techlead_pipeline.github_standin import GitHubStandin
 from techlead_pipeline.history.code_context import RepoMirror, extract_contexts
 from techlead_pipeline.history.comments import collect_review_comments
 from techlead_pipeline.history.pull_chunks import reviewed_pull_chunks
-from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.sample.large import BOT, LEAD, REPO, LargeSpec, build_large_fixture, large_token
-from techlead_pipeline.settings import Settings
 from techlead_pipeline.training_data.from_github import examples_from_github
 
 SPEC = LargeSpec(prs=40, files=150, force_pushed_share=0.25, big_files=1, binary_files=2)

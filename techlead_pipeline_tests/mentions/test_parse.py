@@ -110,8 +110,8 @@ def test_real_ways_of_asking(body, reviewer):
     ],
 )
 def test_malformed_mentions_are_answered_without_echoing_markup(words):
-    from techlead_pipeline.safe_markdown import markup_problems
-    from techlead_pipeline_tests.test_safe_markdown import live_pings
+    from techlead_pipeline.common.safe_markdown import markup_problems
+    from techlead_pipeline_tests.common.test_safe_markdown import live_pings
 
     reply = parse_mention(f"@tech-lead-bot {words}", "tech-lead-bot")
     assert isinstance(reply, MalformedMention), reply
@@ -142,7 +142,7 @@ def test_invisible_characters_anywhere_in_a_command_change_nothing():
 
 
 def test_a_name_given_on_the_command_line_reads_as_it_looks():
-    from techlead_pipeline.partitions import reviewer_repo
+    from techlead_pipeline.common.partitions import reviewer_repo
 
     target = reviewer_repo("\u200bmira\u2069", "\u2066acme/billing\u180e")
     assert (target.reviewer, target.repo) == ("mira", "acme/billing")

@@ -131,7 +131,7 @@ def test_a_big_pull_request_gets_at_most_the_cap(
     served, settings, standin, bot_access, lead_target, monkeypatch, training_env
 ):
     monkeypatch.setenv("TECHLEAD_MAX_COMMENTS_BY_REPO", f"{SAMPLE_REPO}=3")
-    from techlead_pipeline.settings import Settings
+    from techlead_pipeline.common.settings import Settings
 
     bot_access.settings = Settings()
     backend = make_backend("local", lead_target, served, settings.adapters_dir, base=training_env)

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 
 from techlead_pipeline.adapters.store import AdapterBundle
+from techlead_pipeline.common.partitions import reviewer_repo
+from techlead_pipeline.common.settings import Settings
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials
 from techlead_pipeline.github_api.token_vault import Secret
 from techlead_pipeline.github_standin import GitHubStandin
-from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.reviews.backends.retrieval import RetrievalBackend
 from techlead_pipeline.reviews.backends.retrieval_index import RetrievalIndex
 from techlead_pipeline.reviews.pull_request import load_pull_request
 from techlead_pipeline.reviews.service import review_pull_request
-from techlead_pipeline.settings import Settings
 from techlead_pipeline_tests.mini_fixture import BOT, LEAD, MiniRepo
 
 CODE = "def total(xs):\n    return sum(xs)\n"

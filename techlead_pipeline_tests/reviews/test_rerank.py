@@ -7,10 +7,10 @@ import json
 
 import torch
 
+from techlead_pipeline.common.safe_markdown import sanitize_comment
 from techlead_pipeline.reviews.backends.generative import Rerank
 from techlead_pipeline.reviews.markers import without_markers
 from techlead_pipeline.reviews.service import make_backend, review_pull_request
-from techlead_pipeline.safe_markdown import sanitize_comment
 from techlead_pipeline.training_data.prompts import messages
 
 

@@ -9,10 +9,10 @@ import subprocess
 import pytest
 
 from techlead_pipeline import cli
+from techlead_pipeline.defs.runner import run_partition
 from techlead_pipeline.github_standin.pull_diffs import pull_diff
 from techlead_pipeline.reviews.markers import without_markers
 from techlead_pipeline.reviews.service import make_backend, review_pull_request
-from techlead_pipeline.runner import run_partition
 from techlead_pipeline.sample.builder import LEAD
 from techlead_pipeline_tests.conftest import SAMPLE_REPO
 

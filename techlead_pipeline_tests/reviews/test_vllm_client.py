@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from techlead_pipeline.adapters.store import AdapterStore
+from techlead_pipeline.common.partitions import reviewer_repo
 from techlead_pipeline.diffs.patch import parse_diff
-from techlead_pipeline.partitions import reviewer_repo
 from techlead_pipeline.reviews.backends.base import BackendUnavailableError
 from techlead_pipeline.reviews.backends.vllm import VllmBackend, VllmClient, lora_name
 from techlead_pipeline.reviews.hunks import prepare

@@ -8,11 +8,11 @@ import pytest
 from cryptography.fernet import Fernet
 from dagster._serdes import serialize_value
 
-from techlead_pipeline.errors import GitHubUnavailableError
+from techlead_pipeline.common.errors import GitHubUnavailableError
+from techlead_pipeline.defs.runner import tick_sensor
 from techlead_pipeline.github_api.client import TOKEN_NAME, GitHubAccess, GitHubCredentials
 from techlead_pipeline.github_api.token_vault import Secret, TokenVault
 from techlead_pipeline.history.comments import collect_review_comments
-from techlead_pipeline.runner import tick_sensor
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD
 from techlead_pipeline_tests.conftest import SAMPLE_REPO, files_under
 
@@ -59,7 +59,7 @@ def test_errors_never_carry_the_token(settings, standin):
     access = GitHubAccess(settings, GitHubCredentials(token=Secret(wrong)), SAMPLE_REPO)
     from github import GithubException
 
-    from techlead_pipeline.partitions import reviewer_repo
+    from techlead_pipeline.common.partitions import reviewer_repo
 
     with pytest.raises((GithubException, GitHubUnavailableError)) as err:
         collect_review_comments(access, reviewer_repo(LEAD, SAMPLE_REPO))

@@ -12,9 +12,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from techlead_pipeline.assets.steps import PIPELINE
-from techlead_pipeline.dev_server import dagster_dev as run_dagster_dev
-from techlead_pipeline.dev_server import free_port
+from techlead_pipeline.defs.assets.steps import PIPELINE
+from techlead_pipeline.defs.dev_server import dagster_dev as run_dagster_dev
+from techlead_pipeline.defs.dev_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

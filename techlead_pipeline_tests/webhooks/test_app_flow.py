@@ -10,6 +10,7 @@ import time
 import dagster as dg
 import pytest
 
+from techlead_pipeline.common.settings import Settings
 from techlead_pipeline.definitions import defs
 from techlead_pipeline.github_api.client import APP_ID_NAME, APP_KEY_NAME
 from techlead_pipeline.github_api.token_vault import TokenVault
@@ -17,7 +18,6 @@ from techlead_pipeline.github_standin import GitHubStandin
 from techlead_pipeline.github_standin.pull_diffs import pull_diff
 from techlead_pipeline.sample.builder import APP_ID, BOT_LOGIN, LEAD, app_private_key_pem
 from techlead_pipeline.sample.multi_repo import build_multi_repo_fixture
-from techlead_pipeline.settings import Settings
 from techlead_pipeline.webhooks.service import BackgroundService, create_app
 from techlead_pipeline.webhooks.store import DeliveryStore
 from techlead_pipeline_tests.conftest import run_key_of

@@ -23,12 +23,12 @@ class AppRoom(Room):
         return req.identity.app
 
     def installation_obj(self, app: dict, inst: dict) -> dict:
-        return shapes.installation_json(self.urls, app, inst, self.user(inst.get("account", app.get("owner", ""))))
+        return installation_json(self.urls, app, inst, self.user(inst.get("account", app.get("owner", ""))))
 
     @serves("GET", "/app")
     def app(self, req: Request) -> Response:
         app = self._app(req)
-        return Response(body=shapes.app_json(self.urls, app, self.user(app.get("owner", "acme-labs")), PERMISSIONS))
+        return Response(body=app_json(self.urls, app, self.user(app.get("owner", "acme-labs")), PERMISSIONS))
 
     @serves("GET", "/app/installations")
     def installations(self, req: Request) -> Response:
@@ -121,3 +121,44 @@ class AppRoom(Room):
         page = self.paginate(req, repos)
         page.body = {"total_count": len(repos), "repositories": [self.repo_obj(r) for r in page.body]}
         return page
+
+
+# ---------------------------------------------------------------------------------------------- shapes
+def app_json(urls: shapes.Urls, app: dict, owner: dict, permissions: dict) -> dict:
+    return {
+        "id": app["id"],
+        "slug": app["slug"],
+        "node_id": f"A_{app['id']}",
+        "client_id": f"Iv1.{app['id']:016x}" if isinstance(app["id"], int) else f"Iv1.{app['id']}",
+        "name": app.get("name", app["slug"]),
+        "owner": owner,
+        "description": app.get("description"),
+        "external_url": f"{urls.web}/apps/{app['slug']}",
+        "html_url": f"{urls.web}/apps/{app['slug']}",
+        "created_at": "2024-01-01T00:00:00Z",
+        "updated_at": "2024-01-01T00:00:00Z",
+        "permissions": permissions,
+        "events": ["issue_comment", "pull_request_review", "pull_request_review_comment"],
+    }
+
+
+def installation_json(urls: shapes.Urls, app: dict, inst: dict, account: dict) -> dict:
+    return {
+        "id": inst["id"],
+        "app_id": app["id"],
+        "app_slug": app["slug"],
+        "target_id": account["id"],
+        "target_type": "Organization" if account.get("type") == "Organization" else "User",
+        "account": account,
+        "access_tokens_url": f"{urls.api}/app/installations/{inst['id']}/access_tokens",
+        "repositories_url": f"{urls.api}/installation/repositories",
+        "html_url": f"{urls.web}/settings/installations/{inst['id']}",
+        "permissions": {"pull_requests": "write", "issues": "write", "contents": "read", "metadata": "read"},
+        "events": ["issue_comment", "pull_request_review", "pull_request_review_comment"],
+        "repository_selection": "selected",
+        "created_at": "2024-01-01T00:00:00Z",
+        "updated_at": "2024-01-01T00:00:00Z",
+        "single_file_name": None,
+        "suspended_at": inst.get("suspended_at"),
+        "suspended_by": account if inst.get("suspended_at") else None,
+    }

@@ -4,7 +4,7 @@ base to head, oldest first, and the files of the three-dot diff (merge base to h
 
 from __future__ import annotations
 
-from ...gitcmd import GitError, git_text
+from ...common.gitcmd import GitError, git_text
 from .. import shapes
 from ..protocol import HttpError, Request, Response
 from ..pull_diffs import merge_base, pull_diff

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 
-from ...gitcmd import BlobReader, GitError, git_text
+from ...common.gitcmd import BlobReader, GitError, git_text
 from .. import shapes
 from ..protocol import HttpError, Request, Response
 from . import Room, serves

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ...gitcmd import GitError, git_text
+from ...common.gitcmd import GitError, git_text
 from .. import shapes
 from ..protocol import HttpError, Request, Response, iso, unprocessable, utcnow
 from ..pull_diffs import diff_position, hunk_up_to, pull_diff

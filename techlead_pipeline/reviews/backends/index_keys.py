@@ -16,8 +16,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import UserFacingError
-from ...safe_markdown import code_span
+from ...common.errors import UserFacingError
+from ...common.safe_markdown import code_span
 
 MASTER_NAME = "retrieval-index-master"
 
@@ -51,8 +51,8 @@ def derive(master: bytes, salt: bytes) -> IndexKey:
 
 
 def _vault_master() -> bytes:
+    from ...common.settings import Settings
     from ...github_api.token_vault import TokenVault
-    from ...settings import Settings
 
     vault = TokenVault.open(Settings().secrets_dir)
     secret = vault.get_or_create(MASTER_NAME, lambda: base64.b64encode(os.urandom(32)).decode())

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 
 from ...adapters.store import AdapterBundle
+from ...common.partitions import ReviewerRepo
 from ...github_api.token_vault import Secret
-from ...partitions import ReviewerRepo
 from .base import BackendUnavailableError, Unreviewed
 from .generative import GenerativeBackend
 from .retrieval import RetrievalBackend
