@@ -314,7 +314,7 @@ def make_mention_sensor(job) -> dg.SensorDefinition:
         job=job,
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Turns `@tech-lead-bot USER [--force-reload]` comments on pull requests of the "
+        description="Turns `@tech-lead-bot USER [--force-reload] [--full]` comments on pull requests of the "
         "configured repositories into runs (one per comment).",
     )
     def pr_mentions(context: dg.SensorEvaluationContext, pipeline: PipelineSettings) -> dg.SensorResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import dagster as dg
 import pytest
 
 from techlead_pipeline import cli
@@ -53,6 +54,21 @@ def test_training_run_caches_an_adapter_and_keeps_no_source(canary_settings, tra
     assert any(p.name == "adapter_model.safetensors" for p in scanned)
     leaks = [p for p in scanned if CANARY.encode() in p.read_bytes()]
     assert leaks == []
+    # the asset checks, per partition, as the UI shows them
+    checks = check_evaluations(instance, lead_target.key)
+    assert {name for name, _ in checks} >= {
+        "enough_examples",
+        "no_held_out_pull_request_in_training",
+        "no_comment_on_both_sides_of_the_split",
+        "peft_lora",
+        "rank_within_server_limit",
+        "base_model_is_served_model",
+        "weights_match_checksums",
+        "learned_reviewer_serves",
+    }
+    assert all(passed for name, passed in checks if name != "learned_reviewer_serves")
+    card = meta["reviewer_evaluation"]["reviewer_card"]
+    assert "Most frequent concerns" in card and "data:image/png;base64," in card and "<!--" not in card
 
 
 def test_cached_adapter_is_reused_and_force_reload_replaces_it(
@@ -94,3 +110,17 @@ def test_too_few_comments_is_a_clear_failure(settings, instance, monkeypatch):
     result = run_partition("train_reviewer", reviewer_repo("priya-r", SAMPLE_REPO), dagster_instance=instance)
     assert not result.success
     assert "I need at least 1000 to learn their style" in result.error
+    checks = dict(check_evaluations(instance, reviewer_repo("priya-r", SAMPLE_REPO).key))
+    assert checks["enough_examples"] is False  # shown as a failed check on that partition
+
+
+def check_evaluations(instance, partition: str) -> list[tuple[str, bool]]:
+    """(check name, passed) of every asset check evaluation Dagster recorded for `partition`."""
+    out = []
+    for record in instance.get_event_records(
+        dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    ):
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if evaluation.partition == partition:
+            out.append((evaluation.check_name, evaluation.passed))
+    return out
