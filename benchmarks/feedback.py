@@ -11,7 +11,9 @@ would 👎, her approval (👍 / (👍 + 👎)) by her rules, and the API calls 
 (counted by the stand-in: the comments and replies come on the pages collection reads anyway; who
 reacted costs one request per comment that has a 👍 or 👎).
 
-    .venv/bin/python benchmarks/feedback.py [--trainer none|torchtune]
+    .venv/bin/python benchmarks/feedback.py [--trainer torchtune|none]   # none: retrieval only
+
+Run it alone (two trainings of SmolLM2 on the CPU).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from techlead_pipeline.adapters.store import AdapterStore  # noqa: E402
 from techlead_pipeline.adapters.trainer import LoraSettings  # noqa: E402
 from techlead_pipeline.common.partitions import reviewer_repo  # noqa: E402
 from techlead_pipeline.common.settings import Settings  # noqa: E402
+from techlead_pipeline.evaluation.run import evaluate_and_gate  # noqa: E402
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials  # noqa: E402
 from techlead_pipeline.github_api.token_vault import Secret  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
@@ -55,16 +58,15 @@ def her_verdict(comment_path: str, body: str, habits: set[str]) -> str | None:
 
 
 def train(store, target, examples, run_id: str, base, lora):
+    """As the pipeline trains: a bundle, then the evaluation and its gate decide what serves."""
     bundle = build_bundle(store, target, examples.examples, run_id, base=base, lora=lora)
-    store.promote(target, bundle)
-    return bundle
+    evaluate_and_gate(store, target, bundle, examples.examples, "posted_rouge_l", base=base, semantic=False)
+    return store.current(target)
 
 
 def measure(access, target, bundle, settings, habits: set[str], label: str) -> dict:
     """What each review would post now (dry runs), judged by her rules."""
-    backend = make_backend(
-        "retrieval" if not bundle.has_lora else "local", target, bundle, settings.adapters_dir, base=BASE
-    )
+    backend = make_backend("auto", target, bundle, settings.adapters_dir, base=BASE)
     drafts = []
     for number in PULLS:
         outcome = review_pull_request(
@@ -88,7 +90,7 @@ BASE = None
 def main() -> None:
     global BASE
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trainer", choices=("none", "torchtune"), default="none")
+    parser.add_argument("--trainer", choices=("none", "torchtune"), default="torchtune")
     args = parser.parse_args()
     started = time.perf_counter()
     target = reviewer_repo(LEAD, f"{OWNER}/{REPO}")
@@ -116,9 +118,7 @@ def main() -> None:
             bundle = train(store, target, examples, "before", BASE, lora)
             before = measure(access, target, bundle, settings, habits, "before")
             # The bot posts its review of both pull requests; the lead (and a colleague) react.
-            backend = make_backend(
-                "retrieval" if not bundle.has_lora else "local", target, bundle, settings.adapters_dir, base=BASE
-            )
+            backend = make_backend("auto", target, bundle, settings.adapters_dir, base=BASE)
             for number in PULLS:
                 review_pull_request(access, target, number, backend, bundle, mention_id=f"posted-{number}")
             lead = Github(base_url=standin.api_url, auth=Auth.Token(standin.token_for(LEAD))).get_repo(target.repo)
