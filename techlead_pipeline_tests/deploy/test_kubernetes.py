@@ -117,3 +117,24 @@ def test_prompts_are_cut_to_the_vllm_servers_context():
     vllm = next(d for _, d in manifests() if d["kind"] == "Deployment" and d["metadata"]["name"] == "vllm")
     args = vllm["spec"]["template"]["spec"]["containers"][0]["args"]
     assert f"--max-model-len={config['TECHLEAD_VLLM_MAX_MODEL_LEN']}" in args
+
+
+def test_the_adapter_check_holds_adapters_to_what_vllm_is_started_with():
+    """reviewer_adapter's checks compare with the served model's name and --max-lora-rank: the
+    defaults are deploy/k8s/vllm.yaml's arguments, and the CPU profile's rank fits under them."""
+    import yaml
+
+    from techlead_pipeline.adapters.base_models import REGISTRY
+    from techlead_pipeline.defs.resources import VLLM_MAX_LORA_RANK, VLLM_SERVED_MODEL
+
+    docs = list(yaml.safe_load_all((DEPLOY / "k8s" / "vllm.yaml").read_text()))
+    args = next(
+        c["args"]
+        for d in docs
+        if d and d.get("kind") == "Deployment"
+        for c in d["spec"]["template"]["spec"]["containers"]
+    )
+    flags = dict(a.removeprefix("--").split("=", 1) for a in args if "=" in a)
+    assert flags["served-model-name"] == VLLM_SERVED_MODEL
+    assert int(flags["max-lora-rank"]) == VLLM_MAX_LORA_RANK
+    assert dict(REGISTRY["smollm2-135m-instruct"].cpu_lora)["rank"] <= VLLM_MAX_LORA_RANK

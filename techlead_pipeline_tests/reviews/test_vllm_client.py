@@ -213,3 +213,55 @@ def test_prompts_are_cut_to_the_servers_context(bundle):
     for body in [b for m, p, b in replay.sent if p == "/v1/chat/completions"]:
         size = sum(len(m["content"].encode()) + 8 for m in body["messages"])
         assert size + body["max_tokens"] <= 1500
+
+
+class ScoringReplay(Replay):
+    """Chat completions with vLLM's `prompt_logprobs` extension, in the shape of
+    vllm/entrypoints/openai/protocol.py (ChatCompletionResponse.prompt_logprobs: one entry per prompt
+    token, the first null, each {token id: {logprob, rank, decoded_token}}; usage.prompt_tokens).
+    A stand-in tokenizer: a token per word of each message, 4 per message for the template, 3 for
+    the generation prompt; token i of an answer has log-probability -(i + 1) / 10."""
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        if request.url.path != "/v1/chat/completions" or "add_generation_prompt" not in (body or {}):
+            return await super().__call__(request)
+        self.sent.append((request.method, request.url.path, body))
+        messages = body["messages"]
+        count = sum(len(m["content"].split()) + 4 for m in messages) + (3 if body["add_generation_prompt"] else 0)
+        logprobs = [None]
+        if body.get("prompt_logprobs") == 0:
+            prefix = sum(len(m["content"].split()) + 4 for m in messages[:-1]) + 3
+            for i in range(1, count):
+                value = -((i - prefix) + 1) / 10 if i >= prefix else -5.0
+                logprobs.append({str(1000 + i): {"logprob": value, "rank": 1, "decoded_token": "w"}})
+        usage = {"prompt_tokens": count, "total_tokens": count + 1, "completion_tokens": 1}
+        choice = {"index": 0, "message": {"role": "assistant", "content": "x"}, "finish_reason": "length"}
+        return httpx.Response(
+            200,
+            json={
+                "id": "c",
+                "object": "chat.completion",
+                "created": 1,
+                "model": body["model"],
+                "choices": [choice],
+                "usage": usage,
+                "prompt_logprobs": logprobs if body.get("prompt_logprobs") == 0 else None,
+            },
+        )
+
+
+def test_answers_are_scored_from_the_servers_prompt_logprobs(bundle):
+    """The rerank backend through vLLM: the conversation alone gives where the answer starts, the
+    conversation with the answer its tokens' log-probabilities (answer and closing tokens)."""
+    replay = ScoringReplay()
+    backend = backend_for(bundle, replay)
+    conversation = [{"role": "system", "content": "s"}, {"role": "user", "content": "the code here"}]
+    short, longer = backend.answer_likelihoods([(conversation, "nit: is None"), (conversation, "a b c d e")])
+    # answer tokens: its words + the 1 template token left after the 3 of the generation prompt
+    assert short == pytest.approx(sum(-(i + 1) / 10 for i in range(4)) / 4)
+    assert longer == pytest.approx(sum(-(i + 1) / 10 for i in range(6)) / 6)
+    scored = [b for m, p, b in replay.sent if p == "/v1/chat/completions"]
+    assert {(b["add_generation_prompt"], b["prompt_logprobs"]) for b in scored} == {(True, None), (False, 0)}
+    assert all(b["model"] == lora_name(TARGET, bundle[0]) and b["max_tokens"] == 1 for b in scored)
+    assert sum(1 for b in scored if b["add_generation_prompt"]) == 1  # the conversation asked once
