@@ -46,3 +46,7 @@ def test_mention_to_review(watching, standin, instance, lead_target):
     assert forced.success and "reviewer_adapter" in forced.step_seconds
     assert AdapterStore(watching.adapters_dir).current(lead_target).version != first_version
     assert len(standin.posted_reviews()) == 3
+    # the --force-reload review of #51 says nothing the first one said there (same anchor, same words)
+    on_51 = [r for r in standin.posted_reviews() if r["number"] == 51]
+    said = [(c["path"], c["side"], c["line"], c["body"]) for r in on_51 for c in r["comments"]]
+    assert len(said) == len(set(said))

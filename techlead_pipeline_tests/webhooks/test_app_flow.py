@@ -246,3 +246,31 @@ def test_deliveries_missed_while_the_service_was_down_are_recovered(app_world, i
         assert run_keys == [run_key_of(comment, LEAD)]  # once: by the poll or the redelivery, never both
     finally:
         again.stop()
+
+
+def test_a_mention_by_webhook_then_one_by_poll_repeat_nothing(app_world, instance, monkeypatch):
+    """Issue 20: two mentions on one pull request, the first delivered as a webhook, the second read
+    by the poll while the receiver is down; the second review posts nothing the first said."""
+    from techlead_pipeline.defs.runner import tick_sensor
+
+    monkeypatch.setenv("TECHLEAD_TRAINER", "none")  # retrieval only: the flow, not the model, is tested here
+    monkeypatch.setenv("TECHLEAD_SEMANTIC_METRIC", "0")
+    standin, store, service = app_world
+    standin.add_issue_comment(REPO, 51, "tomas-b", f"@{BOT_LOGIN} {LEAD}")
+    standin.hooks.wait()
+    assert standin.hooks.log[-1].status == "OK"
+    first = tick_sensor("pr_mentions", None, instance)
+    assert [r.success for r in first.runs] == [True]
+    [review] = standin.posted_reviews(REPO)
+    assert review["comments"]
+    service.stop()  # what follows reaches the bot by the poll only
+    standin.add_issue_comment(REPO, 51, "li-wei", f"@{BOT_LOGIN} {LEAD} --full")
+    standin.hooks.wait()
+    assert standin.hooks.log[-1].status != "OK"
+    second = tick_sensor("pr_mentions", first.cursor, instance)
+    assert [r.success for r in second.runs] == [True]
+    reviews = standin.posted_reviews(REPO)
+    assert len(reviews) == 2 and reviews[1]["comments"] == []
+    assert "already said on this pull request" in reviews[1]["review"]["body"]
+    said = [(c["path"], c["side"], c["line"], c["body"]) for r in reviews for c in r["comments"]]
+    assert len(said) == len(set(said))
