@@ -54,18 +54,6 @@ def served_ui(tmp_path_factory, sample_fixture):
         yield url, lead, few
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from techlead_pipeline_tests.ui.test_dagster_ui import CHROMIUM_ARGS
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def page_at(browser, url: str):
     page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
     page.goto(url, wait_until="networkidle")

@@ -69,16 +69,6 @@ def dagster_dev(tmp_path_factory):
         yield url, home
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def open_lineage(browser, url: str, asset: str, width: int = 1900):
     page = browser.new_context(viewport={"width": width, "height": 760}).new_page()
     page.goto(f"{url}/assets/{asset}?view=lineage&lineageScope=upstream&lineageDepth=6", wait_until="networkidle")
