@@ -2,7 +2,7 @@
 is watched (early stopping) and scored on the validation split; the held-out split is removed
 before anything runs, so no choice can depend on it.
 
-A candidate's score is its best validation loss, and, when asked, what a review would post on the
+A candidate's score is its best validation loss (benchmarks/recipe.py ranks the levers by it), and, when asked, what a review would post on the
 validation split (posted ROUGE-L of its comments, F1 of commenting at all on its hunks), measured
 by the same code that evaluates held-out data (evaluation/evaluate.py) with the validation split in
 the held-out split's place.
@@ -139,24 +139,6 @@ def retrieval_validation_scores(examples: pd.DataFrame) -> tuple[float | None, f
     scored = frame.assign(split=frame["split"].replace({"validation": "holdout"}))
     row = evaluate(scored, [RetrievalSystem("retrieval", index)], semantic=False).systems["retrieval"]
     return row.get("posted_rouge_l"), row.get("when_f1")
-
-
-def select_recipe(
-    examples: pd.DataFrame,
-    target: ReviewerRepo,
-    base: BaseModel,
-    candidates: dict[str, LoraSettings],
-    generate: bool = False,
-) -> tuple[str, list[RecipeScore]]:
-    """The candidate with the lowest validation loss (or, with `generate`, the best posted ROUGE-L on
-    the validation split, loss breaking ties), and every candidate's score."""
-    scores = [score_candidate(n, examples, target, base, s, generate) for n, s in candidates.items()]
-
-    def rank(score: RecipeScore):
-        loss = score.validation_loss if score.validation_loss is not None else float("inf")
-        return (-(score.posted_rouge_l or 0.0), loss) if generate else (loss,)
-
-    return min(scores, key=rank).name, scores
 
 
 def variant(settings: LoraSettings, **changes) -> LoraSettings:

@@ -50,7 +50,6 @@ class GenerativeBackend:
         self.prompt_style = prompt_style  # the system prompt the adapter was trained with
         self.rerank: Rerank | None = None
         self._key_of: dict[str, str] = {}  # conversation -> the code key it was asked about (for rerank)
-        self.last_picks: dict[str, tuple[str, float]] = {}  # conversation -> (past comment, its score)
         self.confidence: dict[str, float] = {}  # conversation -> 1 - P(NO_COMMENT), where measured
         self._likelihood: dict[str, float] = {}  # (conversation, answer) -> its score, once computed
         self.reviewer = reviewer
@@ -148,9 +147,6 @@ class GenerativeBackend:
             score = likelihood + self.rerank.prior * similarity
             if best[n] is None or score > best[n][1]:
                 best[n] = (comment, score)
-        for conversation, pick in zip(conversations, best):
-            if pick is not None:
-                self.last_picks[repr(conversation)] = pick
         return best
 
     def scored_pairs(self, pairs: list[tuple[list[dict], str]]) -> list[float]:
