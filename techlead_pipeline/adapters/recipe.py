@@ -2,10 +2,10 @@
 is watched (early stopping) and scored on the validation split; the held-out split is removed
 before anything runs, so no choice can depend on it.
 
-A candidate's score is its best validation loss (benchmarks/recipe.py ranks the levers by it), and, when asked, what a review would post on the
-validation split (posted ROUGE-L of its comments, F1 of commenting at all on its hunks), measured
-by the same code that evaluates held-out data (evaluation/evaluate.py) with the validation split in
-the held-out split's place.
+A candidate's score is its best validation loss (benchmarks/recipe.py ranks the levers by it) and,
+when asked, what a review would post on the validation split (posted ROUGE-L of its comments, F1 of
+commenting at all on its hunks), measured by the same code that evaluates held-out data
+(evaluation/evaluate.py) with the validation split in the held-out split's place.
 """
 
 from __future__ import annotations
