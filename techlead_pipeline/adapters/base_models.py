@@ -84,7 +84,25 @@ REGISTRY = {
             ),
         ),
         BaseModelSpec(
-            "tiny-random", "llama3 (lora_llama3)", "tiktoken BPE, ~900", "original/tokenizer.model", "llama3", 4096, ""
+            "tiny-random",
+            "llama3 (lora_llama3)",
+            "tiktoken BPE, ~900",
+            "original/tokenizer.model",
+            "llama3",
+            4096,
+            "",
+            # One pass at a high rate: enough for its loss to fall, quick enough for the test suite.
+            (
+                ("epochs", 1),
+                ("rank", 8),
+                ("alpha", 16.0),
+                ("lr", 3e-3),
+                ("batch_size", 8),
+                ("grad_accum", 1),
+                ("max_seq_len", 512),
+                ("warmup_steps", 2),
+                ("max_train_tokens", 60_000),
+            ),
         ),
     )
 }

@@ -15,18 +15,10 @@ from pathlib import Path
 import regex
 
 from .base_model import DESCRIPTOR, BaseModel, quiet_transformers
+from .base_models import REGISTRY
 
-# LoRA settings that suit the tiny model on a CPU (as TECHLEAD_LORA_* variables).
-CPU_LORA_ENV = {
-    "TECHLEAD_LORA_EPOCHS": "2",
-    "TECHLEAD_LORA_RANK": "8",
-    "TECHLEAD_LORA_ALPHA": "16",
-    "TECHLEAD_LORA_LR": "0.003",
-    "TECHLEAD_LORA_BATCH_SIZE": "8",
-    "TECHLEAD_LORA_GRAD_ACCUM": "1",
-    "TECHLEAD_LORA_MAX_SEQ_LEN": "1024",
-    "TECHLEAD_LORA_WARMUP_STEPS": "2",
-}
+# The tiny model's CPU profile as TECHLEAD_LORA_* variables (for tests that set the environment).
+CPU_LORA_ENV = {f"TECHLEAD_LORA_{k.upper()}": str(v) for k, v in REGISTRY["tiny-random"].cpu_lora}
 
 
 def train_bpe(texts: list[str], n_merges: int, max_words: int = 4000) -> list[bytes]:

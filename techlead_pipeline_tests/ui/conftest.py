@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from techlead_pipeline_tests.ui.test_dagster_ui import CHROMIUM, CHROMIUM_ARGS
+from techlead_pipeline_tests.ui.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +15,4 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+

@@ -19,7 +19,8 @@ from techlead_pipeline.github_api.token_vault import TokenVault
 from techlead_pipeline.github_standin import GitHubStandin
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD
 from techlead_pipeline_tests.conftest import SAMPLE_REPO
-from techlead_pipeline_tests.ui.test_dagster_ui import CHROMIUM, ROOT, instance_at, shot
+from techlead_pipeline_tests.ui.browser import CHROMIUM, dismiss_first_visit_dialog
+from techlead_pipeline_tests.ui.test_dagster_ui import ROOT, instance_at, shot
 
 pytestmark = pytest.mark.skipif(
     not shutil.os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -57,9 +58,7 @@ def served_ui(tmp_path_factory, sample_fixture):
 def page_at(browser, url: str):
     page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
     page.goto(url, wait_until="networkidle")
-    skip = page.get_by_role("button", name="Skip")  # the first-visit community dialog
-    if skip.count():
-        skip.click()
+    dismiss_first_visit_dialog(page)
     return page
 
 

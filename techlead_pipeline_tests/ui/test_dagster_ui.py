@@ -15,19 +15,9 @@ import pytest
 from techlead_pipeline.defs.assets.steps import PIPELINE
 from techlead_pipeline.defs.dev_server import dagster_dev as run_dagster_dev
 from techlead_pipeline.defs.dev_server import free_port
+from techlead_pipeline_tests.ui.browser import CHROMIUM, dismiss_first_visit_dialog
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ASSETS = list(PIPELINE)
 PARTITIONS = ["mira-kovacs@acme-labs+billing_core.py", "priya-r@acme-labs+billing_core.py"]
 SHOTS = os.environ.get("TECHLEAD_SCREENSHOTS")  # a folder: refresh the README's screenshots there
@@ -72,11 +62,9 @@ def dagster_dev(tmp_path_factory):
 def open_lineage(browser, url: str, asset: str, width: int = 1900):
     page = browser.new_context(viewport={"width": width, "height": 760}).new_page()
     page.goto(f"{url}/assets/{asset}?view=lineage&lineageScope=upstream&lineageDepth=6", wait_until="networkidle")
-    skip = page.get_by_role("button", name="Skip")  # the first-visit community dialog
-    if skip.count():
-        skip.click()
     page.locator("svg foreignObject").get_by_text(ASSETS[0], exact=True).first.wait_for()
-    page.wait_for_timeout(1000)
+    dismiss_first_visit_dialog(page)
+    page.wait_for_timeout(500)
     return page
 
 
