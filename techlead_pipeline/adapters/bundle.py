@@ -8,6 +8,7 @@ import pandas as pd
 from ..common.partitions import ReviewerRepo
 from ..reviews.backends.index_keys import new_vault_index_key
 from ..reviews.backends.retrieval_index import RetrievalIndex
+from ..reviews.lessons import Lessons
 from ..training_data.examples import ExampleSet
 from ..training_data.prompts import system_prompt
 from ..training_data.raft import with_earlier_comments
@@ -25,6 +26,7 @@ def index_entries(frame: pd.DataFrame) -> list[dict]:
             "pull_number": int(r.pull_number),
             "kind": r.kind,
             "comment_id": None if pd.isna(r.comment_id) else int(r.comment_id),
+            "source": getattr(r, "source", None) or "history",  # feedback: the lead's verdict on the bot
         }
         for r in frame.itertuples(index=False)
     ]
@@ -86,6 +88,7 @@ def build_bundle(
             },
             "trainer": "torchtune" if base is not None else "none",
             "serving": "retrieval",
+            "lessons": Lessons.learn(train).as_manifest(),
         }
         index = RetrievalIndex.build(
             list(train["key"]), index_entries(train), encoder=encoder, key=new_vault_index_key()

@@ -34,6 +34,7 @@ class DraftComment:
     body: str
     confidence: float | None = None  # how sure the backend is that this deserves a comment (ranks the cap)
     voice: str | None = None  # whose voice: marked, hidden, at the end of the posted comment (feedback)
+    key: str | None = None  # the retrieval key of the code it sits on (reviews/lessons.py); never posted
 
     def payload(self) -> dict:
         body = f"{self.body}\n\n{voice_marker(self.voice)}" if self.voice else self.body

@@ -23,6 +23,7 @@ from .backends.retrieval import RetrievalBackend
 from .backends.retrieval_index import RetrievalIndex
 from .hunks import PreparedReview, prepare
 from .incremental import ReviewScope, review_scope
+from .lessons import Lessons
 from .post import DraftComment, PostedReview, post_review, pull_reviews
 from .pull_request import GITHUB_FILES_CAP, load_pull_request
 from .replies import post_reply
@@ -175,7 +176,7 @@ def review_changes(
         body = sanitize_comment(suggestion.body, secrets)
         anchor = hunk.anchor(suggestion.candidate)
         if body and is_valid(anchor, hunk.chunk):
-            drafts.append(DraftComment(anchor, body, suggestion.score))
+            drafts.append(DraftComment(anchor, body, suggestion.score, key=suggestion.candidate.key))
     return drafts, prepared, timings
 
 
@@ -189,12 +190,22 @@ class Selection:
     open_threads: list[DraftComment] = field(default_factory=list)
     held_back: list[DraftComment] = field(default_factory=list)
     cap: int = 0
+    turned_down_files: list[DraftComment] = field(default_factory=list)  # on a file the lead turned the bot down on
+    turned_down_code: list[DraftComment] = field(default_factory=list)  # on code like where she said no
+
+    @property
+    def turned_down(self) -> list[DraftComment]:
+        return self.turned_down_files + self.turned_down_code
 
 
-def select_drafts(drafts: list[DraftComment], said: SaidBefore, cap: int) -> Selection:
+def select_drafts(drafts: list[DraftComment], said: SaidBefore, cap: int, lessons: Lessons | None = None) -> Selection:
     selection = Selection([], cap=cap)
     fresh = []
-    for draft in drafts:
+    lesson_of = lessons.why_left_out(drafts) if lessons is not None else [None] * len(drafts)
+    for draft, lesson in zip(drafts, lesson_of):
+        if lesson:
+            (selection.turned_down_files if lesson == "turned-down file" else selection.turned_down_code).append(draft)
+            continue
         why = said.why_dropped(draft.anchor.path, draft.anchor.side, draft.anchor.line, draft.body)
         (selection.said_before if why == "said before" else selection.open_threads if why else fresh).append(draft)
     ranked = sorted(range(len(fresh)), key=lambda i: (fresh[i].confidence is None, -(fresh[i].confidence or 0.0), i))
@@ -204,9 +215,17 @@ def select_drafts(drafts: list[DraftComment], said: SaidBefore, cap: int) -> Sel
     return selection
 
 
-def _left_out(selection: Selection) -> list[str]:
+def _left_out(selection: Selection, reviewer: str) -> list[str]:
     lines = []
+    if selection.turned_down_files:
+        files = ", ".join(code_span(p) for p in dict.fromkeys(d.anchor.path for d in selection.turned_down_files))
+        n = len(selection.turned_down_files)
+        lines.append(
+            f"Left out {n} comment{'s' if n != 1 else ''} on {files}: {code_span(reviewer)} turned my comments "
+            "there down (👎 or a reply that disagreed) and has not commented there since, so I no longer do."
+        )
     for drafts, why in (
+        (selection.turned_down_code, f"on code like where {code_span(reviewer)} turned my comments down"),
         (selection.said_before, "already said on this pull request"),
         (selection.open_threads, "my earlier comment on that line is still open"),
     ):
@@ -285,7 +304,8 @@ def review_pull_request(
         pull.changes, pull.new_file_text, backend, secrets + (access.current_token().reveal(),), scope
     )
     earlier = earlier_bot_comments(access, target.repo, number)
-    selection = select_drafts(drafts, earlier, access.settings.comment_cap(target.repo))
+    lessons = Lessons.from_manifest(bundle.manifest, RetrievalIndex.load(bundle.retrieval_dir))
+    selection = select_drafts(drafts, earlier, access.settings.comment_cap(target.repo), lessons)
     drafts = selection.posted
     for draft in drafts:
         draft.voice = target.reviewer
@@ -294,7 +314,7 @@ def review_pull_request(
         prepared.skipped.insert(  # first: the summary names only the first ten reasons
             0, f"{pull.unlisted_files} more files: GitHub lists only the first {GITHUB_FILES_CAP:,} of a pull request"
         )
-    notes = ([scope.note] if scope.note else []) + _left_out(selection)
+    notes = ([scope.note] if scope.note else []) + _left_out(selection, target.reviewer)
     summary = summary_text(target, bundle, backend.name, drafts, len(prepared.hunks), prepared.skipped, notes)
     outcome = ReviewOutcome(
         backend.name, drafts, len(prepared.hunks), prepared.skipped, timings, summary=summary, selection=selection
