@@ -48,6 +48,8 @@ from techlead_pipeline.evaluation.run import evaluate_and_gate  # noqa: E402
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials  # noqa: E402
 from techlead_pipeline.github_api.token_vault import Secret  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
+from techlead_pipeline.history.comments import collect_review_comments  # noqa: E402
+from techlead_pipeline.history.feedback import ReactionMemo, gather_feedback  # noqa: E402
 from techlead_pipeline.reviews.markers import without_markers  # noqa: E402
 from techlead_pipeline.reviews.service import make_backend, review_pull_request  # noqa: E402
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD, OWNER, REPO, build_sample  # noqa: E402
@@ -179,6 +181,14 @@ def main() -> None:
                 for group, pulls in GROUPS.items()
             }
             lessons = bundle.manifest.get("lessons", {}).get("turned_down_files")
+            # The next training, with no reaction since: who reacted is remembered, nothing is asked.
+            mark = len(standin.requests)
+            history_again = collect_review_comments(access, target, max_prs=settings.max_prs)
+            memo = ReactionMemo.open(settings.reactions_dir / f"{target.key}.json")
+            gather_feedback(
+                access, target.repo, target.reviewer, history_again.bot_comments, history_again.comments, memo
+            )
+            calls_again = sum(1 for r in standin.api_calls(mark) if "/reactions" in r["path"])
     table = Table(
         title=f"One retrain on the lead's reactions ({args.trainer} trainer; she reacted to {reacted} comments)"
     )
@@ -211,6 +221,7 @@ def main() -> None:
         f"came on the pages collection reads anyway); feedback examples trained on: "
         f"{examples.counts()['feedback_examples']}; {time.perf_counter() - started:.0f}s"
     )
+    console.print(f"API calls for who reacted, read again with no new reaction: {calls_again}")
 
 
 if __name__ == "__main__":

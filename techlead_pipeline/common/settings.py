@@ -95,6 +95,11 @@ class Settings:
         return self.home / "checkpoints"
 
     @property
+    def reactions_dir(self) -> Path:
+        """Who reacted to the bot's comments, as last read (history/feedback.py: ReactionMemo)."""
+        return self.home / "reactions"
+
+    @property
     def secrets_dir(self) -> Path:
         return self.home / "secrets"
 

@@ -5,8 +5,10 @@ The repository-wide review-comment pages that collection reads anyway carry the 
 Each comment the bot posts ends with a hidden marker naming whose voice it was written in
 (`reviews/markers.py`), so its comments for this (reviewer, repository) are told from those for other
 reviewers at no cost. Every comment carries GitHub's reaction roll-up (counts only); who reacted
-takes one request per comment, made only for the bot's comments that have a 👍 or 👎 at all. The
-lead's replies (`in_reply_to_id`) are on the same pages.
+takes one request per comment, made only for the bot's comments that have a 👍 or 👎 at all, and only
+when its 👍/👎 counts differ from the last time they were read (`ReactionMemo`): a retrain with no new
+reactions asks nothing. (One person's 👍 swapped for another's at equal counts goes unseen until the
+counts next change.) The lead's replies (`in_reply_to_id`) are on the same pages.
 
 A comment's verdict, the lead's only: her 👎 or a reply that disagrees makes it `negative` (the
 hunk becomes a silence example at the next training); her 👍 or a reply that agrees, and no 👎,
@@ -16,8 +18,10 @@ report and never trained on.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from github import GithubException
@@ -131,10 +135,53 @@ def bot_comments_for(bot_rows: pd.DataFrame, reviewer: str) -> list[BotComment]:
     return out
 
 
-def gather_feedback(access: GitHubAccess, repo: str, reviewer: str, bot_rows, comments) -> Feedback:
+@dataclass
+class ReactionMemo:
+    """The lead's reactions per bot comment as last read, with the roll-up counts they were read at.
+    Kept per (reviewer, repository) in plain JSON: comment ids, counts and "+1"/"-1", no text."""
+
+    path: Path | None = None
+    seen: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, path: Path) -> "ReactionMemo":
+        try:
+            seen = json.loads(path.read_text())
+        except (OSError, ValueError):
+            seen = {}  # none yet, or unreadable: read the reactions again rather than trust it
+        return cls(path, seen if isinstance(seen, dict) else {})
+
+    def lead_reactions(self, comment: BotComment) -> set[str] | None:
+        """What the lead's reactions were, if the comment's 👍/👎 counts are the ones they were read at."""
+        entry = self.seen.get(str(comment.id))
+        if entry and (entry.get("up"), entry.get("down")) == (comment.thumbs_up, comment.thumbs_down):
+            return set(entry.get("lead") or ())
+        return None
+
+    def remember(self, comment: BotComment) -> None:
+        self.seen[str(comment.id)] = {
+            "up": comment.thumbs_up,
+            "down": comment.thumbs_down,
+            "lead": sorted(comment.lead),
+        }
+
+    def save(self, comments: list[BotComment]) -> None:
+        if self.path is None:
+            return
+        kept = {str(c.id) for c in comments}  # comments deleted since are forgotten
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({k: v for k, v in self.seen.items() if k in kept}, sort_keys=True))
+        tmp.replace(self.path)
+
+
+def gather_feedback(
+    access: GitHubAccess, repo: str, reviewer: str, bot_rows, comments, memo: ReactionMemo | None = None
+) -> Feedback:
     """The bot's comments for `reviewer`, with the lead's replies (already on the pages collection
     read: no request) and her reactions (one request per comment, only where the roll-up shows a
-    👍 or 👎)."""
+    👍 or 👎 and, with a `memo`, its counts changed since they were last read)."""
+    memo = memo or ReactionMemo()
     feedback = Feedback(bot_comments_for(bot_rows, reviewer))
     by_id = {c.id: c for c in feedback.comments}
     replies = comments[comments["in_reply_to_id"].notna() & (comments["user"].str.lower() == reviewer.lower())]
@@ -144,6 +191,10 @@ def gather_feedback(access: GitHubAccess, repo: str, reviewer: str, bot_rows, co
             target.lead_reply = reply_verdict(reply["body"] or "") or target.lead_reply
     for comment in feedback.comments:
         if not (comment.thumbs_up or comment.thumbs_down):
+            continue
+        known = memo.lead_reactions(comment)
+        if known is not None:
+            comment.lead = known
             continue
         try:
             for page in access.rest.pages(
@@ -155,4 +206,6 @@ def gather_feedback(access: GitHubAccess, repo: str, reviewer: str, bot_rows, co
                         comment.lead.add(reaction.get("content"))
         except GithubException:  # a comment deleted meanwhile: its reactions are gone with it
             continue
+        memo.remember(comment)
+    memo.save(feedback.comments)
     return feedback

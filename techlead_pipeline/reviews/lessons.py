@@ -55,8 +55,12 @@ class Lessons:
         return {"turned_down_files": self.turned_down_files, "near": NEAR, "min_turned_down": MIN_TURNED_DOWN}
 
     @classmethod
-    def from_manifest(cls, manifest: dict, index: RetrievalIndex | None) -> "Lessons":
-        return cls(dict((manifest.get("lessons") or {}).get("turned_down_files") or {}), index)
+    def of_bundle(cls, bundle) -> "Lessons":
+        """The lessons a bundle was trained with; none for a bundle from before they were learned."""
+        learned = bundle.manifest.get("lessons")
+        if learned is None:
+            return cls()
+        return cls(dict(learned.get("turned_down_files") or {}), RetrievalIndex.load(bundle.retrieval_dir))
 
     def _turned_down_places(self) -> tuple[np.ndarray, np.ndarray]:
         entries = self.index.entries if self.index is not None else []

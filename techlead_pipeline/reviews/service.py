@@ -304,7 +304,7 @@ def review_pull_request(
         pull.changes, pull.new_file_text, backend, secrets + (access.current_token().reveal(),), scope
     )
     earlier = earlier_bot_comments(access, target.repo, number)
-    lessons = Lessons.from_manifest(bundle.manifest, RetrievalIndex.load(bundle.retrieval_dir))
+    lessons = Lessons.of_bundle(bundle)
     selection = select_drafts(drafts, earlier, access.settings.comment_cap(target.repo), lessons)
     drafts = selection.posted
     for draft in drafts:

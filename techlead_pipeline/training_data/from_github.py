@@ -12,7 +12,7 @@ from ..common.settings import Settings
 from ..github_api.client import GitHubAccess
 from ..history.code_context import RepoMirror, extract_contexts
 from ..history.comments import CollectedHistory, collect_review_comments
-from ..history.feedback import gather_feedback
+from ..history.feedback import ReactionMemo, gather_feedback
 from ..history.pull_chunks import reviewed_pull_chunks
 from ..history.window import context_window
 from .examples import ExampleSet, build_examples
@@ -22,7 +22,8 @@ def examples_from_github(
     access: GitHubAccess, target: ReviewerRepo, settings: Settings, scratch: Path
 ) -> tuple[ExampleSet, CollectedHistory]:
     history = collect_review_comments(access, target, max_prs=settings.max_prs)
-    feedback = gather_feedback(access, target.repo, target.reviewer, history.bot_comments, history.comments)
+    memo = ReactionMemo.open(settings.reactions_dir / f"{target.key}.json")
+    feedback = gather_feedback(access, target.repo, target.reviewer, history.bot_comments, history.comments, memo)
     judged = feedback.judged(history.bot_comments)
     chosen = context_window(
         history.comments, target.reviewer, history.authored_prs, settings.max_context_comments, settings.others_fraction

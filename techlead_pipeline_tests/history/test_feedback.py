@@ -8,7 +8,7 @@ import pandas as pd
 from github import Auth, Github
 
 from techlead_pipeline.history.comments import collect_review_comments
-from techlead_pipeline.history.feedback import gather_feedback, reply_verdict
+from techlead_pipeline.history.feedback import ReactionMemo, gather_feedback, reply_verdict
 from techlead_pipeline.reviews.markers import without_markers
 from techlead_pipeline.reviews.service import make_backend, review_pull_request
 from techlead_pipeline.sample.builder import LEAD
@@ -83,3 +83,31 @@ def test_collection_makes_no_extra_call_when_nobody_reacted(served, settings, st
     feedback = gather_feedback(bot_access, SAMPLE_REPO, LEAD, history.bot_comments, history.comments)
     assert len(standin.api_calls(mark)) == collected and feedback.api_calls == 0
     assert isinstance(history.bot_comments, pd.DataFrame) and len(feedback.comments) == len(history.bot_comments)
+
+
+def test_reactions_already_read_are_not_asked_again(served, settings, standin, bot_access, lead_target, tmp_path):
+    backend = make_backend("retrieval", lead_target, served, settings.adapters_dir)
+    review_pull_request(bot_access, lead_target, DEMO_PR, backend, served, mention_id="memo")
+    ids = [
+        c["id"] for c in standin.fixture.repo(*SAMPLE_REPO.split("/")).review_comments if c["user"] == "tech-lead-bot"
+    ]
+    react(standin, LEAD, ids[0], "-1")
+    react(standin, LEAD, ids[1], "+1")
+    memo_file = tmp_path / "reactions.json"
+
+    def read() -> tuple[dict, int]:
+        mark = len(standin.requests)
+        history = collect_review_comments(bot_access, lead_target)
+        after_pages = len(standin.api_calls(mark))
+        memo = ReactionMemo.open(memo_file)
+        feedback = gather_feedback(bot_access, SAMPLE_REPO, LEAD, history.bot_comments, history.comments, memo)
+        assert feedback.api_calls == len(standin.api_calls(mark)) - after_pages  # counted by the stand-in too
+        return {c.id: c.verdict for c in feedback.comments if c.verdict}, feedback.api_calls
+
+    assert read() == ({ids[0]: "negative", ids[1]: "positive"}, 2)
+    assert read() == ({ids[0]: "negative", ids[1]: "positive"}, 0)  # nothing new: nothing asked
+    react(standin, LEAD, ids[2], "-1")
+    react(standin, "tomas-b", ids[1], "-1")  # a colleague's reaction changes the roll-up: asked again
+    assert read() == ({ids[0]: "negative", ids[1]: "positive", ids[2]: "negative"}, 2)  # hers only
+    memo_file.write_text("{not json")  # a damaged memo is read afresh, never trusted
+    assert read()[1] == 3

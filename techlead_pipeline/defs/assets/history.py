@@ -12,7 +12,7 @@ from ...common.partitions import from_key, reviewer_repo_partitions
 from ...history.checkpoint import CollectionCheckpoint
 from ...history.code_context import RepoMirror, extract_contexts
 from ...history.comments import collect_review_comments
-from ...history.feedback import gather_feedback
+from ...history.feedback import ReactionMemo, gather_feedback
 from ...history.pull_chunks import reviewed_pull_chunks
 from ...history.window import context_window
 from ..resources import PipelineSettings
@@ -47,7 +47,12 @@ def review_comments(context: dg.AssetExecutionContext, pipeline: PipelineSetting
         if history.reviewer_comments.empty:
             raise NoReviewHistoryError(target.reviewer, target.repo)
         feedback = gather_feedback(
-            pipeline.github(target.repo), target.repo, target.reviewer, history.bot_comments, history.comments
+            pipeline.github(target.repo),
+            target.repo,
+            target.reviewer,
+            history.bot_comments,
+            history.comments,
+            ReactionMemo.open(settings.reactions_dir / f"{context.partition_key}.json"),
         )
         workspace.write_frame("judged_bot_comments", feedback.judged(history.bot_comments))
         workspace.write_frame("review_comments", history.comments)
