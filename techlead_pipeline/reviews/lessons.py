@@ -36,8 +36,7 @@ class Lessons:
 
     @classmethod
     def learn(cls, train: pd.DataFrame) -> "Lessons":
-        """From the target reviewer's examples of every split (history and feedback alike). Nothing here
-        is measured, so her newest comments, held out from the adapter, count as evidence too."""
+        """From the target reviewer's training examples (history and feedback alike)."""
         source = train["source"] if "source" in train else pd.Series("history", index=train.index)
         feedback = train[source == "feedback"]
         own = train[(source != "feedback") & (train["kind"] == "comment")]
