@@ -216,5 +216,9 @@ def evaluate_and_gate(
         store.promote(target, candidate)
     else:
         store.update_manifest(candidate, **record)
-        store.update_manifest(previous, serving_note=decision.note, latest_candidate=candidate.version)
+        # The lead's lessons belong to her, not to a model version: the newest ones serve with the
+        # adapter that keeps serving (their index, with her turned-down places, is the candidate's).
+        lessons = candidate.manifest.get("lessons")
+        kept = {"lessons": {**lessons, "index_version": candidate.version}} if lessons is not None else {}
+        store.update_manifest(previous, serving_note=decision.note, latest_candidate=candidate.version, **kept)
     return EvaluationOutcome(report, decision, image, curve_image)

@@ -59,7 +59,11 @@ class Lessons:
         learned = bundle.manifest.get("lessons")
         if learned is None:
             return cls()
-        return cls(dict(learned.get("turned_down_files") or {}), RetrievalIndex.load(bundle.retrieval_dir))
+        folder = bundle.retrieval_dir
+        if learned.get("index_version"):  # learned by a newer training whose adapter the gate did not serve
+            folder = bundle.path.parent / learned["index_version"] / folder.name
+        index = RetrievalIndex.load(folder) if (folder / "index.json").exists() else None
+        return cls(dict(learned.get("turned_down_files") or {}), index)
 
     def _turned_down_places(self) -> tuple[np.ndarray, np.ndarray]:
         entries = self.index.entries if self.index is not None else []

@@ -12,6 +12,7 @@ from techlead_pipeline.evaluation.gate import decide
 from techlead_pipeline.evaluation.run import evaluate_and_gate
 from techlead_pipeline.reviews.backends.generative import GenerativeBackend
 from techlead_pipeline.reviews.backends.retrieval_index import RetrievalIndex
+from techlead_pipeline.reviews.lessons import Lessons
 from techlead_pipeline.reviews.service import summary_text
 from techlead_pipeline.training_data.keys import retrieval_key
 from techlead_pipeline.training_data.prompts import NO_COMMENT
@@ -134,6 +135,10 @@ def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_
     assert served.version == first.version and "keeps serving" in served.manifest["serving_note"]
     assert "keeps serving" in summary_text(TARGET, served, "local", [], 3, [])
     assert store.version(TARGET, second.version).manifest["evaluation"]["systems"]["lora"]["rouge_l"] < 0.5
+    # The lead's newest lessons serve with the adapter that keeps serving, their index the candidate's.
+    assert served.manifest["lessons"]["index_version"] == second.version
+    lessons = Lessons.of_bundle(served)
+    assert lessons.index is not None and lessons.index.entries == RetrievalIndex.load(second.retrieval_dir).entries
 
 
 class ScriptedBackend(GenerativeBackend):
