@@ -27,6 +27,7 @@ import pandas as pd
 from github import GithubException
 
 from ..common.invisible_text import without_invisible
+from ..common.private_files import write_private
 from ..github_api.client import GitHubAccess
 from ..github_api.rest import login_of
 from ..reviews.markers import voice_of
@@ -169,10 +170,7 @@ class ReactionMemo:
         if self.path is None:
             return
         kept = {str(c.id) for c in comments}  # comments deleted since are forgotten
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({k: v for k, v in self.seen.items() if k in kept}, sort_keys=True))
-        tmp.replace(self.path)
+        write_private(self.path, json.dumps({k: v for k, v in self.seen.items() if k in kept}, sort_keys=True))
 
 
 def gather_feedback(
