@@ -12,6 +12,7 @@ from ..diffs.patch import DiffLine, FileChange
 from ..training_data.keys import retrieval_key
 from ..training_data.prompts import user_prompt
 from .anchors import Anchor, anchor_at, candidate_lines, number_on_side, side_of
+from .floor import FloorTally
 
 WINDOW = 20
 
@@ -50,6 +51,7 @@ class HunkReview:
 class PreparedReview:
     hunks: list[HunkReview]
     skipped: list[str] = field(default_factory=list)  # one sentence per file or hunk not reviewed
+    below_floor: FloorTally = field(default_factory=FloorTally)  # drafts dropped by the floor, by reason
 
 
 def _window_from_lines(lines: list[str], focus: int, window: int = WINDOW) -> tuple[str, int, str]:

@@ -21,6 +21,7 @@ from .backends.base import ReviewerBackend, Unreviewed
 from .backends.generative import Rerank
 from .backends.retrieval import RetrievalBackend
 from .backends.retrieval_index import RetrievalIndex
+from .floor import floor_reason
 from .hunks import PreparedReview, prepare
 from .incremental import ReviewScope, review_scope
 from .lessons import Lessons
@@ -52,6 +53,7 @@ class ReviewOutcome:
     scope: ReviewScope | None = None  # which hunks were looked at
     earlier: SaidBefore | None = None  # the bot's comments on the pull request before this review
     commentable: set | None = None  # every (path, side, line) the pull request's diff offers
+    below_floor: dict = field(default_factory=dict)  # drafts that did not read as a review, by reason
 
     def as_records(self) -> list[dict]:
         return [
@@ -172,6 +174,11 @@ def review_changes(
             )
             continue
         if suggestion is None:
+            continue
+        # Judged as written, before the sanitiser (which drops a suggestion block it would misplace).
+        below = floor_reason(suggestion.body, [suggestion.candidate.line.text])
+        if below:
+            prepared.below_floor.add(below)
             continue
         body = sanitize_comment(suggestion.body, secrets)
         anchor = hunk.anchor(suggestion.candidate)
@@ -315,11 +322,14 @@ def review_pull_request(
             0, f"{pull.unlisted_files} more files: GitHub lists only the first {GITHUB_FILES_CAP:,} of a pull request"
         )
     notes = ([scope.note] if scope.note else []) + _left_out(selection, target.reviewer)
+    if prepared.below_floor.sentence():
+        notes.append(prepared.below_floor.sentence())
     summary = summary_text(target, bundle, backend.name, drafts, len(prepared.hunks), prepared.skipped, notes)
     outcome = ReviewOutcome(
         backend.name, drafts, len(prepared.hunks), prepared.skipped, timings, summary=summary, selection=selection
     )
     outcome.scope, outcome.earlier, outcome.commentable = scope, earlier, commentable(pull.changes)
+    outcome.below_floor = prepared.below_floor.as_dict()
     if post:
         t = time.perf_counter()
         outcome.posted = post_review(access, target.repo, number, pull.head_sha, drafts, summary, mention_id)

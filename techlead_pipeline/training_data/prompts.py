@@ -18,7 +18,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-NO_COMMENT = "NO_COMMENT"
+# The answer for "I would not comment here". One token that no review comment starts with (the
+# section sign; one token in SmolLM2's and Llama 3's vocabularies), so that a model told to speak,
+# which may not start with it, cannot drift into writing its silence: with `NO_COMMENT` the first
+# token `NO` was banned and the model wrote "No, no, no, …" instead.
+NO_COMMENT = "§"
+_OLD_SPELLINGS = "nocomment"  # how it was spelled before, and how a model may still spell it
 MAX_HUNK_LINES = 24
 MAX_LINE_CHARS = 240
 MIN_LINE_CHARS = 24  # a line is never cut shorter than this, whatever the budget
@@ -31,11 +36,12 @@ PROMPT_STYLES = ("full", "short")
 
 
 def says_no_comment(text: str) -> bool:
-    """Whether an answer is the model declining to comment, however it spelled NO_COMMENT (a small
-    model asked to speak writes `no_COMMENT`, `No comment.`, `NO COMMENT`)."""
+    """Whether an answer is the model declining to comment: NO_COMMENT, or the words it once was
+    however spelled (a small model writes `no_COMMENT`, `No comment.`, `NO COMMENT`)."""
     import re
 
-    return re.sub(r"[^a-z]", "", (text or "").lower()).startswith("nocomment")
+    text = (text or "").strip()
+    return text.startswith(NO_COMMENT) or re.sub(r"[^a-z]", "", text.lower()).startswith(_OLD_SPELLINGS)
 
 
 def system_prompt(reviewer: str, repo: str, style: str = "full") -> str:

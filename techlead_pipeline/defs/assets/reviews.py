@@ -122,7 +122,13 @@ def _left_out_counts(outcome) -> dict:
     s = outcome.selection
     if s is None:
         return {}
-    return {"said_before": len(s.said_before), "open_threads": len(s.open_threads), "held_back": len(s.held_back)}
+    return {
+        "said_before": len(s.said_before),
+        "open_threads": len(s.open_threads),
+        "held_back": len(s.held_back),
+        "below_floor": sum(outcome.below_floor.values()),
+        **{f"below_floor_{reason}": n for reason, n in outcome.below_floor.items()},
+    }
 
 
 def _safe(text: str) -> str:
