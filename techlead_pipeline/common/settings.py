@@ -67,7 +67,7 @@ class Settings:
     validation_fraction: float = field(default_factory=lambda: float(_env("VALIDATION_FRACTION", "0.1")))
     # Evaluation: the score an adapter must beat retrieval on to be served.
     # (as posted: what users would see, silences included)
-    primary_score: str = field(default_factory=lambda: _env("PRIMARY_SCORE", "posted_rouge_l"))
+    primary_score: str = field(default_factory=lambda: _env("PRIMARY_SCORE", "hunk_f05"))
     semantic_metric: bool = field(default_factory=lambda: _env("SEMANTIC_METRIC", "1") == "1")
     # Reviews: at most this many comments each, the most confident first; per repository with
     # TECHLEAD_MAX_COMMENTS_BY_REPO="owner/name=5,owner/other=20".

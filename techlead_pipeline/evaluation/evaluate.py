@@ -9,8 +9,10 @@ import pandas as pd
 
 from ..adapters.bundle import index_entries
 from ..reviews.backends.retrieval_index import RetrievalIndex
+from ..training_data.prompts import NO_COMMENT
+from .hunk_measure import HeldOutHunk, paired_f05_difference, summary
 from .metrics import bleu4, rouge_l, semantic_similarity, when_score
-from .systems import EvalItem, MostFrequentSystem, RetrievalSystem
+from .systems import AlwaysSpeaking, EvalItem, MostFrequentSystem, RetrievalSystem, SayingNothing
 from .voice import VoiceClassifier
 
 METRICS = (
@@ -24,9 +26,24 @@ METRICS = (
     "when_precision",
     "when_recall",
     "when_f1",
+    "hunk_precision",
+    "hunk_recall",
+    "hunk_f05",
+    "noise",
 )
+# What the pull request's author lives with (hunk_measure.py): the systems every learned one must beat.
+BASELINES_TO_BEAT = ("always speaking", "retrieval")
 SAMPLES = 5  # held-out comments shown side by side in the reviewer card
-PRIMARY_SCORES = ("bleu4", "rouge_l", "semantic", "voice", "posted_rouge_l", "posted_semantic", "when_f1")
+PRIMARY_SCORES = (
+    "hunk_f05",
+    "bleu4",
+    "rouge_l",
+    "semantic",
+    "voice",
+    "posted_rouge_l",
+    "posted_semantic",
+    "when_f1",
+)
 
 
 @dataclass
@@ -39,9 +56,17 @@ class EvaluationReport:
     # A few held-out comments: where (path, line), what the lead wrote and what each system posted
     # there ("" for silence). Text only: the code they sat on is never part of a report.
     samples: list[dict] = field(default_factory=list)
+    # Per system: what it would post on each held-out hunk, counted (hunk_measure.summary), and its
+    # F0.5 against each system it must beat, with a paired interval.
+    hunks: dict[str, dict] = field(default_factory=dict)
+    versus: dict[str, dict[str, dict]] = field(default_factory=dict)
+    holdout_prs: int = 0
 
     def as_dict(self) -> dict:
         return {
+            "hunks": self.hunks,
+            "versus": self.versus,
+            "holdout_prs": self.holdout_prs,
             "systems": self.systems,
             "holdout_comments": self.holdout_comments,
             "holdout_hunks": self.holdout_hunks,
@@ -63,7 +88,7 @@ def baseline_systems(examples: pd.DataFrame, retrieval: RetrievalIndex) -> list:
     train = examples[examples["split"] == "train"]
     target_train = train[(train["role"] == "target") & (train["kind"] == "comment")]
     others = train[(train["role"] == "other") & (train["kind"] == "comment")]
-    systems = [RetrievalSystem("retrieval", retrieval)]
+    systems = [RetrievalSystem("retrieval", retrieval), SayingNothing(), AlwaysSpeaking(retrieval)]
     if len(others):
         other_index = RetrievalIndex.build(list(others["key"]), index_entries(others), encoder=retrieval.encoder.kind)
         systems.append(RetrievalSystem("another reviewer's nearest comment", other_index))
@@ -84,12 +109,17 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
         chunks[row.chunk_id].append(row)
     chunk_items = [[EvalItem(r.key, r.system, r.prompt, r.response) for r in rows] for rows in chunks.values()]
     actual = [any(r.kind == "comment" for r in rows) for rows in chunks.values()]
+    held_out = [
+        HeldOutHunk(int(rows[0].pull_number), chunk, tuple(r.response for r in rows if r.response != NO_COMMENT))
+        for chunk, rows in chunks.items()
+    ]
     notes = []
     if not voice.available:
         notes.append("no voice score: the repository has too few comments by other reviewers to contrast")
     if not chunk_items:
         notes.append("no 'when' score: no held-out hunks with known comment/silence labels")
     results: dict[str, dict] = {}
+    on_hunks: dict[str, list[str]] = {}
     items = _items(comments)
     samples = [
         {
@@ -116,9 +146,26 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
             "silent": round(sum(1 for p in posted if not p.strip()) / len(posted), 4) if posted else None,
         }
         if chunk_items:
-            w = when_score(system.comments_on(chunk_items), actual)
+            on_hunks[system.name] = system.posts_on(chunk_items)
+            w = when_score([bool(p.strip()) for p in on_hunks[system.name]], actual)
             row.update(when_precision=w.precision, when_recall=w.recall, when_f1=w.f1)
         else:
             row.update(when_precision=None, when_recall=None, when_f1=None)
+        row.update(hunk_precision=None, hunk_recall=None, hunk_f05=None, noise=None)
         results[system.name] = row
-    return EvaluationReport(results, len(comments), len(chunk_items), voice.score(references), notes, samples)
+    report = EvaluationReport(results, len(comments), len(chunk_items), voice.score(references), notes, samples)
+    report.holdout_prs = len({h.pull_number for h in held_out})
+    for name, posted in on_hunks.items():
+        counted = report.hunks[name] = summary(held_out, posted, semantic)
+        results[name].update(
+            hunk_precision=counted["precision"],
+            hunk_recall=counted["recall"],
+            hunk_f05=counted["f05"],
+            noise=counted["noise"],
+        )
+        report.versus[name] = {
+            other: paired_f05_difference(held_out, posted, on_hunks[other])
+            for other in BASELINES_TO_BEAT
+            if other in on_hunks and other != name
+        }
+    return report

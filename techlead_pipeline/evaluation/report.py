@@ -17,14 +17,58 @@ LABELS = {
     "when_precision": "when P",
     "when_recall": "when R",
     "when_f1": "when F1",
+    "hunk_precision": "hunk P",
+    "hunk_recall": "hunk R",
+    "hunk_f05": "hunk F0.5",
+    "noise": "noise",
 }
+NOT_PLOTTED = ("silent", "noise")  # counts and shares that are not scores out of 1
 
 
 def _fmt(value) -> str:
     return "—" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
 
 
+def _interval(d: dict | None) -> str:
+    if not d:
+        return ""
+    around = f" [{d['low']:+.2f}, {d['high']:+.2f}]" if d.get("low") is not None else ""
+    return f"{d['difference']:+.2f}{around}"
+
+
+def hunk_table(report: dict) -> str:
+    """What the pull request's author lives with: every held-out hunk, each system's comments there."""
+    hunks, versus = report.get("hunks") or {}, report.get("versus") or {}
+    if not hunks:
+        return ""
+    head = (
+        "| system | posted | hits | false alarms | noise | precision | recall | F0.5 | F0.5 − always speaking "
+        "| F0.5 − retrieval | comments / PR (lead) | semantic on hits |"
+    )
+    rows = [head, "| --- | " + " | ".join("---:" for _ in range(11)) + " |"]
+    for name, r in hunks.items():
+        against = versus.get(name, {})
+        rows.append(
+            f"| {name} | {r['posted']} | {r['hits']} | {r['false_alarms']} | {r['noise']} | {_fmt(r['precision'])} "
+            f"| {_fmt(r['recall'])} | {_fmt(r['f05'])} | {_interval(against.get('always speaking'))} "
+            f"| {_interval(against.get('retrieval'))} | {r['comments_per_pr']} ({r['lead_comments_per_pr']}) "
+            f"| {_fmt(r['semantic_on_hits'])} |"
+        )
+    first = next(iter(hunks.values()))
+    return (
+        f"On all {first['hunks']} hunks of the {report.get('holdout_prs', '?')} held-out pull requests "
+        f"({first['lead_commented']} commented on by the lead); differences with a paired 95 % interval:\n\n"
+        + "\n".join(rows)
+    )
+
+
 def markdown_table(report: dict) -> str:
+    what = words_table(report)
+    hunks = hunk_table(report)
+    return f"{hunks}\n\nWhat each system would say where the lead commented:\n\n{what}" if hunks else what
+
+
+def words_table(report: dict) -> str:
     head = "| system | " + " | ".join(LABELS[m] for m in METRICS) + " |"
     rule = "| --- | " + " | ".join("---:" for _ in METRICS) + " |"
     rows = [
@@ -47,7 +91,8 @@ def plot(report: dict, path: Path, title: str) -> Path:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    metrics = [m for m in METRICS if m != "silent" and any(v.get(m) is not None for v in report["systems"].values())]
+    scored = report["systems"].values()
+    metrics = [m for m in METRICS if m not in NOT_PLOTTED and any(v.get(m) is not None for v in scored)]
     systems = list(report["systems"])
     fig, ax = plt.subplots(figsize=(9, 3.6), dpi=110)
     width = 0.8 / max(len(systems), 1)

@@ -19,7 +19,7 @@ from ..common.partitions import ReviewerRepo
 from ..reviews.backends.retrieval import RetrievalBackend
 from ..reviews.backends.retrieval_index import RetrievalIndex
 from .evaluate import PRIMARY_SCORES, EvaluationReport, baseline_systems, evaluate
-from .gate import GateDecision, decide
+from .gate import GATE_RULE, GateDecision, decide
 from .report import plot, plot_curve
 from .systems import GenerativeSystem
 
@@ -188,7 +188,7 @@ def evaluate_and_gate(
         systems = learned + systems
     report = evaluate(examples, systems, semantic=semantic)
     previous = store.current(target)
-    decision = decide(candidate, previous, report.systems, primary)
+    decision = decide(candidate, previous, report.as_dict())
     image = plot(
         report.as_dict(),
         candidate.path / "evaluation.png",
@@ -202,6 +202,7 @@ def evaluate_and_gate(
         "evaluation": report.as_dict(),
         "primary_score": primary,
         "gate": decision.note,
+        "gate_rule": GATE_RULE,
         "silence_thresholds": {k: v for k, v in thresholds.items() if not k.startswith("rerank_")},
         "rag_examples": int(training.get("rag_examples") or RAG_EXAMPLES),
         "rerank": {

@@ -7,7 +7,11 @@ Each system answers three questions about held-out examples:
   say(items)          what it would write at each line the reviewer commented on, if it spoke;
   posted(items)       what it would actually post there ("" when its speak-or-not decision says
                       silence): the as-posted view a user sees;
-  comments_on(chunks) whether it comments at all on each held-out hunk (a list of candidate lines).
+  posts_on(chunks)    what it would post on each held-out hunk (a list of candidate lines; "" for
+                      silence), as written: the floor is the measure's to apply (hunk_measure.py).
+
+Beside them, the two systems every learned one must beat: saying nothing, and always speaking (the
+lead's nearest past comment on every hunk, at its most comment-worthy line).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ class EvalItem:
 
 class RetrievalSystem:
     """Nearest remembered comment. `say` gives its best comment even below the threshold (what it
-    would write if it spoke); `posted` and `comments_on` apply the threshold and the silences."""
+    would write if it spoke); `posted` and `posts_on` apply the threshold and the silences."""
 
     def __init__(self, name: str, index: RetrievalIndex):
         self.name = name
@@ -54,8 +58,14 @@ class RetrievalSystem:
     def posted(self, items: list[EvalItem]) -> list[str]:
         return [self.index.answer(m) or "" for m in self.index.best([i.key for i in items])] if items else []
 
-    def comments_on(self, chunks: list[list[EvalItem]]) -> list[bool]:
-        return [any(self.index.answer(m) for m in self.index.best([i.key for i in chunk])) for chunk in chunks]
+    def posts_on(self, chunks: list[list[EvalItem]]) -> list[str]:
+        """The answer of the chunk's line most like a remembered comment, if any line gets one."""
+        out = []
+        for chunk in chunks:
+            answered = [(m.score, self.index.answer(m)) for m in self.index.best([i.key for i in chunk])]
+            answered = [(score, text) for score, text in answered if text]
+            out.append(max(answered, key=lambda a: a[0])[1] if answered else "")
+        return out
 
 
 class MostFrequentSystem:
@@ -68,13 +78,46 @@ class MostFrequentSystem:
 
     posted = say
 
-    def comments_on(self, chunks: list[list[EvalItem]]) -> list[bool]:
-        return [bool(self.comment)] * len(chunks)
+    def posts_on(self, chunks: list[list[EvalItem]]) -> list[str]:
+        return [self.comment] * len(chunks)
+
+
+class SayingNothing:
+    """The system that never comments: no noise, no hits. A learned reviewer must do better."""
+
+    name = "saying nothing"
+
+    def say(self, items: list[EvalItem]) -> list[str]:
+        return [""] * len(items)
+
+    posted = say
+
+    def posts_on(self, chunks: list[list[EvalItem]]) -> list[str]:
+        return [""] * len(chunks)
+
+
+class AlwaysSpeaking(RetrievalSystem):
+    """Comments on every hunk: the lead's nearest past comment at the hunk's most comment-like line,
+    whatever its similarity. Its precision is the share of hunks the lead commented on."""
+
+    def __init__(self, index: RetrievalIndex):
+        super().__init__("always speaking", index)
+
+    def posted(self, items: list[EvalItem]) -> list[str]:
+        return self.say(items)
+
+    def posts_on(self, chunks: list[list[EvalItem]]) -> list[str]:
+        out = []
+        for chunk in chunks:
+            matches = [m for m in self._nearest_comment([i.key for i in chunk]) if m]
+            best = max(matches, key=lambda m: m.score, default=None)
+            out.append(best.response if best else "")
+        return out
 
 
 class GenerativeSystem:
     """A generative backend (reviews/backends/generative.py), asked exactly as in review: `say` with the
-    decision to speak made, `posted` and `comments_on` with its own calibrated speak-or-not decision,
+    decision to speak made, `posted` and `posts_on` with its own calibrated speak-or-not decision,
     at the line the retrieval index finds most comment-worthy for a hunk. What it would say is
     generated once per prompt and reused (a CPU has no time to spare)."""
 
@@ -113,7 +156,7 @@ class GenerativeSystem:
         answers = iter(self.backend.answers(asked))
         return ["" if c is None else _text(next(answers)) for c in conversations]
 
-    def comments_on(self, chunks: list[list[EvalItem]]) -> list[bool]:
+    def posts_on(self, chunks: list[list[EvalItem]]) -> list[str]:
         focus = []
         for chunk in chunks:
             matches = self.focus_index.best([i.key for i in chunk])
@@ -121,7 +164,7 @@ class GenerativeSystem:
                 (m.score, i) for m, i in zip(matches, chunk)
             ]
             focus.append(max(scored, key=lambda s: s[0])[1])
-        return [bool(a) for a in self.posted(focus)]
+        return self.posted(focus)
 
 
 def _text(answer) -> str:

@@ -14,13 +14,14 @@ from ..common.errors import UserFacingError
 from ..common.partitions import ReviewerRepo
 from ..common.safe_markdown import code_span, sanitize_comment
 from ..diffs.patch import FileChange
-from ..evaluation.gate import LEARNED_MODES
+from ..evaluation.gate import LEARNED_MODES, SILENT
 from ..github_api.client import GitHubAccess
 from .anchors import commentable, is_valid
 from .backends.base import ReviewerBackend, Unreviewed
 from .backends.generative import Rerank
 from .backends.retrieval import RetrievalBackend
 from .backends.retrieval_index import RetrievalIndex
+from .backends.silent import SilentBackend
 from .floor import floor_reason
 from .hunks import PreparedReview, prepare
 from .incremental import ReviewScope, review_scope
@@ -88,6 +89,8 @@ def make_backend(
         index.threshold = float(bundle.manifest["retrieval_threshold"])
     retrieval = RetrievalBackend(index)
     serving = bundle.manifest.get("serving", "retrieval")
+    if kind == "auto" and serving == SILENT:
+        return SilentBackend()
     if kind == "auto":
         learned = serving in LEARNED_MODES and bundle.has_lora
         kind = "retrieval" if not learned else ("vllm" if vllm_url else "local")
@@ -260,6 +263,15 @@ def summary_text(
     learned = bundle.manifest.get("dataset", {}).get("train_comments") or bundle.manifest.get("retrieval", {}).get(
         "comments"
     )
+    if backend == SilentBackend.name:
+        lines = [
+            f"**I have not learned {code_span(target.reviewer)}'s way of reviewing in this repository well enough "
+            f"yet** to comment in their name, so I left no comment on the {hunks} hunk{'s' if hunks != 1 else ''} "
+            f"I read. I learned from {learned or 'too few'} of their review comments (adapter `{bundle.version}`).",
+            bundle.manifest.get("serving_note") or "",
+            "Mention me with `--force-reload` once they have reviewed more here.",
+        ]
+        return "\n\n".join(line for line in lines if line)
     lines = [
         f"**Review in the style of {code_span(target.reviewer)}** — learned from {learned or 'their'} review comments "
         f"in this repository (`{backend}` backend, adapter `{bundle.version}`).",

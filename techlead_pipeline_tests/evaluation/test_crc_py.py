@@ -17,6 +17,12 @@ def test_crc_py_repository_split_and_scores():
         assert held["created_at"].min() >= train.groupby("pull_number")["created_at"].min().min()
         assert not set(held["pull_number"]) & set(train["pull_number"])  # whole PRs are held out
     report = evaluate_repository(examples, "scrapy/scrapy", semantic=False)
-    assert set(report.systems) == {"retrieval", "another reviewer's nearest comment", "most frequent comment"}
+    assert set(report.systems) == {
+        "retrieval",
+        "saying nothing",
+        "always speaking",
+        "another reviewer's nearest comment",
+        "most frequent comment",
+    }
     assert report.holdout_comments > 0 and report.holdout_hunks == 0
     assert all(0 <= s["rouge_l"] <= 1 and 0 <= s["bleu4"] <= 100 for s in report.systems.values())

@@ -8,7 +8,7 @@ from techlead_pipeline.adapters.bundle import build_bundle
 from techlead_pipeline.adapters.store import AdapterStore
 from techlead_pipeline.common.partitions import reviewer_repo
 from techlead_pipeline.evaluation.evaluate import baseline_systems, evaluate
-from techlead_pipeline.evaluation.gate import decide
+from techlead_pipeline.evaluation.gate import decide, why_not
 from techlead_pipeline.evaluation.run import evaluate_and_gate
 from techlead_pipeline.reviews.backends.generative import GenerativeBackend
 from techlead_pipeline.reviews.backends.retrieval_index import RetrievalIndex
@@ -84,25 +84,66 @@ def bundle_with(store, lora: bool, run: str):
     return store.commit(TARGET, staging, {"serving": "lora" if lora else "retrieval"})
 
 
-def test_gate_in_both_directions(tmp_path):
+def row(f05, posted=4, noise=0):
+    return {
+        "hunks": 20,
+        "lead_commented": 2,
+        "posted": posted,
+        "noise": noise,
+        "f05": f05,
+        "precision": f05,
+        "recall": f05,
+    }
+
+
+def evaluation(versus=None, **f05s):
+    """An evaluation whose systems scored these F0.5; differences without intervals unless given."""
+    hunks = {name.replace("_", " ").replace("lora rag", "lora+rag"): row(v) for name, v in f05s.items()}
+    hunks.setdefault("always speaking", row(0.2, posted=20))
+    diffs = {
+        name: {o: {"difference": r["f05"] - hunks[o]["f05"], "low": None, "high": None} for o in hunks if o != name}
+        for name, r in hunks.items()
+    }
+    for name, against in (versus or {}).items():
+        diffs[name].update(against)
+    return {"hunks": hunks, "versus": diffs, "holdout_prs": 3}
+
+
+def test_gate_serves_only_what_beats_always_speaking_and_retrieval(tmp_path):
     store = AdapterStore(tmp_path)
     candidate = bundle_with(store, True, "r1")
-    win = decide(candidate, None, {"lora": {"rouge_l": 0.6}, "retrieval": {"rouge_l": 0.5}}, "rouge_l")
-    assert (win.promote, win.serving) == (True, "lora") and "beat retrieval" in win.note
-    rag = decide(
-        candidate,
-        None,
-        {"lora": {"rouge_l": 0.6}, "lora+rag": {"rouge_l": 0.7}, "retrieval": {"rouge_l": 0.5}},
-        "rouge_l",
-    )
-    assert rag.serving == "lora+rag"  # the best learned way serves
-    lose = decide(candidate, None, {"lora": {"rouge_l": 0.4}, "retrieval": {"rouge_l": 0.5}}, "rouge_l")
-    assert (lose.promote, lose.serving) == (True, "retrieval") and "retrieval" in lose.note
-    previous = bundle_with(store, True, "r0")
-    keep = decide(candidate, previous, {"lora": {"rouge_l": 0.4}, "retrieval": {"rouge_l": 0.5}}, "rouge_l")
-    assert keep.promote is False and previous.version in keep.note
-    tie = decide(candidate, None, {"lora": {"rouge_l": 0.5}, "retrieval": {"rouge_l": 0.5}}, "rouge_l")
+    win = decide(candidate, None, evaluation(lora=0.6, retrieval=0.5))
+    assert (win.promote, win.serving) == (True, "lora") and "beat always speaking" in win.note
+    rag = decide(candidate, None, evaluation(lora=0.6, lora_rag=0.7, retrieval=0.5))
+    assert rag.serving == "lora+rag"  # the best of those that pass serves
+    lose = decide(candidate, None, evaluation(lora=0.4, retrieval=0.5))
+    assert (lose.promote, lose.serving) == (True, "retrieval")
+    tie = decide(candidate, None, evaluation(lora=0.5, retrieval=0.5))
     assert tie.serving == "retrieval"  # must beat, not match
+    # Where the held-out set allows an interval, the interval decides, not the point estimate.
+    unsure = {"lora": {"retrieval": {"difference": 0.1, "low": -0.05, "high": 0.3}}}
+    assert decide(candidate, None, evaluation(versus=unsure, lora=0.6, retrieval=0.5)).serving == "retrieval"
+
+
+def test_gate_chooses_silence_when_every_system_is_worse(tmp_path):
+    store = AdapterStore(tmp_path)
+    candidate = bundle_with(store, True, "r1")
+    worse = decide(candidate, None, evaluation(lora=0.1, lora_rerank=0.15, retrieval=0.05))
+    assert (worse.promote, worse.serving) == (True, "silent")
+    assert "did not beat always speaking's 0.20" in worse.note and "I say nothing" in worse.note
+    # Noise disqualifies, however well the rest scores: "No, no, no" is never served.
+    noisy = evaluation(lora=0.9, retrieval=0.3)
+    noisy["hunks"]["lora"]["noise"] = 1
+    assert decide(candidate, None, noisy).serving == "retrieval"
+    assert "1 of its 4 comments did not read as a review" in why_not("lora", noisy)
+    # A version that passed this gate keeps serving over a worse retrain; one that passed the old gate does not.
+    previous = bundle_with(store, True, "r0")
+    assert decide(candidate, previous, evaluation(lora=0.1, retrieval=0.05)).serving == "silent"
+    previous = store.update_manifest(previous, gate_rule="hunk-f05", serving="lora+rerank")
+    keep = decide(candidate, previous, evaluation(lora=0.1, retrieval=0.05))
+    assert keep.promote is False and keep.serving == "lora+rerank" and previous.version in keep.note
+    # Nothing measured (no held-out hunks): nothing can be shown to beat silence.
+    assert decide(candidate, None, {"hunks": {}, "versus": {}}).serving == "silent"
 
 
 def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_path, home):
@@ -116,6 +157,19 @@ def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_
         (bundle.path / "adapter_model.safetensors").write_bytes(b"w")  # stands for a trained LoRA
         return bundle
 
+    # Retrieval speaks on a held-out hunk the lead left alone (it looks like her past comments' code).
+    extra = frame[(frame["split"] == "holdout") & (frame["kind"] == "comment")].copy()
+    extra = extra.assign(
+        kind="no_comment",
+        response=NO_COMMENT,
+        chunk_id="9:a.py:2:0",
+        comment_id=pd.NA,
+        example_id="x",
+        prompt="code: if z == None:",
+        key=retrieval_key(["if z == None:"], 0),
+    )
+    frame = pd.concat([frame, extra], ignore_index=True)
+
     def perfect(conversation):  # an adapter that writes exactly what the lead wrote
         return held_out if "q == None" in conversation[1]["content"] else NO_COMMENT
 
@@ -125,10 +179,14 @@ def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_
     )
     assert outcome.decision.serving == "lora" and outcome.report.systems["lora"]["when_f1"] == 1.0
     assert outcome.report.systems["lora"]["posted_rouge_l"] == 1.0
+    hunks = outcome.report.hunks
+    assert (hunks["lora"]["hits"], hunks["lora"]["false_alarms"], hunks["lora"]["f05"]) == (1, 0, 1.0)
+    assert hunks["retrieval"]["false_alarms"] == 1 and hunks["saying nothing"]["posted"] == 0
+    assert hunks["always speaking"]["posted"] == hunks["always speaking"]["hunks"] == 3
     assert store.current(TARGET).version == first.version and outcome.plot.exists()
 
     second = candidate("r2")
-    blurry = ScriptedBackend(lambda conversation: "the logo is blurry")
+    blurry = ScriptedBackend(lambda conversation: "No, no, no, no, no, no")
     outcome = evaluate_and_gate(store, TARGET, second, frame, "rouge_l", semantic=False, backends={"lora": blurry})
     assert outcome.decision.promote is False
     served = store.current(TARGET)

@@ -1,0 +1,123 @@
+"""What the pull request's author lives with: every hunk of the held-out pull requests, and what a
+system would post on it.
+
+Each comment a system would post on a hunk is one of
+  hit          the lead commented on that hunk too
+  false alarm  the lead said nothing there
+  noise        it does not clear the floor (reviews/floor.py): no review at all, wherever it sits
+and over hunks: precision = hits / posted, recall = hits / hunks the lead commented on, and F0.5,
+which weighs precision twice as much as recall (a wrong comment costs more than silence). Saying
+nothing scores 0 everywhere and posts nothing; always speaking has the recall of 1 and the lead's
+comment rate as precision: those two are the floor any system must beat.
+
+Differences between two systems come with a paired 95 % bootstrap interval that resamples the
+held-out pull requests (both systems on the same resample), or their hunks when there are too few
+pull requests to resample.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..reviews.floor import floor_reason
+
+BOOTSTRAP = 2000
+MIN_PULLS_TO_RESAMPLE = 4  # below this, hunks are resampled instead of pull requests
+MIN_COMMENTED_FOR_INTERVAL = 5  # lead-commented held-out hunks an interval needs to mean anything
+
+
+@dataclass(frozen=True)
+class HeldOutHunk:
+    pull_number: int
+    chunk_id: str
+    lead_comments: tuple[str, ...]  # what the lead wrote on it (empty: silence)
+
+    @property
+    def commented(self) -> bool:
+        return bool(self.lead_comments)
+
+
+def verdicts(hunks: list[HeldOutHunk], posted: list[str]) -> list[str]:
+    """Per hunk: "silent", "hit", "false_alarm" or "noise"."""
+    out = []
+    for hunk, text in zip(hunks, posted):
+        if not (text or "").strip():
+            out.append("silent")
+        elif floor_reason(text):
+            out.append("noise")
+        else:
+            out.append("hit" if hunk.commented else "false_alarm")
+    return out
+
+
+def _f05(hits: float, posted: float, commented: float) -> float:
+    precision = hits / posted if posted else 0.0
+    recall = hits / commented if commented else 0.0
+    return 1.25 * precision * recall / (0.25 * precision + recall) if precision + recall else 0.0
+
+
+def summary(hunks: list[HeldOutHunk], posted: list[str], semantic: bool = True) -> dict:
+    """One system's row: counts, precision / recall / F0.5 over hunks, comments per pull request beside
+    the lead's, and (with `semantic`) the semantic similarity of its hits to what the lead wrote there."""
+    marks = verdicts(hunks, posted)
+    count = Counter(marks)
+    spoke = count["hit"] + count["false_alarm"] + count["noise"]
+    commented = sum(h.commented for h in hunks)
+    pulls = len({h.pull_number for h in hunks}) or 1
+    row = {
+        "hunks": len(hunks),
+        "lead_commented": commented,
+        "posted": spoke,
+        "hits": count["hit"],
+        "false_alarms": count["false_alarm"],
+        "noise": count["noise"],
+        "precision": round(count["hit"] / spoke, 4) if spoke else None,
+        "recall": round(count["hit"] / commented, 4) if commented else None,
+        "f05": round(_f05(count["hit"], spoke, commented), 4),
+        "comments_per_pr": round(spoke / pulls, 2),
+        "lead_comments_per_pr": round(sum(len(h.lead_comments) for h in hunks) / pulls, 2),
+        "semantic_on_hits": None,
+    }
+    if semantic and count["hit"]:
+        from .metrics import semantic_items
+
+        hit = [i for i, m in enumerate(marks) if m == "hit"]
+        pairs = [(posted[i], lead) for i in hit for lead in hunks[i].lead_comments]
+        sims = semantic_items([p for p, _ in pairs], [lead for _, lead in pairs])
+        best: dict[str, float] = {}
+        for (text, _), sim in zip(pairs, sims):  # the nearest of the lead's comments on the hunk
+            best[text] = max(best.get(text, -1.0), sim)
+        row["semantic_on_hits"] = round(float(np.mean([best[posted[i]] for i in hit])), 4)
+    return row
+
+
+def _per_unit(hunks: list[HeldOutHunk], marks: list[str]) -> tuple[list, np.ndarray]:
+    """(unit of each hunk, [hits, posted, commented] per hunk): the counts F0.5 is made of."""
+    by_pull = len({h.pull_number for h in hunks}) >= MIN_PULLS_TO_RESAMPLE
+    units = [h.pull_number if by_pull else i for i, h in enumerate(hunks)]
+    counts = np.array([[m == "hit", m in ("hit", "false_alarm", "noise"), h.commented] for h, m in zip(hunks, marks)])
+    return units, counts.astype(float)
+
+
+def paired_f05_difference(hunks: list[HeldOutHunk], posted_a: list[str], posted_b: list[str], seed: int = 0) -> dict:
+    """F0.5(a) - F0.5(b) on the same hunks, with a paired bootstrap interval (None where the held-out
+    set is too small for one: fewer than MIN_COMMENTED_FOR_INTERVAL hunks the lead commented on)."""
+    units, a = _per_unit(hunks, verdicts(hunks, posted_a))
+    _, b = _per_unit(hunks, verdicts(hunks, posted_b))
+    point = _f05(*a.sum(0)) - _f05(*b.sum(0))
+    if a[:, 2].sum() < MIN_COMMENTED_FOR_INTERVAL:
+        return {"difference": round(point, 4), "low": None, "high": None}
+    keys = sorted(set(units), key=str)
+    index = {k: i for i, k in enumerate(keys)}
+    a_units, b_units = np.zeros((len(keys), 3)), np.zeros((len(keys), 3))
+    for u, ra, rb in zip(units, a, b):
+        a_units[index[u]] += ra
+        b_units[index[u]] += rb
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(keys), size=(BOOTSTRAP, len(keys)))
+    diffs = [_f05(*a_units[d].sum(0)) - _f05(*b_units[d].sum(0)) for d in draws]
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return {"difference": round(point, 4), "low": round(float(low), 4), "high": round(float(high), 4)}
