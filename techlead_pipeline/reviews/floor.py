@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from ..training_data.prompts import says_no_comment
+from ..training_data.prompts import NO_COMMENT, says_no_comment
 
 REASONS = ("empty", "silence", "repetition", "tautology", "suggestion")
 
@@ -103,7 +103,7 @@ def floor_reason(text: str, target_lines: list[str] | None = None) -> str | None
     body = (text or "").strip()
     prose = _SUGGESTION.sub(" ", body)
     tokens = _tokens(prose)
-    if says_no_comment(body) or "nocomment" in re.sub(r"[^a-z]", "", body.lower()):
+    if NO_COMMENT in body or says_no_comment(body) or "nocomment" in re.sub(r"[^a-z]", "", body.lower()):
         return "silence"
     if len(tokens) == 1 and tokens[0].strip("`") in _REFUSALS:
         return "silence"

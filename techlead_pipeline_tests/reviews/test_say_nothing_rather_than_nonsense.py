@@ -1,0 +1,81 @@
+"""A wrong comment costs more than silence: on the review path, a model that writes its silence on or
+loops ("No, no, no, …") gets nothing posted and the summary counts what was dropped; a reviewer the
+gate could not learn gets a review with no line comment that says why; and a model pushed to speak
+cannot start its answer with the silence answer."""
+
+from __future__ import annotations
+
+import dagster as dg
+import torch
+
+from techlead_pipeline.adapters.store import AdapterStore
+from techlead_pipeline.defs.runner import run_partition
+from techlead_pipeline.reviews.backends.local import LocalBackend, load_model
+from techlead_pipeline.reviews.floor import floor_reason
+from techlead_pipeline.training_data.prompts import NO_COMMENT, messages, says_no_comment
+from techlead_pipeline_tests.conftest import SAMPLE_REPO
+from techlead_pipeline_tests.reviews.test_hostile_and_outages import review_run, vllm  # noqa: F401 (fixture)
+
+
+def test_a_model_that_stutters_gets_nothing_posted_and_the_summary_counts_it(
+    served,
+    standin,
+    instance,
+    lead_target,
+    vllm,  # noqa: F811
+):
+    vllm.reply = "No, no, no, no, no, no, no, no, no, no, no, no, no, no, no, no, no, no, no, no"
+    result = review_run(instance, lead_target, "911")
+    assert result.success, result.error
+    [review] = standin.posted_reviews()
+    assert review["comments"] == []
+    assert "did not read as a review" in review["review"]["body"] and "repetition" in review["review"]["body"]
+    [record] = instance.fetch_materializations(dg.AssetKey("pr_review"), limit=1).records
+    event = record.event_log_entry.dagster_event.event_specific_data.materialization
+    left_out = event.metadata["left_out"].value
+    assert left_out["below_floor"] == left_out["below_floor_repetition"] > 0
+
+
+def test_a_reviewer_not_learned_well_enough_gets_a_review_that_says_so(
+    served, settings, standin, instance, lead_target
+):
+    store = AdapterStore(settings.adapters_dir)
+    note = "On 14 held-out hunks of 2 pull requests, no learned way of reviewing beat always speaking."
+    store.update_manifest(served, serving="silent", serving_note=note)
+    mention = "912"
+    result = run_partition(
+        "review_pull_request",
+        lead_target,
+        dagster_instance=instance,
+        tags={"techlead/repo": SAMPLE_REPO, "techlead/pr": "51", "techlead/mention_id": mention},
+        run_config={"ops": {"pr_review": {"config": {"pull_number": 51, "mention_id": mention, "backend": "auto"}}}},
+    )
+    assert result.success, result.error
+    [review] = standin.posted_reviews()
+    assert review["comments"] == []
+    assert "have not learned" in review["review"]["body"] and note in review["review"]["body"]
+    assert "looked fine" not in review["review"]["body"]  # it read the hunks but judged none of them
+
+
+def test_a_model_pushed_to_speak_cannot_start_with_its_silence(tiny_base_model):
+    """The worst case: a model that wants nothing but its silence answer, told to speak. Its first token
+    may not be the silence's, so the answer is never the silence; what it writes instead clears the
+    floor only if it reads as a review (here it does not, and nothing would be posted)."""
+    backend = LocalBackend("lead", "o/r", tiny_base_model, None, max_new_tokens=8)
+    model, tokenizer, _ = load_model(tiny_base_model, None)
+    silence = tokenizer.encode(NO_COMMENT)
+    hook = model.lm_head.register_forward_hook(
+        lambda module, args, out: out.index_add(
+            -1,
+            torch.tensor(silence),
+            torch.tensor([50.0] + [40.0] * (len(silence) - 1), dtype=out.dtype).expand(*out.shape[:-1], -1),
+        )
+    )
+    try:
+        conversation = messages("lead", "o/r", "File: a.py (Python)\nDiff:\n+x = 1\nCode around the marked line:")
+        assert backend.silence_probability([conversation])[0] > 0.9  # left alone, it would say nothing
+        [spoken] = backend.generate([conversation], speak=True)
+    finally:
+        hook.remove()
+    assert not says_no_comment(spoken) and not spoken.startswith(NO_COMMENT)
+    assert floor_reason(spoken) is not None  # and its leftovers never reach a pull request
