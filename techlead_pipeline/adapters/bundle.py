@@ -38,16 +38,28 @@ VALIDATION_LOSS_EXAMPLES = 20  # the newest validation examples early stopping w
 
 
 def training_selection(train: pd.DataFrame, max_comments: int | None) -> pd.DataFrame:
-    """What the adapter is trained on: the newest `max_comments` comments of the training split (all
-    when None) and as many of the newest silences, newest first. The retrieval index keeps
-    everything; this bounds training time on a CPU and at 3,000 pull requests on a GPU."""
+    """What the adapter is trained on: every comment of the training split (the newest `max_comments`
+    when given) and as many silences, spread over the pull requests they come from (balanced_silences),
+    newest first. The retrieval index keeps everything."""
     ordered = train.sort_values(["created_at", "example_id"], ascending=[False, True], na_position="last")
     comments = ordered[ordered["kind"] == "comment"]
-    silences = ordered[ordered["kind"] == "no_comment"]
     if max_comments is not None:
         comments = comments.head(max_comments)
-    silences = silences.head(int(len(comments) * NO_COMMENT_RATIO))
+    silences = balanced_silences(ordered[ordered["kind"] == "no_comment"], int(len(comments) * NO_COMMENT_RATIO))
     return pd.concat([comments, silences]).sort_values(["created_at", "example_id"], ascending=[False, True])
+
+
+def balanced_silences(silences: pd.DataFrame, n: int) -> pd.DataFrame:
+    """`n` silences taken in turn from each pull request (newest first), each one's in a fixed
+    pseudo-random order (their example ids): a 178-hunk pull request does not crowd out the others,
+    and every part of the history teaches where the lead stays quiet."""
+    if len(silences) <= n:
+        return silences
+    order = silences.sort_values("example_id")
+    turn = order.groupby("pull_number", sort=False).cumcount()
+    newest = order["created_at"].rank(method="dense", ascending=False, na_option="bottom")
+    picked = order.assign(_turn=turn, _newest=newest).sort_values(["_turn", "_newest", "example_id"]).head(n)
+    return picked.drop(columns=["_turn", "_newest"])
 
 
 def prompts_as_trained(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..adapters.bundle import index_entries
+from ..common import progress
 from ..reviews.backends.retrieval_index import RetrievalIndex
 from ..training_data.prompts import NO_COMMENT
 from .hunk_measure import HeldOutHunk, paired_f05_difference, summary
@@ -130,7 +131,8 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
         }
         for r in comments.head(SAMPLES).itertuples(index=False)
     ]
-    for system in systems:
+    for done, system in enumerate(systems):
+        progress.report("evaluation", done, len(systems), system.name)
         said = system.say(items)
         posted = system.posted(items)  # as posted: "" where the system's own decision is silence
         for sample, text in zip(samples, posted):
@@ -153,6 +155,7 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
             row.update(when_precision=None, when_recall=None, when_f1=None)
         row.update(hunk_precision=None, hunk_recall=None, hunk_f05=None, noise=None)
         results[system.name] = row
+    progress.report("evaluation", len(systems), len(systems), "scored")
     report = EvaluationReport(results, len(comments), len(chunk_items), voice.score(references), notes, samples)
     report.holdout_prs = len({h.pull_number for h in held_out})
     for name, posted in on_hunks.items():

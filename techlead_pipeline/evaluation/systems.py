@@ -152,7 +152,9 @@ class GenerativeSystem:
         if measure is not None and threshold is not None:
             p_silent = iter(measure(asked))
             decided = [c is not None and next(p_silent) < threshold for c in conversations]
-            return [s if d else "" for s, d in zip(self._speak(conversations), decided)]
+            # Where to speak is decided first (one forward pass each); only there is anything written.
+            spoken = iter(self._speak([c for c, d in zip(conversations, decided) if d]))
+            return [next(spoken) if d else "" for d in decided]
         answers = iter(self.backend.answers(asked))
         return ["" if c is None else _text(next(answers)) for c in conversations]
 
