@@ -127,7 +127,15 @@ def judge_pull(access, number: int, truth: list[dict], reviewer: str, posted: li
             at = hunk_of(hunks, c["path"], c.get("original_line"), side, near=3)
         if at is not None:
             lead.setdefault(at, []).append(c["body"])
-    held = [HeldOutHunk(number, f"{number}:{i}", tuple(lead.get(i, ()))) for i in range(len(hunks))]
+    held = [
+        HeldOutHunk(
+            number,
+            f"{number}:{i}",
+            tuple(lead.get(i, ())),
+            "\n".join([h.chunk.text(), *(c.code for c in h.candidates)]),
+        )
+        for i, h in enumerate(hunks)
+    ]
     out = {"hunks": held, "systems": {}, "unplaced_truth": sum(1 for c in truth if c["user"] == reviewer)}
     out["unplaced_truth"] -= sum(len(v) for v in lead.values())
     served = [""] * len(hunks)
@@ -264,9 +272,9 @@ def report(console: Console, judged: list[dict], posted: dict, quiet: list[int])
     )
     console.print(
         "| system | posted | hits | false alarms | noise | precision | recall | F0.5 | F0.5 − always speaking "
-        "| F0.5 − retrieval | comments / PR (lead) | on PRs nobody commented on |"
+        "| F0.5 − retrieval | comments / PR (lead) | on PRs nobody commented on | grounded (lead) |"
     )
-    console.print("| --- | " + " | ".join("---:" for _ in range(11)) + " |")
+    console.print("| --- | " + " | ".join("---:" for _ in range(12)) + " |")
     quiet_at = [i for i, h in enumerate(hunks) if h.pull_number in quiet]
     for name in systems:
         row = summary(hunks, texts[name], semantic=False)
@@ -284,7 +292,8 @@ def report(console: Console, judged: list[dict], posted: dict, quiet: list[int])
         console.print(
             f"| {name} | {row['posted']} | {row['hits']} | {row['false_alarms']} | {row['noise']} | "
             f"{fmt(row['precision'])} | {fmt(row['recall'])} | {row['f05']:.2f} | {cells[0]} | {cells[1]} | "
-            f"{row['comments_per_pr']} ({row['lead_comments_per_pr']}) | {on_quiet} |"
+            f"{row['comments_per_pr']} ({row['lead_comments_per_pr']}) | {on_quiet} | "
+            f"{fmt(row['grounded_share'])} ({fmt(row['lead_grounded_share'])}) |"
         )
     shown = [(n, c) for n, cs in posted.items() for c in cs][:SHOWN]
     console.print(f"\nPosted comments, verbatim ({len(shown)} of {sum(len(c) for c in posted.values())}):\n")

@@ -111,7 +111,12 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
     chunk_items = [[EvalItem(r.key, r.system, r.prompt, r.response) for r in rows] for rows in chunks.values()]
     actual = [any(r.kind == "comment" for r in rows) for rows in chunks.values()]
     held_out = [
-        HeldOutHunk(int(rows[0].pull_number), chunk, tuple(r.response for r in rows if r.response != NO_COMMENT))
+        HeldOutHunk(
+            int(rows[0].pull_number),
+            chunk,
+            tuple(r.response for r in rows if r.response != NO_COMMENT),
+            "\n".join(r.prompt for r in rows),
+        )
         for chunk, rows in chunks.items()
     ]
     notes = []

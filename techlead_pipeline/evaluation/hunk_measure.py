@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..reviews.fit import grounded
 from ..reviews.floor import floor_reason
 
 BOOTSTRAP = 2000
@@ -34,6 +35,7 @@ class HeldOutHunk:
     pull_number: int
     chunk_id: str
     lead_comments: tuple[str, ...]  # what the lead wrote on it (empty: silence)
+    code: str = ""  # the hunk and the code around it: what a comment on it may name (reviews/fit.py)
 
     @property
     def commented(self) -> bool:
@@ -80,6 +82,10 @@ def summary(hunks: list[HeldOutHunk], posted: list[str], semantic: bool = True) 
         "comments_per_pr": round(spoke / pulls, 2),
         "lead_comments_per_pr": round(sum(len(h.lead_comments) for h in hunks) / pulls, 2),
         "semantic_on_hits": None,
+        # Of its comments that read as a review, the share whose named code is all in the hunk or around
+        # it; the lead's own comments on the same hunks beside it (the human baseline).
+        "grounded_share": _grounded_share([(t, h.code) for h, t, m in zip(hunks, posted, marks) if m in HEARD]),
+        "lead_grounded_share": _grounded_share([(t, h.code) for h in hunks for t in h.lead_comments]),
     }
     if semantic and count["hit"]:
         from .metrics import semantic_items
@@ -92,6 +98,14 @@ def summary(hunks: list[HeldOutHunk], posted: list[str], semantic: bool = True) 
             best[text] = max(best.get(text, -1.0), sim)
         row["semantic_on_hits"] = round(float(np.mean([best[posted[i]] for i in hit])), 4)
     return row
+
+
+HEARD = ("hit", "false_alarm")
+
+
+def _grounded_share(pairs: list[tuple[str, str]]) -> float | None:
+    pairs = [(text, code) for text, code in pairs if code]
+    return round(sum(grounded(text, code) for text, code in pairs) / len(pairs), 4) if pairs else None
 
 
 def _per_unit(hunks: list[HeldOutHunk], marks: list[str]) -> tuple[list, np.ndarray]:

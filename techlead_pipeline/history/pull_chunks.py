@@ -20,7 +20,7 @@ from ..common.gitcmd import GitError, git_text
 from ..diffs.chunks import chunk_changes
 from ..diffs.patch import MalformedDiffError, parse_diff
 from ..reviews.anchors import candidate_lines
-from .code_context import RepoMirror, Window, comment_lines, comment_position, hunk_window
+from .code_context import RepoMirror, Window, anchor_text, comment_lines, comment_position, hunk_window
 
 CHUNK_COLUMNS = [
     "level",
@@ -89,6 +89,18 @@ def _at(chunk, files: _Files, head: str, base: str, side: str, focus: int, windo
     return {"hunk": hunk, "side": side, "focus_line": focus, "start_line": w.start_line, "code": w.code}
 
 
+def _line_with_text(chunk, comment: dict) -> int | None:
+    """The line of `chunk` (on the comment's side) that reads what the comment sat on, if any."""
+    side = comment["side"] or "RIGHT"
+    text = (anchor_text(comment["diff_hunk"], side) or "").rstrip()
+    if not text.strip():
+        return None
+    for line in chunk.lines:
+        if line.kind in ("+ " if side == "RIGHT" else "- ") and line.text.rstrip() == text:
+            return line.new_no if side == "RIGHT" else line.old_no
+    return None
+
+
 def reviewed_pull_chunks(
     mirror: RepoMirror,
     reviewer_comments: pd.DataFrame,
@@ -124,9 +136,12 @@ def reviewed_pull_chunks(
         except MalformedDiffError:
             continue
         on_head = [(c, line) for c, sha, line in placed if sha == head and line is not None]
-        # Files they commented on at another commit of the PR: whether they passed over a line there
-        # cannot be told from its number at this head, so none of it is taken for silence.
-        elsewhere = {c["path"] for c, sha, line in placed if sha != head or line is None}
+        # Comments written at another commit of the PR: their line numbers mean nothing at this head,
+        # so they are placed by the text of the line they sat on. Every hunk of the head's diff is
+        # kept (the evaluation judges a pull request by all of them); a hunk holding no such line is
+        # a silence, but its lines teach silence only where no comment of theirs sat on the file.
+        elsewhere_comments = [c for c, sha, line in placed if sha != head or line is None]
+        elsewhere = {c["path"] for c in elsewhere_comments}
         for chunk in chunks:
             hits = [
                 (c, line)
@@ -134,7 +149,13 @@ def reviewed_pull_chunks(
                 if c["path"] == chunk.path and any(chunk.covers(n, c["side"] or "RIGHT") for n in comment_lines(c))
             ]
             if not hits and chunk.path in elsewhere:
-                continue
+                hits = [
+                    (c, line)
+                    for c in elsewhere_comments
+                    if c["path"] == chunk.path
+                    for line in [_line_with_text(chunk, c)]
+                    if line is not None
+                ]
             commented_lines = {(c["side"] or "RIGHT", n) for c, _ in hits for n in comment_lines(c)}
             side = "RIGHT" if chunk.added else "LEFT"
             if hits:
@@ -161,8 +182,8 @@ def reviewed_pull_chunks(
             for line in candidate_lines(chunk):
                 line_side = "LEFT" if line.kind == "-" else "RIGHT"
                 number_ = line.new_no if line_side == "RIGHT" else line.old_no
-                if (line_side, number_) in commented_lines or chunk.path in elsewhere:
-                    continue  # commented, or on a file commented at another commit: not silence
+                if (line_side, number_) in commented_lines or (chunk.path in elsewhere and hits):
+                    continue  # commented, or beside a comment written at another commit: not silence
                 rows.append(
                     {
                         **base_row,

@@ -118,9 +118,22 @@ def floor_reason(text: str, target_lines: list[str] | None = None) -> str | None
     return None
 
 
+WHY = {
+    "empty": "empty",
+    "silence": "its silence written out",
+    "repetition": "repeating itself",
+    "tautology": "a tautology",
+    "suggestion": "a suggestion that changes nothing or nothing of these lines",
+    "ungrounded": "naming code that is not here",
+    "already done": "asking for what the line already reads",
+    "pre-existing": "about code this pull request did not change",
+}
+
+
 @dataclass
 class FloorTally:
-    """How many drafts fell below the floor, by reason (for the summary and the asset metadata)."""
+    """How many drafts were dropped, by reason: below the floor (REASONS), or not fitting the code they
+    would sit on (reviews/fit.py). For the summary and the asset metadata."""
 
     by_reason: Counter = field(default_factory=Counter)
 
@@ -132,14 +145,11 @@ class FloorTally:
         return sum(self.by_reason.values())
 
     def as_dict(self) -> dict:
-        return {reason: self.by_reason[reason] for reason in REASONS if self.by_reason[reason]}
+        return {reason: self.by_reason[reason] for reason in WHY if self.by_reason[reason]}
 
     def sentence(self) -> str | None:
         if not self.total:
             return None
-        why = ", ".join(f"{n} {reason}" for reason, n in self.as_dict().items())
+        why = "; ".join(f"{n} {WHY[reason]}" for reason, n in self.as_dict().items())
         n = self.total
-        return (
-            f"Dropped {n} draft{'s' if n != 1 else ''} that did not read as a review ({why}): "
-            "I would rather say nothing than post them."
-        )
+        return f"Dropped {n} draft{'s' if n != 1 else ''} I would rather not post ({why})."

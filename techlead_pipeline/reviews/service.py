@@ -16,12 +16,13 @@ from ..common.safe_markdown import code_span, sanitize_comment
 from ..diffs.patch import FileChange
 from ..evaluation.gate import LEARNED_MODES, SILENT
 from ..github_api.client import GitHubAccess
-from .anchors import commentable, is_valid
+from .anchors import anchor_at, commentable, is_valid, number_on_side, side_of
 from .backends.base import ReviewerBackend, Unreviewed
 from .backends.generative import Rerank
 from .backends.retrieval import RetrievalBackend
 from .backends.retrieval_index import RetrievalIndex
 from .backends.silent import SilentBackend
+from .fit import fit
 from .floor import floor_reason
 from .hunks import PreparedReview, prepare
 from .incremental import ReviewScope, review_scope
@@ -183,11 +184,30 @@ def review_changes(
         if below:
             prepared.below_floor.add(below)
             continue
+        candidate = suggestion.candidate
+        placed = fit(suggestion.body, candidate.focus_line, _window(candidate), _changed(hunk, candidate.side))
+        if placed.reason:
+            prepared.below_floor.add(placed.reason)
+            continue
         body = sanitize_comment(suggestion.body, secrets)
-        anchor = hunk.anchor(suggestion.candidate)
+        anchor = hunk.anchor(candidate) if placed.line is None else _anchor_on(hunk, candidate.side, placed.line)
         if body and is_valid(anchor, hunk.chunk):
             drafts.append(DraftComment(anchor, body, suggestion.score, key=suggestion.candidate.key))
     return drafts, prepared, timings
+
+
+def _window(candidate) -> dict[int, str]:
+    return {candidate.start_line + i: text for i, text in enumerate(candidate.code.split("\n"))}
+
+
+def _changed(hunk, side: str) -> set[int]:
+    lines = hunk.chunk.added if side == "RIGHT" else hunk.chunk.removed
+    return {number_on_side(ln, side) for ln in lines}
+
+
+def _anchor_on(hunk, side: str, number: int):
+    line = next(ln for ln in hunk.chunk.changed if side_of(ln) == side and number_on_side(ln, side) == number)
+    return anchor_at(hunk.chunk, line)
 
 
 @dataclass

@@ -86,5 +86,5 @@ def test_tally_names_each_reason_once():
     for reason in ("silence", "repetition", "silence"):
         tally.add(reason)
     assert tally.total == 3 and tally.as_dict() == {"silence": 2, "repetition": 1}
-    assert "2 silence, 1 repetition" in tally.sentence()
+    assert "(2 its silence written out; 1 repeating itself)" in tally.sentence()
     assert FloorTally().sentence() is None

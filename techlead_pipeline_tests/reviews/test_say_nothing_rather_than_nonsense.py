@@ -29,7 +29,7 @@ def test_a_model_that_stutters_gets_nothing_posted_and_the_summary_counts_it(
     assert result.success, result.error
     [review] = standin.posted_reviews()
     assert review["comments"] == []
-    assert "did not read as a review" in review["review"]["body"] and "repetition" in review["review"]["body"]
+    assert "I would rather not post" in review["review"]["body"] and "repeating itself" in review["review"]["body"]
     [record] = instance.fetch_materializations(dg.AssetKey("pr_review"), limit=1).records
     event = record.event_log_entry.dagster_event.event_specific_data.materialization
     left_out = event.metadata["left_out"].value

@@ -1,5 +1,5 @@
 """The asset checks Dagster shows for every (reviewer, repository) partition: declared here, decided
-by the rules in techlead_pipeline/quality/, reported by the assets that produce what they judge (the
+by the rules in techlead_pipeline/asset_check_rules/, reported by the assets that produce what they judge (the
 data lives only inside the run's encrypted workspace, so the asset that holds it reports on it).
 Blocking checks stop what comes after: no training on leaked or too little data, no serving of an
 adapter vLLM could not load."""
@@ -8,8 +8,8 @@ import warnings
 
 import dagster as dg
 
+from ...asset_check_rules import Verdict
 from ...common.partitions import reviewer_repo_partitions
-from ...quality import Verdict
 
 CHECKS = {
     "training_examples": (

@@ -6,9 +6,9 @@ import time
 
 import dagster as dg
 
+from ...asset_check_rules.review import anchors_inside_diff, no_repeated_comment
 from ...common.partitions import from_key, reviewer_repo_partitions
 from ...common.private_files import write_private
-from ...quality.review import anchors_inside_diff, no_repeated_comment
 from ...reviews.said_before import SaidBefore
 from ...reviews.service import review_pull_request, served_bundle
 from .. import run_tags

@@ -4,6 +4,9 @@
 import dagster as dg
 
 from ...adapters.bundle import build_bundle
+from ...asset_check_rules import Verdict
+from ...asset_check_rules.adapter import vllm_loadable
+from ...asset_check_rules.dataset import dataset_verdicts
 from ...common import progress
 from ...common.errors import NoReviewHistoryError
 from ...common.partitions import from_key, reviewer_repo_partitions
@@ -11,9 +14,6 @@ from ...evaluation.card import reviewer_card
 from ...evaluation.gate import LEARNED_MODES
 from ...evaluation.report import markdown_table
 from ...evaluation.run import evaluate_and_gate
-from ...quality import Verdict
-from ...quality.adapter import vllm_loadable
-from ...quality.dataset import dataset_verdicts
 from ...training_data.examples import build_examples
 from ..resources import AdapterTraining, PipelineSettings, max_lora_rank, served_model_name
 from .checks import check_results, check_specs, log_failed_checks

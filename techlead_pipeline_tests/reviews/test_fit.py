@@ -1,0 +1,60 @@
+"""Comments that fit the code they sit on (reviews/fit.py): the cases `make demo` once posted on the
+docstring sweep #52, rebuilt as code windows, and the sweep itself reviewed on the sample."""
+
+from __future__ import annotations
+
+import re
+
+from techlead_pipeline.reviews.fit import Fit, already_done, fit, grounded, named_code
+from techlead_pipeline.reviews.pull_request import load_pull_request
+from techlead_pipeline.reviews.service import make_backend, review_pull_request
+
+SWEEP = 52  # every added line turns "one customer" into "a single customer" in a docstring
+
+
+def window(start: int, *lines: str) -> dict[int, str]:
+    return {start + i: line for i, line in enumerate(lines)}
+
+
+def test_a_comment_naming_code_that_is_not_there_is_refused():
+    code = window(80, "def notify_dispute(customer_id, amount):", '    """Tell a single customer."""', "    send(x)")
+    said = "missing type hints on `notify_discount` — what does it return?"
+    assert named_code(said) == {"notify_discount"}
+    assert fit(said, 81, code, {81}) == Fit("ungrounded")
+    assert not grounded(said, "\n".join(code.values()))
+    assert fit("missing type hints on `notify_dispute`", 80, code, {80}) == Fit()
+
+
+def test_a_comment_asking_for_what_the_line_already_reads_is_refused():
+    code = window(
+        46, '    """Totals for a single customer."""', "    period_items = items(period)", "    if not period_items:"
+    )
+    assert fit("nit: `if not period_items:` reads better.", 46, code, {46}) == Fit("already done")
+    assert already_done("use `is None`, not `== None`", "if x is None:")
+    assert not already_done("use `is None`, not `== None`", "if x == None:")
+
+
+def test_a_comment_about_the_next_line_moves_there_or_leaves_pre_existing_code_alone():
+    code = window(56, "def charge(line_items):", '    """Charge a single customer."""', "    if len(line_items) == 0:")
+    said = "nit: `not line_items` instead of `len(line_items) == 0`."
+    assert fit(said, 57, code, {57}) == Fit("pre-existing")  # 58 is unchanged: not this pull request's business
+    assert fit(said, 57, code, {57, 58}) == Fit(None, 58)  # 58 changed too: the comment goes where it belongs
+    assert fit("no bare `except:` please", 57, code, {57}) == Fit()  # names nothing: judged by the floor alone
+
+
+def test_the_docstring_sweep_gets_at_most_two_comments_each_on_its_own_changed_line(
+    served, settings, bot_access, lead_target
+):
+    backend = make_backend("retrieval", lead_target, served, settings.adapters_dir)
+    backend.index.threshold = float("-inf")  # speak wherever her nearest memory is a comment
+    outcome = review_pull_request(bot_access, lead_target, SWEEP, backend, served, mention_id="sweep", post=False)
+    assert len(outcome.comments) <= 2
+    assert outcome.below_floor.get("pre-existing", 0) + outcome.below_floor.get("ungrounded", 0) >= 5
+    assert "about code this pull request did not change" in outcome.summary
+    pull = load_pull_request(bot_access, lead_target.repo, SWEEP)
+    added = {(c.path, ln.new_no) for c in pull.changes for h in c.hunks for ln in h.lines if ln.kind == "+"}
+    for comment in outcome.comments:  # on a changed line, and what it names is on that line
+        assert (comment.anchor.path, comment.anchor.line) in added
+        line = pull.new_file_text(comment.anchor.path).split("\n")[comment.anchor.line - 1]
+        names = named_code(comment.body)
+        assert not names or names & set(re.findall(r"\w+", line)), (comment.body, line)
