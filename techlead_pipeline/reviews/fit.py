@@ -7,9 +7,10 @@ A past comment of the lead names the code it was written about, not this code ("
 line looks alike, so it lands one line away from what it describes, often on unchanged context. The
 rules look only at code spans (`...`) and the names in them, the way a reader checks a comment:
 
-  ungrounded     it names code (identifiers in code spans), and none of those names is in the hunk
-                 or the ~20 lines around it
-  already done   the form it proposes (`X` reads better, use `X`, `X`, not `Y`) is what the line reads
+  ungrounded     it points at code (a code span other than the form it proposes) that is on no changed
+                 line of the hunk and not within two lines of where it would sit
+  already done   the form it proposes (`X` reads better, use `X`, `X`, not `Y`) is what the code reads
+                 there (the line it is about, the one it sits on, and two lines either side)
   pre-existing   the code it names is on an unchanged line next to the one it would sit on
 
 A draft whose named code sits on another *changed* line of the hunk is moved there instead.
@@ -32,18 +33,39 @@ _PROPOSED = (
     re.compile(r"\b(?:use|prefer|should be|try|write|replace (?:it|this) with)\s+`([^`\n]+)`", re.I),
     re.compile(r"`([^`\n]+)`\s*,?\s*not\s+`[^`\n]+`", re.I),
 )
+NEAR = 2  # lines either side of where a comment sits that a reader takes in with it
 _IGNORED = set(keyword.kwlist) | {"self", "cls", "true", "false", "none"}
+
+
+def _spans(text: str) -> list[str]:
+    return _SPAN.findall(_FENCE.sub(" ", text or ""))
+
+
+def _proposed(text: str) -> list[str]:
+    prose = _FENCE.sub(" ", text or "")
+    return [m for pattern in _PROPOSED for m in pattern.findall(prose)]
+
+
+def referenced(text: str) -> list[str]:
+    """The code spans a comment points at in the code: all but the forms it proposes instead (in "use
+    `is None`, not `== None`", only `== None` must be there)."""
+    proposed = set(_proposed(text))
+    return [span for span in _spans(text) if span not in proposed]
+
+
+def _identifiers(span: str) -> set[str]:
+    return {n for n in _NAME.findall(span) if len(n) >= 3 and n.lower() not in _IGNORED}
 
 
 def named_code(text: str) -> set[str]:
     """The names a comment points at: identifiers inside its code spans (suggestion blocks aside)."""
-    prose = _FENCE.sub(" ", text or "")
-    return {
-        name
-        for span in _SPAN.findall(prose)
-        for name in _NAME.findall(span)
-        if len(name) >= 3 and name.lower() not in _IGNORED
-    }
+    return {name for span in _spans(text) for name in _identifiers(span)}
+
+
+def _holds(line: str, span: str) -> bool:
+    """A span is on a line by its names, or (`== None`, `%`: no name in it) by its text."""
+    names = _identifiers(span)
+    return bool(names & _names_on(line)) if names else bool(_squash(span)) and _squash(span) in _squash(line)
 
 
 def _names_on(line: str) -> set[str]:
@@ -51,8 +73,8 @@ def _names_on(line: str) -> set[str]:
 
 
 def grounded(text: str, code: str) -> bool:
-    """Every name the comment points at is in `code` (a comment that names nothing is grounded)."""
-    return named_code(text) <= _names_on(code)
+    """Every piece of code the comment points at is in `code` (a comment that names nothing is)."""
+    return all(_holds(code, span) for span in referenced(text))
 
 
 def _squash(text: str) -> str:
@@ -62,8 +84,7 @@ def _squash(text: str) -> str:
 def already_done(text: str, line: str) -> bool:
     """The form the comment proposes is what `line` already reads."""
     here = _squash(line)
-    proposed = [m for pattern in _PROPOSED for m in pattern.findall(_FENCE.sub(" ", text or ""))]
-    return any(_squash(p) and _squash(p) in here for p in proposed)
+    return any(_squash(p) and _squash(p) in here for p in _proposed(text))
 
 
 @dataclass(frozen=True)
@@ -75,14 +96,20 @@ class Fit:
 def fit(text: str, focus: int, window: dict[int, str], changed: set[int]) -> Fit:
     """`focus`: the line the draft would sit on; `window`: line number -> text of the code around it
     (the hunk's lines and the ~20 around); `changed`: the numbers of the hunk's changed lines."""
-    names = named_code(text)
-    if not names:
-        return Fit()
-    about = sorted((n for n, line in window.items() if names & _names_on(line)), key=lambda n: (abs(n - focus), n))
-    if not about:
+    # What it points at; a comment that only proposes a form (`if not period_items:` reads better)
+    # points at the names in it, which must be there to be rewritten.
+    spans = referenced(text) or [p for p in _proposed(text) if _identifiers(p)]
+    holding = {n: sum(_holds(line, span) for span in spans) for n, line in window.items()}
+    holding = {n: k for n, k in holding.items() if k}
+    # Where it may be about: a changed line of the hunk, or a line within NEAR of where it sits. The
+    # nearest wins; between equally near ones, a changed line, then the one holding more of it.
+    seen = [n for n in holding if n in changed or abs(n - focus) <= NEAR]
+    about = sorted(seen, key=lambda n: (abs(n - focus), n not in changed, -holding[n], n))
+    if spans and not about:
         return Fit("ungrounded")
-    target = about[0]
-    if any(already_done(text, window[n]) for n in (target, focus) if n in window):
+    target = about[0] if spans else focus
+    near = {n for around in (target, focus) for n in range(around - NEAR, around + NEAR + 1)}
+    if any(already_done(text, window[n]) for n in near if n in window):
         return Fit("already done")
     if target == focus:
         return Fit()
