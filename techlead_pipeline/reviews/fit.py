@@ -41,9 +41,18 @@ def _spans(text: str) -> list[str]:
     return _SPAN.findall(_FENCE.sub(" ", text or ""))
 
 
+_NEGATED = re.compile(r"(?:\bno|\bnot|n't|\bavoid|\bnever|\bdrop)\s+(?:\w+\s+){0,2}$", re.I)
+
+
 def _proposed(text: str) -> list[str]:
+    """The forms a comment asks for ("no bare `except:`" asks for none)."""
     prose = _FENCE.sub(" ", text or "")
-    return [m for pattern in _PROPOSED for m in pattern.findall(prose)]
+    return [
+        m.group(1)
+        for pattern in _PROPOSED
+        for m in pattern.finditer(prose)
+        if not _NEGATED.search(prose[max(0, m.start() - 24) : m.start()])
+    ]
 
 
 def referenced(text: str) -> list[str]:
@@ -70,6 +79,13 @@ def _holds(line: str, span: str) -> bool:
 
 def _names_on(line: str) -> set[str]:
     return set(_NAME.findall(line))
+
+
+def points_at(text: str, code: str) -> bool:
+    """Some piece of code the comment points at is in `code` (or it points at none): what a draft needs
+    to be posted, since it may also name what it proposes in prose ("`ValueError` is what it raises")."""
+    spans = referenced(text)
+    return not spans or any(_holds(code, span) for span in spans)
 
 
 def grounded(text: str, code: str) -> bool:

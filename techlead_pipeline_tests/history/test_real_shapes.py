@@ -121,5 +121,9 @@ def test_no_line_of_a_multi_line_comment_is_taken_for_silence(ranges):
 
 def test_a_file_commented_at_another_commit_is_not_taken_for_silence(ranges):
     pr2 = ranges[ranges["pull_number"] == 2]
-    assert "a.py" not in set(pr2["path"])  # commented on the first push: its lines at head say nothing
-    assert set(pr2[pr2["commented"]]["path"]) == {"b.py"}
+    # Commented on the first push: placed at head by the text of the line it sat on (`tmp = 1`), and
+    # none of the file's lines taken for silence.
+    assert set(pr2[pr2["commented"]]["path"]) == {"a.py", "b.py"}
+    assert pr2[(pr2["path"] == "a.py") & (pr2["level"] == "line")].empty
+    [hunk] = pr2[(pr2["path"] == "a.py") & (pr2["level"] == "chunk")].itertuples()
+    assert hunk.focus_line == 6 and len(hunk.comment_ids) == 1
