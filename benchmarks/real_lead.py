@@ -45,7 +45,12 @@ from rich.console import Console  # noqa: E402
 from techlead_pipeline.adapters.store import AdapterStore  # noqa: E402
 from techlead_pipeline.common.partitions import reviewer_repo  # noqa: E402
 from techlead_pipeline.common.settings import Settings  # noqa: E402
-from techlead_pipeline.evaluation.hunk_measure import HeldOutHunk, paired_f05_difference, summary  # noqa: E402
+from techlead_pipeline.evaluation.hunk_measure import (  # noqa: E402
+    HeldOutHunk,
+    paired_f05_difference,
+    summary,
+    verdicts,
+)
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials  # noqa: E402
 from techlead_pipeline.github_api.token_vault import Secret  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
@@ -136,7 +141,13 @@ def judge_pull(access, number: int, truth: list[dict], reviewer: str, posted: li
         )
         for i, h in enumerate(hunks)
     ]
-    out = {"hunks": held, "systems": {}, "unplaced_truth": sum(1 for c in truth if c["user"] == reviewer)}
+    where = [f"{h.chunk.path}:{h.candidates[0].focus_line}" if h.candidates else h.chunk.path for h in hunks]
+    out = {
+        "hunks": held,
+        "where": [f"#{number} `{w}`" for w in where],
+        "systems": {},
+        "unplaced_truth": sum(1 for c in truth if c["user"] == reviewer),
+    }
     out["unplaced_truth"] -= sum(len(v) for v in lead.values())
     served = [""] * len(hunks)
     for c in posted:
@@ -301,6 +312,16 @@ def report(console: Console, judged: list[dict], posted: dict, quiet: list[int])
         console.print(f"- #{number} `{c['path']}:{c['line']}`: {without_markers(c['body']).strip()}")
     if not shown:
         console.print("- none: the review said why in its summary")
+        learned = next((n for n in systems if n.startswith("lora")), "retrieval")
+        where = [w for j in judged for w in j["where"]]
+        marks = verdicts(hunks, texts[learned]) if learned else []
+        said = [(w, t, m) for w, t, m in zip(where, texts.get(learned, []), marks) if t][:SHOWN]
+        if said:
+            console.print(
+                f"\nWhat `{learned}` would have posted, had it served ({len(said)} shown), and its verdict:\n"
+            )
+            for w, text, mark in said:
+                console.print(f"- {w} ({mark.replace('_', ' ')}): {text}")
     console.print()
 
 

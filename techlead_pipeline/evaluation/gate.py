@@ -81,7 +81,7 @@ def decide(candidate: AdapterBundle, previous: AdapterBundle | None, evaluation:
         return GateDecision(
             True,
             best,
-            f"Serving `{best}`: on {where}, its F0.5 {_f(row['f05'])} (precision {_f(row['precision'])}, recall "
+            f"`{best}` is serving: on {where}, its F0.5 {_f(row['f05'])} (precision {_f(row['precision'])}, recall "
             f"{_f(row['recall'])}) beat always speaking's {_f(hunks['always speaking']['f05'])}"
             + (f" and retrieval's {_f(hunks['retrieval']['f05'])}" if best != "retrieval" else "")
             + ", with no noise.",
