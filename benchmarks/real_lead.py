@@ -54,6 +54,7 @@ from techlead_pipeline.evaluation.hunk_measure import (  # noqa: E402
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials  # noqa: E402
 from techlead_pipeline.github_api.token_vault import Secret  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
+from techlead_pipeline.reviews.floor import REASONS  # noqa: E402
 from techlead_pipeline.reviews.hunks import prepare  # noqa: E402
 from techlead_pipeline.reviews.markers import without_markers  # noqa: E402
 from techlead_pipeline.reviews.pull_request import load_pull_request  # noqa: E402
@@ -171,10 +172,16 @@ def judge_pull(access, number: int, truth: list[dict], reviewer: str, posted: li
             at = hunk_of(hunks, d.anchor.path, d.anchor.line, d.anchor.side)
             if at is not None and not said[at]:
                 said[at] = d.body
-        # What the floor dropped was written all the same: it counts as noise, on the hunks left silent.
-        silent = [i for i, s in enumerate(said) if not s]
-        for i, _ in zip(silent, range(done.below_floor.total)):
-            said[i] = "No, no, no (below the floor)"
+        # What the floor dropped was written all the same: noise, on its hunk. (Drafts the fit rules
+        # dropped, about code not in sight or not changed, were never posted: silence.)
+        for reason, where, text in done.below_floor.dropped:
+            if reason not in REASONS:
+                continue
+            path, _, line = where.rpartition(":")
+            at = hunk_of(hunks, path, int(line), "RIGHT")
+            at = hunk_of(hunks, path, int(line), "LEFT") if at is None else at
+            if at is not None and not said[at]:
+                said[at] = text
         out["systems"][name] = said
     return out
 

@@ -49,7 +49,7 @@ def _tokens(text: str) -> list[str]:
 
 def _repeats_in_a_row(tokens: list[str]) -> bool:
     words = [t for t in tokens if not t.isdigit()]  # `{1: 1, 2: 2}` is data, not a stutter
-    for n in range(1, 7):  # "no no no", "this file this file this file", "to the end to the end"
+    for n in range(1, 13):  # "no no no", "this file this file this file", "to the end to the end"
         times = 3 if n < 3 else 2
         for i in range(len(words) - times * n + 1):
             if all(words[i : i + n] == words[i + k * n : i + (k + 1) * n] for k in range(1, times)):
@@ -136,9 +136,12 @@ class FloorTally:
     would sit on (reviews/fit.py). For the summary and the asset metadata."""
 
     by_reason: Counter = field(default_factory=Counter)
+    # (reason, where, text) of each: in memory only, for benchmarks that read what was dropped.
+    dropped: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def add(self, reason: str) -> None:
+    def add(self, reason: str, where: str = "", text: str = "") -> None:
         self.by_reason[reason] += 1
+        self.dropped.append((reason, where, text))
 
     @property
     def total(self) -> int:

@@ -181,13 +181,14 @@ def review_changes(
             continue
         # Judged as written, before the sanitiser (which drops a suggestion block it would misplace).
         below = floor_reason(suggestion.body, [suggestion.candidate.line.text])
+        where = f"{hunk.chunk.path}:{suggestion.candidate.focus_line}"
         if below:
-            prepared.below_floor.add(below)
+            prepared.below_floor.add(below, where, suggestion.body)
             continue
         candidate = suggestion.candidate
         placed = fit(suggestion.body, candidate.focus_line, _window(candidate), _changed(hunk, candidate.side))
         if placed.reason:
-            prepared.below_floor.add(placed.reason)
+            prepared.below_floor.add(placed.reason, where, suggestion.body)
             continue
         body = sanitize_comment(suggestion.body, secrets)
         anchor = hunk.anchor(candidate) if placed.line is None else _anchor_on(hunk, candidate.side, placed.line)
