@@ -328,7 +328,8 @@ def report(console: Console, judged: list[dict], posted: dict, quiet: list[int])
                 f"\nWhat `{learned}` would have posted, had it served ({len(said)} shown), and its verdict:\n"
             )
             for w, text, mark in said:
-                console.print(f"- {w} ({mark.replace('_', ' ')}): {text}")
+                shown_text = " ⏎ ".join(part.strip() for part in text.split("\n") if part.strip())[:200]
+                console.print(f"- {w} ({mark.replace('_', ' ')}): {shown_text}")
     console.print()
 
 
