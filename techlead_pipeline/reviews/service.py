@@ -85,13 +85,13 @@ def make_backend(
     vLLM when a server is configured, else in-process."""
     if kind not in BACKENDS:
         raise ValueError(f"unknown backend {kind!r}; one of {', '.join(BACKENDS)}")
+    serving = bundle.manifest.get("serving", "retrieval")
+    if kind == "auto" and serving == SILENT:
+        return SilentBackend()  # reads nothing: no index to load
     index = RetrievalIndex.load(bundle.retrieval_dir)
     if bundle.manifest.get("retrieval_threshold") is not None:  # placed on the validation split by the evaluation
         index.threshold = float(bundle.manifest["retrieval_threshold"])
     retrieval = RetrievalBackend(index)
-    serving = bundle.manifest.get("serving", "retrieval")
-    if kind == "auto" and serving == SILENT:
-        return SilentBackend()
     if kind == "auto":
         learned = serving in LEARNED_MODES and bundle.has_lora
         kind = "retrieval" if not learned else ("vllm" if vllm_url else "local")
