@@ -33,6 +33,25 @@ def _git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
+def _repack_without(bare: Path, lose: set[str]) -> None:
+    """Keep only the objects the refs reach, less `lose`, in one pack."""
+    listed = _git(bare, "rev-list", "--objects", "--all").splitlines()
+    keep = [line.split(" ", 1)[0] for line in listed if line.split(" ", 1)[0] not in lose]
+    pack_dir = bare / "objects" / "pack"
+    subprocess.run(
+        ["git", "pack-objects", "-q", str(bare / "objects" / "keep")],
+        cwd=bare,
+        input="\n".join(keep) + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    for old in list(pack_dir.glob("*")) + [p for p in (bare / "objects").glob("??") if p.is_dir()]:
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    for made in (bare / "objects").glob("keep-*"):
+        made.rename(pack_dir / made.name.replace("keep-", "pack-"))
+
+
 class MiniRepo:
     def __init__(self, root: Path, full_name: str = f"{ORG}/widgets"):
         self.root = root
@@ -95,6 +114,11 @@ class MiniRepo:
             return True
         except subprocess.CalledProcessError:
             return False
+
+    def rewind(self, branch: str, to: str) -> None:
+        """Force-push `branch` back to `to`: the commits it held stay in the work repository only."""
+        _git(self.work, "checkout", "-q", branch)
+        _git(self.work, "reset", "-q", "--hard", to)
 
     def sha(self, ref: str) -> str:
         return _git(self.work, "rev-parse", ref)
@@ -169,8 +193,16 @@ class MiniRepo:
         return record
 
     def write(
-        self, collaborators: dict | None = None, users: list[dict] | None = None, apps: list | None = None
+        self,
+        collaborators: dict | None = None,
+        users: list[dict] | None = None,
+        apps: list | None = None,
+        *,
+        private: bool = False,
+        lose: tuple[str, ...] = (),
     ) -> Path:
+        """The fixture. The served repository holds only what its refs reach (a commit force-pushed
+        away is gone, as on GitHub), less the objects in `lose` (a blob GitHub no longer has)."""
         owner, name = self.full_name.split("/")
         repo_dir = self.root / "fixture" / "repos" / owner / name
         repo_dir.mkdir(parents=True)
@@ -178,6 +210,7 @@ class MiniRepo:
         _git(self.root, "clone", "-q", "--bare", str(self.work), str(bare))
         for number, sha in self.pull_refs.items():
             _git(bare, "update-ref", f"refs/pull/{number}/head", sha)
+        _repack_without(bare, set(lose))
         users = users or [
             {"login": login, "id": 900 + i, "type": "User"} for i, login in enumerate((LEAD, AUTHOR, OUTSIDER, BOT))
         ] + [{"login": owner, "id": 990, "type": "Organization"}]
@@ -185,7 +218,7 @@ class MiniRepo:
             "repository.json": {
                 "id": 77,
                 "default_branch": "main",
-                "private": False,
+                "private": private,
                 "created_at": "2025-01-01T00:00:00Z",
             },
             "pulls.json": self.pulls,

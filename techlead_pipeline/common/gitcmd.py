@@ -94,15 +94,27 @@ class BlobReader:
         if "\n" in spec:
             return None
         assert self._proc.stdin and self._proc.stdout
-        self._proc.stdin.write(spec.encode() + b"\n")
-        self._proc.stdin.flush()
+        if not self.alive:
+            return None
+        try:
+            self._proc.stdin.write(spec.encode() + b"\n")
+            self._proc.stdin.flush()
+        except BrokenPipeError:
+            return None
         header = self._proc.stdout.readline().decode("utf-8", "replace").rstrip("\n")
-        if header.endswith(" missing") or header.endswith(" ambiguous") or not header:
+        if not header:  # git died (in a partial clone, on an object it could not fetch): start another
+            self._proc.wait(timeout=10)
+            return None
+        if header.endswith(" missing") or header.endswith(" ambiguous"):
             return None
         _oid, kind, size = header.rsplit(" ", 2)
         data = self._proc.stdout.read(int(size))
         self._proc.stdout.read(1)  # trailing newline
         return kind, data
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
 
     def close(self) -> None:
         if self._proc.poll() is None:

@@ -16,11 +16,11 @@ from collections import Counter
 
 import pandas as pd
 
-from ..common.gitcmd import GitError, git_text
 from ..diffs.chunks import chunk_changes
 from ..diffs.patch import MalformedDiffError, parse_diff
 from ..reviews.anchors import candidate_lines
-from .code_context import RepoMirror, Window, anchor_text, comment_lines, comment_position, hunk_window
+from .code_context import Window, anchor_text, comment_lines, comment_position, hunk_window
+from .mirror import COMMIT, RepoMirror
 
 CHUNK_COLUMNS = [
     "level",
@@ -39,22 +39,15 @@ CHUNK_COLUMNS = [
 ]
 
 
-def _git(mirror: RepoMirror, *args: str) -> str | None:
-    try:
-        return git_text(list(args), mirror.git_dir).strip()
-    except GitError:
-        return None
-
-
 def pull_base(mirror: RepoMirror, head: str, default_branch: str) -> str | None:
     branch = f"refs/heads/{default_branch}"
-    if _git(mirror, "merge-base", "--is-ancestor", head, branch) is None:
-        return _git(mirror, "merge-base", head, branch)  # not merged (or squashed): the fork point
-    chain = _git(mirror, "rev-list", "--first-parent", "--ancestry-path", f"{head}..{branch}")
+    if mirror.git("merge-base", "--is-ancestor", head, branch) is None:
+        return mirror.git("merge-base", head, branch)  # not merged (or squashed): the fork point
+    chain = mirror.git("rev-list", "--first-parent", "--ancestry-path", f"{head}..{branch}")
     if not chain:
-        return _git(mirror, "rev-parse", f"{head}^1")
+        return mirror.git("rev-parse", f"{head}^1")
     merge = chain.split("\n")[-1]  # the first commit on the default branch that contains head
-    return _git(mirror, "merge-base", f"{merge}^1", head)
+    return mirror.git("merge-base", f"{merge}^1", head)
 
 
 class _Files:
@@ -117,23 +110,40 @@ def reviewed_pull_chunks(
         (reviewer_comments["in_reply_to_id"].isna()) & (reviewer_comments["subject_type"] != "file")
     ]
     pulls = pulls or {}
+    mirror.fetch_commits(
+        {c for c in line_comments["original_commit_id"].dropna()} | set(line_comments["commit_id"].dropna())
+    )
+    gone = mirror.gone[COMMIT]
     reviewed = []
     for number, group in line_comments.groupby("pull_number"):
-        placed = [(c, *comment_position(c)) for c in group.to_dict("records")]
-        head = Counter(sha for _, sha, _ in placed).most_common(1)[0][0]
+        placed = [(c, *comment_position(c, gone)) for c in group.to_dict("records")]
+        head = Counter(sha for _, sha, _ in placed if sha not in gone).most_common(1)
         base_sha = pulls.get(int(number), {}).get("base_sha")
-        base = mirror.merge_base(base_sha, head) if base_sha else pull_base(mirror, head, default_branch)
+        head = head[0][0] if head else None
+        base = None
+        if head:
+            base = mirror.merge_base(base_sha, head) if base_sha else pull_base(mirror, head, default_branch)
         if base:
-            reviewed.append((number, placed, head, base))
+            reviewed.append((number, placed, head, base, mirror.changed_files(base, head)))
+        else:
+            mirror.passes_without_diff.append(int(number))  # the reviewed commit (or its base) is gone
     # Both sides of every changed file, fetched in a few batches before any diff reads them.
-    mirror.prefetch(set().union(*(mirror.changed_blob_ids(base, head) for _, _, head, base in reviewed)))
-    for number, placed, head, base in reviewed:
-        diff = _git(mirror, "diff", "-M", "--no-color", "--no-ext-diff", base, head)
+    mirror.prefetch({oid for *_, changed in reviewed for _, old, new in changed for oid in (old, new)})
+    for number, placed, head, base, changed in reviewed:
+        # A file version GitHub no longer has costs that file's hunks, not the pull request.
+        unreadable = sorted(mirror.missing_blobs(changed))
+        mirror.left_out += [(int(number), path) for path in unreadable]
+        excluded = [f":(exclude,literal){path}" for path in unreadable]
+        diff = mirror.git(
+            "diff", "-M", "--no-color", "--no-ext-diff", base, head, "--", *([":/"] if excluded else []), *excluded
+        )
         if diff is None:
+            mirror.passes_without_diff.append(int(number))
             continue
         try:
             chunks = chunk_changes(parse_diff(diff + "\n"), max_changed=max_changed)
         except MalformedDiffError:
+            mirror.passes_without_diff.append(int(number))
             continue
         on_head = [(c, line) for c, sha, line in placed if sha == head and line is not None]
         # Comments written at another commit of the PR: their line numbers mean nothing at this head,
@@ -146,7 +156,8 @@ def reviewed_pull_chunks(
             hits = [
                 (c, line)
                 for c, line in on_head
-                if c["path"] == chunk.path and any(chunk.covers(n, c["side"] or "RIGHT") for n in comment_lines(c))
+                if c["path"] == chunk.path
+                and any(chunk.covers(n, c["side"] or "RIGHT") for n in comment_lines(c, gone))
             ]
             if not hits and chunk.path in elsewhere:
                 hits = [
@@ -156,7 +167,7 @@ def reviewed_pull_chunks(
                     for line in [_line_with_text(chunk, c)]
                     if line is not None
                 ]
-            commented_lines = {(c["side"] or "RIGHT", n) for c, _ in hits for n in comment_lines(c)}
+            commented_lines = {(c["side"] or "RIGHT", n) for c, _ in hits for n in comment_lines(c, gone)}
             side = "RIGHT" if chunk.added else "LEFT"
             if hits:
                 focus, side = hits[0][1], hits[0][0]["side"] or "RIGHT"

@@ -42,6 +42,8 @@ def examples_from_github(
             window=settings.context_lines,
             max_bytes=settings.max_file_bytes,
         )
+        history.stats["history_gaps"] = mirror.gaps()
+        mirror.log_gaps()
     examples = build_examples(
         history.comments,
         contexts,

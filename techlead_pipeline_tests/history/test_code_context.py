@@ -71,7 +71,7 @@ def test_unreadable_files_fall_back_to_the_hunk(history, mirror):
     gone = window_for(
         mirror, dict(comment, original_commit_id="0" * 40, commit_id="0" * 40), window=20, max_bytes=10**6
     )
-    assert gone.status == "file_missing" and gone.code
+    assert gone.status == "commit_gone" and gone.code
 
 
 def test_every_comment_gets_a_context_from_two_fetches(history, mirror, standin):

@@ -126,7 +126,8 @@ def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
                 window=settings.context_lines,
                 max_bytes=settings.max_file_bytes,
             )
-            fetches, api_reads = mirror.fetches, mirror.api_reads
+            fetches, api_reads, gaps = mirror.fetches, mirror.api_reads, mirror.gaps()
+            mirror.log_gaps()
         workspace.write_frame("code_contexts", contexts)
         workspace.write_frame("pull_chunks", chunks)
     statuses = contexts["status"].value_counts().to_dict()
@@ -139,6 +140,8 @@ def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
             "statuses": dg.MetadataValue.json({k: int(v) for k, v in statuses.items()}),
             "git_fetches": fetches,
             "contents_api_reads": api_reads,
+            # what GitHub no longer has (force-pushed commits, removed blobs) and what it cost
+            "history_gaps": dg.MetadataValue.json(gaps),
             "seconds": round(time.perf_counter() - started, 3),
         }
     )
