@@ -207,3 +207,13 @@ def reviewed_pull_chunks(
     df = pd.DataFrame(rows, columns=CHUNK_COLUMNS)
     df["start_line"] = df["start_line"].astype("Int64")
     return df
+
+
+def reviewed_hunks(chunks: pd.DataFrame) -> pd.Series:
+    """Whether the reviewer commented on each diff hunk (a hunk is split into chunks of a few changed
+    lines; the data's counts, and GitHub's, are by hunk), indexed by (pull request, path, hunk)."""
+    rows = chunks[chunks["level"] == "chunk"]
+    if rows.empty:
+        return pd.Series(dtype=bool)
+    hunk = rows["chunk_id"].str.rsplit(":", n=1).str[0]
+    return rows.groupby(hunk)["commented"].any()

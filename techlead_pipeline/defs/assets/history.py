@@ -13,7 +13,7 @@ from ...history.checkpoint import CollectionCheckpoint
 from ...history.code_context import RepoMirror, extract_contexts
 from ...history.comments import collect_review_comments
 from ...history.feedback import ReactionMemo, gather_feedback
-from ...history.pull_chunks import reviewed_pull_chunks
+from ...history.pull_chunks import reviewed_hunks, reviewed_pull_chunks
 from ...history.window import context_window
 from ..resources import PipelineSettings
 from .steps import workspace_step
@@ -131,11 +131,14 @@ def code_contexts(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
         workspace.write_frame("code_contexts", contexts)
         workspace.write_frame("pull_chunks", chunks)
     statuses = contexts["status"].value_counts().to_dict()
+    hunks = reviewed_hunks(chunks)
     return dg.MaterializeResult(
         metadata={
             "contexts": len(contexts),
             "reviewed_chunks": int((chunks["level"] == "chunk").sum()),
             "reviewed_chunks_commented": int(((chunks["level"] == "chunk") & chunks["commented"]).sum()),
+            "reviewed_hunks": len(hunks),
+            "reviewed_hunks_commented": int(hunks.sum()),
             "silent_lines": int((chunks["level"] == "line").sum()),
             "statuses": dg.MetadataValue.json({k: int(v) for k, v in statuses.items()}),
             "git_fetches": fetches,
