@@ -23,6 +23,9 @@ def print_summary(result) -> None:
     table.add_column("figures")
     for asset, meta in result.materializations.items():
         shown = {k: v for k, v in meta.items() if isinstance(v, (int, float, str)) and len(str(v)) < 70}
+        for key, value in meta.items():  # counts by kind (statuses, history gaps): the ones that happened
+            if isinstance(value, dict) and value and all(isinstance(v, int) for v in value.values()):
+                shown[key] = "{" + ", ".join(f"{k}: {v}" for k, v in value.items() if v) + "}"
         table.add_row(asset, ", ".join(f"{k}={v}" for k, v in shown.items()))
     console.print(table)
 
