@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..common.thresholds import f05
 from ..reviews.fit import grounded
 from ..reviews.floor import floor_reason
 
@@ -55,12 +56,6 @@ def verdicts(hunks: list[HeldOutHunk], posted: list[str]) -> list[str]:
     return out
 
 
-def _f05(hits: float, posted: float, commented: float) -> float:
-    precision = hits / posted if posted else 0.0
-    recall = hits / commented if commented else 0.0
-    return 1.25 * precision * recall / (0.25 * precision + recall) if precision + recall else 0.0
-
-
 def summary(hunks: list[HeldOutHunk], posted: list[str], semantic: bool = True) -> dict:
     """One system's row: counts, precision / recall / F0.5 over hunks, comments per pull request beside
     the lead's, and (with `semantic`) the semantic similarity of its hits to what the lead wrote there."""
@@ -78,7 +73,7 @@ def summary(hunks: list[HeldOutHunk], posted: list[str], semantic: bool = True) 
         "noise": count["noise"],
         "precision": round(count["hit"] / spoke, 4) if spoke else None,
         "recall": round(count["hit"] / commented, 4) if commented else None,
-        "f05": round(_f05(count["hit"], spoke, commented), 4),
+        "f05": round(f05(count["hit"], spoke, commented), 4),
         "comments_per_pr": round(spoke / pulls, 2),
         "lead_comments_per_pr": round(sum(len(h.lead_comments) for h in hunks) / pulls, 2),
         "semantic_on_hits": None,
@@ -121,7 +116,7 @@ def paired_f05_difference(hunks: list[HeldOutHunk], posted_a: list[str], posted_
     set is too small for one: fewer than MIN_COMMENTED_FOR_INTERVAL hunks the lead commented on)."""
     units, a = _per_unit(hunks, verdicts(hunks, posted_a))
     _, b = _per_unit(hunks, verdicts(hunks, posted_b))
-    point = _f05(*a.sum(0)) - _f05(*b.sum(0))
+    point = f05(*a.sum(0)) - f05(*b.sum(0))
     if a[:, 2].sum() < MIN_COMMENTED_FOR_INTERVAL:
         return {"difference": round(point, 4), "low": None, "high": None}
     keys = sorted(set(units), key=str)
@@ -132,6 +127,6 @@ def paired_f05_difference(hunks: list[HeldOutHunk], posted_a: list[str], posted_
         b_units[index[u]] += rb
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, len(keys), size=(BOOTSTRAP, len(keys)))
-    diffs = [_f05(*a_units[d].sum(0)) - _f05(*b_units[d].sum(0)) for d in draws]
+    diffs = [f05(*a_units[d].sum(0)) - f05(*b_units[d].sum(0)) for d in draws]
     low, high = np.percentile(diffs, [2.5, 97.5])
     return {"difference": round(point, 4), "low": round(float(low), 4), "high": round(float(high), 4)}

@@ -16,6 +16,7 @@ import pandas as pd
 from ..adapters.base_model import BaseModel
 from ..adapters.store import AdapterBundle, AdapterStore
 from ..common.partitions import ReviewerRepo
+from ..common.thresholds import best_f05_threshold
 from ..reviews.backends.retrieval import RetrievalBackend
 from ..reviews.backends.retrieval_index import RetrievalIndex
 from .evaluate import PRIMARY_SCORES, EvaluationReport, baseline_systems, evaluate
@@ -39,8 +40,9 @@ class EvaluationOutcome:
 
 def calibrate_silence(backend, validation: pd.DataFrame) -> float:
     """The threshold on P(NO_COMMENT) that best tells, on the validation split, the lines the reviewer
-    commented on (speak) from those they passed over (stay silent): the best F1 of speaking. Without
-    silences to learn from (crc-py has none), always speak."""
+    commented on (speak) from those they passed over (stay silent): the best F0.5 of speaking, the
+    gate's own measure (common/thresholds.py). Without silences to learn from (crc-py has none),
+    always speak."""
     newest = validation.sort_values(["created_at", "example_id"], ascending=[False, True])
     comments = newest[newest["kind"] == "comment"].head(CALIBRATION_EXAMPLES // 2)
     silences = newest[newest["kind"] == "no_comment"].head(CALIBRATION_EXAMPLES - len(comments))
@@ -51,21 +53,14 @@ def calibrate_silence(backend, validation: pd.DataFrame) -> float:
     keep = [i for i, c in enumerate(conversations) if c is not None]
     p_silent = np.array(backend.silence_probability([conversations[i] for i in keep]))
     spoke = np.array([frame.iloc[i]["kind"] == "comment" for i in keep])
-    best_t, best_f1 = ALWAYS_SPEAK, -1.0
-    for t in sorted(set(np.round(p_silent, 4).tolist()) | {ALWAYS_SPEAK}):
-        predicted = p_silent < t
-        tp = float((predicted & spoke).sum())
-        precision = tp / max(predicted.sum(), 1)
-        recall = tp / max(spoke.sum(), 1)
-        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
-        if f1 > best_f1 + 1e-9:
-            best_t, best_f1 = float(t), f1
-    return round(best_t, 4)
+    candidates = sorted(set(np.round(p_silent, 4).tolist()) | {ALWAYS_SPEAK})  # the lowest: the most silent
+    best_t, _ = best_f05_threshold(candidates, lambda t: p_silent < t, spoke)
+    return round(ALWAYS_SPEAK if best_t is None else best_t, 4)
 
 
 def calibrate_retrieval(index: RetrievalIndex, validation: pd.DataFrame) -> float:
     """Retrieval's similarity threshold, placed like every other system's speak-or-not decision: the
-    best F1 of speaking on the validation split (a line is spoken to when its nearest memory is a
+    best F0.5 of speaking on the validation split (a line is spoken to when its nearest memory is a
     comment at least this similar). Without silences there to learn from, always speak."""
     from ..reviews.backends.retrieval_index import ALWAYS_SPEAK as RETRIEVAL_ALWAYS
 
@@ -77,15 +72,9 @@ def calibrate_retrieval(index: RetrievalIndex, validation: pd.DataFrame) -> floa
     spoke = np.array([k == "comment" for k in validation["kind"]])
     says = np.array([not m.silent for m in matches])
     scores = np.array([m.score for m in matches])
-    best_t, best_f1 = index.threshold, -1.0
-    for t in sorted(set(np.round(scores, 4).tolist()) | {RETRIEVAL_ALWAYS}):
-        predicted = says & (scores >= t)
-        tp = float((predicted & spoke).sum())
-        precision, recall = tp / max(predicted.sum(), 1), tp / max(spoke.sum(), 1)
-        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
-        if f1 > best_f1 + 1e-9:
-            best_t, best_f1 = float(t), f1
-    return round(best_t, 4)
+    candidates = sorted(set(np.round(scores, 4).tolist()) | {RETRIEVAL_ALWAYS}, reverse=True)  # the highest first
+    best_t, _ = best_f05_threshold(candidates, lambda t: says & (scores >= t), spoke)
+    return round(index.threshold if best_t is None else best_t, 4)
 
 
 RERANK_PRIORS = (0.0, 1.0, 3.0, 10.0, 100.0)  # weights of retrieval's similarity beside the adapter's likelihood

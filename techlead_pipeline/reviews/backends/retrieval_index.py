@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
+from ...common.thresholds import best_f05_threshold
 from ...training_data.prompts import NO_COMMENT
 from .index_keys import IndexKey, IndexKeyMismatch
 
@@ -182,7 +183,7 @@ class RetrievalIndex:
         return match.response
 
     def calibrate(self) -> float:
-        """The threshold that best separates comments from silences on the training entries,
+        """The threshold that best separates comments from silences (by F0.5) on the training entries,
         each looked up with its own pull request left out (so it cannot find itself)."""
         if not self.entries or self.vectors is None:
             return DEFAULT_THRESHOLD
@@ -201,16 +202,9 @@ class RetrievalIndex:
             return ALWAYS_SPEAK
         if not is_comment.any():
             return DEFAULT_THRESHOLD
-        best_t, best_f1 = DEFAULT_THRESHOLD, -1.0
-        for t in np.linspace(0.2, 0.9, 36):
-            predicted = says & (best_sim >= t)
-            tp = float((predicted & is_comment).sum())
-            precision = tp / max(predicted.sum(), 1)
-            recall = tp / max(is_comment.sum(), 1)
-            f1 = 2 * precision * recall / max(precision + recall, 1e-9)
-            if f1 > best_f1 + 1e-9:
-                best_t, best_f1 = float(t), f1
-        return round(best_t, 3)
+        # by F0.5 of speaking, the gate's measure, from the most silent threshold down
+        best_t, _ = best_f05_threshold(np.linspace(0.9, 0.2, 36), lambda t: says & (best_sim >= t), is_comment)
+        return round(DEFAULT_THRESHOLD if best_t is None else best_t, 3)
 
     # ------------------------------------------------------------------ persistence
     def save(self, folder: Path) -> None:

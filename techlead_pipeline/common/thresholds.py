@@ -1,0 +1,31 @@
+"""Where a system's speak-or-stay-silent threshold goes: the one that scores best by F0.5 of speaking,
+the measure the gate judges by (precision counts double: a wrong comment costs more than silence).
+Thresholds are tried from the most silent to the most talkative, so a tie, and a set where speaking
+never pays, goes to silence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+
+def f05(hits: float, posted: float, commented: float) -> float:
+    precision = hits / posted if posted else 0.0
+    recall = hits / commented if commented else 0.0
+    return 1.25 * precision * recall / (0.25 * precision + recall) if precision + recall else 0.0
+
+
+def best_f05_threshold(
+    most_silent_first: Iterable[float], speaks_at: Callable[[float], np.ndarray], spoke: np.ndarray
+) -> tuple[float | None, float]:
+    """(threshold, its F0.5): `speaks_at(t)` says where the system speaks at threshold `t`; `spoke`
+    where the reviewer did. None when there is nothing to try."""
+    best_t, best = None, -1.0
+    commented = float(spoke.sum())
+    for t in most_silent_first:
+        predicted = speaks_at(t)
+        score = f05(float((predicted & spoke).sum()), float(predicted.sum()), commented)
+        if score > best + 1e-9:
+            best_t, best = float(t), score
+    return best_t, best
