@@ -13,6 +13,9 @@ comment we have (crc-py, aeon_mecha) to show they leave real reviewers' words al
   tautology        "add X to X", "replace X with X": a change into itself
   suggestion       a ```suggestion block that changes nothing, or that shares nothing with the
                    lines it would replace
+  not a review     an assistant answering the prompt instead of a reviewer reading code: the code
+                   "is not available" / "is written in Python", "please provide the code", "as an
+                   AI", "I cannot see", "I hope this helps"
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from difflib import SequenceMatcher
 
 from ..training_data.prompts import NO_COMMENT, says_no_comment
 
-REASONS = ("empty", "silence", "repetition", "tautology", "suggestion")
+REASONS = ("empty", "silence", "repetition", "tautology", "suggestion", "not a review")
 
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _SUGGESTION = re.compile(r"```suggestion[^\n]*\n(.*?)(?:\n)?```", re.S)
@@ -40,6 +43,18 @@ _COMMON = set(
 _CHANGE_VERBS = set("add append insert put move rename change convert replace cast turn set wrap swap".split())
 _LINK_WORDS = set("to into with in as by for".split())
 _ARTICLES = set("a an the this that".split())
+# How an instruction-tuned model talks about the request it was given; no reviewer writes this on a line.
+_ASSISTANT_TALK = re.compile(
+    r"\b(the|this|that|your) (code|snippet|file|function) (is|was|has been)( not| n't)?( already| now)? "
+    r"(available|provided|given|shown|included|visible|ready to be used|written in)\b"
+    r"|\bplease (provide|share|paste|send|give)( me)? (the|more|your|some)( full| complete| whole)? "
+    r"(code|context|snippet|source|rest of)\b"
+    r"|\bas an ai\b|\b(a|an) (ai|large) language model\b"
+    r"|\bi (cannot|can't|can not|am unable to|am not able to|don't have access to) (see|access|view|review|read)\b"
+    r"|\bi hope (this|that) helps\b|\blet me know if you (have|need)\b"
+    r"|\b(here is|here's) (the|a|my) (review|comment|answer|response)\b",
+    re.I,
+)
 _PRONOUNS = set("it this that them these those one".split())  # "add it in maths/ and re-use it"
 
 
@@ -115,6 +130,8 @@ def floor_reason(text: str, target_lines: list[str] | None = None) -> str | None
         return "tautology"
     if _suggestion_problem(body, target_lines):
         return "suggestion"
+    if _ASSISTANT_TALK.search(prose):
+        return "not a review"
     return None
 
 
@@ -124,6 +141,7 @@ WHY = {
     "repetition": "repeating itself",
     "tautology": "a tautology",
     "suggestion": "a suggestion that changes nothing or nothing of these lines",
+    "not a review": "talking about the request, not the code",
     "ungrounded": "naming code that is not here",
     "already done": "asking for what the line already reads",
     "pre-existing": "about code this pull request did not change",

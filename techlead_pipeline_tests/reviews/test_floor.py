@@ -41,6 +41,12 @@ AEON = (
         ("No need to add a `return err` to the `return err` statement.", "tautology"),
         ("please replace `total` with `total` here", "tautology"),
         ("convert x into x", "tautology"),
+        ("The code is not available.", "not a review"),
+        ("The code is not available. Please provide the code.", "not a review"),
+        ("The code is written in Python.", "not a review"),
+        ("The code is already available in the aeon/dj_pipeline/acquisition.py file.", "not a review"),
+        ("As an AI, I cannot review this.", "not a review"),
+        ("I cannot see the rest of the function, so I hope this helps.", "not a review"),
     ],
 )
 def test_degenerate_drafts_are_refused(draft, reason):
