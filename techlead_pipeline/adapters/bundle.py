@@ -6,10 +6,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ..common.partitions import ReviewerRepo
+from ..reviews.adapt import template_of
 from ..reviews.backends.index_keys import new_vault_index_key
 from ..reviews.backends.retrieval_index import RetrievalIndex
 from ..reviews.lessons import Lessons
 from ..training_data.examples import ExampleSet
+from ..training_data.keys import focus_of_key
 from ..training_data.prompts import system_prompt
 from ..training_data.raft import with_earlier_comments
 from .base_model import BaseModel
@@ -19,17 +21,23 @@ from .trainer import LoraSettings, Progress, chat_examples
 
 
 def index_entries(frame: pd.DataFrame) -> list[dict]:
-    """What the retrieval index remembers per key: the answer and where it came from (no code)."""
-    return [
-        {
+    """What the retrieval index remembers per key: the answer and where it came from (no code), and
+    for a comment that names code of its line, the comment as a template over that line's names
+    (reviews/adapt.py: her words, adapted to the line they are said on)."""
+    out = []
+    for r in frame.itertuples(index=False):
+        entry = {
             "response": r.response,
             "pull_number": int(r.pull_number),
             "kind": r.kind,
             "comment_id": None if pd.isna(r.comment_id) else int(r.comment_id),
             "source": getattr(r, "source", None) or "history",  # feedback: the lead's verdict on the bot
         }
-        for r in frame.itertuples(index=False)
-    ]
+        template = template_of(r.response, focus_of_key(r.key)) if r.kind == "comment" else None
+        if template:
+            entry["template"] = template
+        out.append(entry)
+    return out
 
 
 NO_COMMENT_RATIO = 1.0  # LoRA training: as many silences as comments; the index keeps them all

@@ -20,3 +20,8 @@ def key_from_window(code: str, start_line: int | None, focus_line: int | None, f
         if 0 <= index < len(lines):
             return retrieval_key(lines, index)
     return retrieval_key([fallback], 0)
+
+
+def focus_of_key(key: str) -> str:
+    """The line a key was made around (its first line)."""
+    return (key or "").split("\n", 1)[0]

@@ -27,7 +27,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...common.thresholds import best_f05_threshold
+from ...training_data.keys import focus_of_key
 from ...training_data.prompts import NO_COMMENT
+from ..adapt import adapt
 from .index_keys import IndexKey, IndexKeyMismatch
 
 N_FEATURES = 2**18
@@ -152,7 +154,16 @@ class RetrievalIndex:
             mask = np.array([e.get("pull_number") == exclude_pull for e in self.entries])
             sims[:, mask] = -1.0
         idx = sims.argmax(axis=1)
-        return [Match(int(i), float(sims[row, i]), self.entries[int(i)]["response"]) for row, i in enumerate(idx)]
+        return [Match(int(i), float(sims[row, i]), self.words_for(int(i), queries[row])) for row, i in enumerate(idx)]
+
+    def words_for(self, i: int, query: str) -> str:
+        """Entry `i`'s answer as said on the line `query` was made around: a comment that named code of
+        its own line, with this line's names where the two lines have the same shape (reviews/adapt.py),
+        else as written."""
+        entry = self.entries[i]
+        template = entry.get("template")
+        adapted = adapt(template, focus_of_key(query)) if template else None
+        return adapted or entry["response"]
 
     def nearest_comments(self, query: str, k: int, exclude_pull: int | None = None) -> list[str]:
         """The reviewer's `k` past comments (not silences) on the code most like `query`, most similar
@@ -165,13 +176,15 @@ class RetrievalIndex:
             return []
         sims = self.similarities([query])[0]
         out: list[tuple[str, float]] = []
+        said: set[str] = set()
         for i in np.argsort(-sims, kind="stable"):
             entry = self.entries[int(i)]
-            if entry["response"] == NO_COMMENT or any(entry["response"] == t for t, _ in out):
+            if entry["response"] == NO_COMMENT or entry["response"] in said:
                 continue
             if exclude_pull is not None and entry.get("pull_number") == exclude_pull:
                 continue
-            out.append((entry["response"], float(sims[int(i)])))
+            said.add(entry["response"])
+            out.append((self.words_for(int(i), query), float(sims[int(i)])))
             if len(out) == k:
                 break
         return out
