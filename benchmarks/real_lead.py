@@ -289,10 +289,11 @@ def report(console: Console, judged: list[dict], posted: dict, quiet: list[int])
         + "\n"
     )
     console.print(
-        "| system | posted | hits | false alarms | noise | precision | recall | F0.5 | F0.5 − always speaking "
-        "| F0.5 − retrieval | comments / PR (lead) | on PRs nobody commented on | grounded (lead) |"
+        "| system | posted | hits | false alarms | noise | unfit (dropped) | precision | recall | F0.5 "
+        "| F0.5 − always speaking | F0.5 − retrieval | comments / PR (lead) | on PRs nobody commented on "
+        "| grounded drafts (lead) |"
     )
-    console.print("| --- | " + " | ".join("---:" for _ in range(12)) + " |")
+    console.print("| --- | " + " | ".join("---:" for _ in range(13)) + " |")
     quiet_at = [i for i, h in enumerate(hunks) if h.pull_number in quiet]
     for name in systems:
         row = summary(hunks, texts[name], semantic=False)
@@ -308,7 +309,7 @@ def report(console: Console, judged: list[dict], posted: dict, quiet: list[int])
         on_quiet = sum(1 for i in quiet_at if texts[name][i])
         fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
         console.print(
-            f"| {name} | {row['posted']} | {row['hits']} | {row['false_alarms']} | {row['noise']} | "
+            f"| {name} | {row['posted']} | {row['hits']} | {row['false_alarms']} | {row['noise']} | {row['unfit']} | "
             f"{fmt(row['precision'])} | {fmt(row['recall'])} | {row['f05']:.2f} | {cells[0]} | {cells[1]} | "
             f"{row['comments_per_pr']} ({row['lead_comments_per_pr']}) | {on_quiet} | "
             f"{fmt(row['grounded_share'])} ({fmt(row['lead_grounded_share'])}) |"

@@ -167,6 +167,28 @@ def _eval_crc_py(args: argparse.Namespace) -> int:
             f"mean weighted by {summary['weighting']}:\n"
         )
         print(markdown_table(summary) + "\n")
+        if weighted:
+            print("Grounded: of each system's drafts where the lead commented, the share naming only code of that")
+            print("hunk (pooled; 95 % bootstrap over repositories; the difference with the leads' own, paired):\n")
+            print("| system | drafts | grounded | − the leads' own |\n| --- | ---: | ---: | ---: |")
+            for name, g in summary["grounded"].items():
+                versus = (
+                    f"{g['minus_lead']:+.3f} [{g['minus_lead_low']:+.3f}, {g['minus_lead_high']:+.3f}]"
+                    if "minus_lead" in g
+                    else ""
+                )
+                if g["drafts"]:
+                    print(f"| {name} | {g['drafts']} | {g['share']:.3f} [{g['low']:.3f}, {g['high']:.3f}] | {versus} |")
+            print(
+                "\nAs posted, a draft naming code that is not there is dropped (reviews/fit.py): every posted "
+                "comment is grounded; "
+                + ", ".join(
+                    f"{name} would post {round(g['share'] * g['drafts'])} of its {g['drafts']} drafts"
+                    for name, g in summary["grounded"].items()
+                    if g["drafts"] and name != "*lead*"
+                )
+                + ".\n"
+            )
     columns = ["repo", "comments", "held_out", "retrieval:bleu4", "retrieval:rouge_l", "retrieval:voice"]
     print(rows[[c for c in columns if c in rows]].to_markdown(index=False))
     return 0

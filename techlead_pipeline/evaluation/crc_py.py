@@ -15,6 +15,7 @@ import gzip
 import json
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from ..adapters.bundle import index_entries
@@ -24,6 +25,7 @@ from ..training_data.keys import retrieval_key
 from .evaluate import EvaluationReport, baseline_systems, evaluate
 
 MIN_COMMENTS = 20
+BOOTSTRAP = 2000
 
 
 def load_crc_py() -> pd.DataFrame:
@@ -96,9 +98,10 @@ def evaluate_crc_py(
     examples = repository_examples(load_crc_py())
     counts = examples.groupby("repo").size()
     repos = [r for r, n in counts.items() if n >= MIN_COMMENTS]
-    rows, per_system = [], {}
+    rows, per_system, grounded_by_repo = [], {}, []
     for repo in repos:
         report = evaluate_repository(examples, repo, encoder, semantic)
+        grounded_by_repo.append(report.grounded)
         rows.append(
             {
                 "repo": repo,
@@ -134,5 +137,38 @@ def evaluate_crc_py(
         "encoder": encoder,
         "weighting": "held-out comments" if weighted else "repository",
         "notes": ["crc-py has no uncommented hunks: no 'when' score"],
+        "grounded": grounded_shares(grounded_by_repo),
     }
     return summary, pd.DataFrame(rows)
+
+
+def grounded_shares(by_repo: list[dict[str, tuple[int, int]]], seed: int = 0) -> dict[str, dict]:
+    """Per system, the pooled share of its drafts (where the lead commented) whose named code is all in
+    the hunk, with a 95 % bootstrap interval over repositories, and its difference with the leads' own
+    share on the same resample (paired). The leads' row is `*lead*`."""
+    systems = sorted({name for counts in by_repo for name in counts})
+    counts = {n: np.array([c.get(n, (0, 0)) for c in by_repo], dtype=float) for n in systems}
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(by_repo), size=(BOOTSTRAP, len(by_repo))) if by_repo else np.zeros((0, 0), int)
+
+    def share(rows: np.ndarray) -> float:
+        return float(rows[:, 0].sum() / rows[:, 1].sum()) if rows[:, 1].sum() else float("nan")
+
+    lead = counts.get("*lead*")
+    out = {}
+    for name in systems:
+        rows = counts[name]
+        if not rows[:, 1].sum():
+            out[name] = {"share": None, "drafts": 0}
+            continue
+        samples = np.array([share(rows[d]) for d in draws])
+        entry = {"share": round(share(rows), 4), "drafts": int(rows[:, 1].sum())}
+        entry["low"], entry["high"] = (round(float(v), 4) for v in np.nanpercentile(samples, [2.5, 97.5]))
+        if lead is not None and name != "*lead*":
+            diffs = np.array([share(rows[d]) - share(lead[d]) for d in draws])
+            entry["minus_lead"] = round(share(rows) - share(lead), 4)
+            entry["minus_lead_low"], entry["minus_lead_high"] = (
+                round(float(v), 4) for v in np.nanpercentile(diffs, [2.5, 97.5])
+            )
+        out[name] = entry
+    return out

@@ -10,6 +10,8 @@ import pandas as pd
 from ..adapters.bundle import index_entries
 from ..common import progress
 from ..reviews.backends.retrieval_index import RetrievalIndex
+from ..reviews.fit import grounded
+from ..reviews.floor import floor_reason
 from ..training_data.prompts import NO_COMMENT
 from .hunk_measure import HeldOutHunk, paired_f05_difference, summary
 from .metrics import bleu4, rouge_l, semantic_similarity, when_score
@@ -54,12 +56,16 @@ class EvaluationReport:
     hunks: dict[str, dict] = field(default_factory=dict)
     versus: dict[str, dict[str, dict]] = field(default_factory=dict)
     holdout_prs: int = 0
+    # Where the lead commented: (drafts whose named code is all in the code they sit on, drafts that
+    # read as a review) per system, and the lead's own comments counted the same way ("*lead*").
+    grounded: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
             "hunks": self.hunks,
             "versus": self.versus,
             "holdout_prs": self.holdout_prs,
+            "grounded": {k: list(v) for k, v in self.grounded.items()},
             "systems": self.systems,
             "holdout_comments": self.holdout_comments,
             "holdout_hunks": self.holdout_hunks,
@@ -75,6 +81,13 @@ def _items(frame: pd.DataFrame) -> list[EvalItem]:
 
 def _line(value) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
+
+
+def _grounded_counts(texts: list[str], items: list[EvalItem]) -> tuple[int, int]:
+    """(grounded, counted): of `texts` that read as a review, how many name only code of their item's
+    prompt (the hunk and the code around it)."""
+    heard = [(t, i.prompt) for t, i in zip(texts, items) if (t or "").strip() and not floor_reason(t)]
+    return sum(grounded(t, code) for t, code in heard), len(heard)
 
 
 def baseline_systems(examples: pd.DataFrame, retrieval: RetrievalIndex) -> list:
@@ -118,6 +131,7 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
         notes.append("no 'when' score: no held-out hunks with known comment/silence labels")
     results: dict[str, dict] = {}
     on_hunks: dict[str, list[str]] = {}
+    grounded_counts: dict[str, tuple[int, int]] = {}
     items = _items(comments)
     samples = [
         {
@@ -152,8 +166,10 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
             row.update(when_precision=None, when_recall=None, when_f1=None)
         row.update(hunk_precision=None, hunk_recall=None, hunk_f05=None, noise=None)
         results[system.name] = row
+        grounded_counts[system.name] = _grounded_counts(said, items)
     progress.report("evaluation", len(systems), len(systems), "scored")
     report = EvaluationReport(results, len(comments), len(chunk_items), voice.score(references), notes, samples)
+    report.grounded = {**grounded_counts, "*lead*": _grounded_counts(references, items)}
     report.holdout_prs = len({h.pull_number for h in held_out})
     for name, posted in on_hunks.items():
         counted = report.hunks[name] = summary(held_out, posted, semantic)

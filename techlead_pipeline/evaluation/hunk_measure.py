@@ -5,6 +5,8 @@ Each comment a system would post on a hunk is one of
   hit          the lead commented on that hunk too
   false alarm  the lead said nothing there
   noise        it does not clear the floor (reviews/floor.py): no review at all, wherever it sits
+and a draft that names code that is in neither the hunk nor the lines around it is *unfit*: the
+review drops it before posting (reviews/fit.py), so it is not posted here either, only counted.
 and over hunks: precision = hits / posted, recall = hits / hunks the lead commented on, and F0.5,
 which weighs precision twice as much as recall (a wrong comment costs more than silence). Saying
 nothing scores 0 everywhere and posts nothing; always speaking has the recall of 1 and the lead's
@@ -44,13 +46,15 @@ class HeldOutHunk:
 
 
 def verdicts(hunks: list[HeldOutHunk], posted: list[str]) -> list[str]:
-    """Per hunk: "silent", "hit", "false_alarm" or "noise"."""
+    """Per hunk: "silent", "hit", "false_alarm", "noise" or "unfit" (dropped before posting)."""
     out = []
     for hunk, text in zip(hunks, posted):
         if not (text or "").strip():
             out.append("silent")
         elif floor_reason(text):
             out.append("noise")
+        elif hunk.code and not grounded(text, hunk.code):
+            out.append("unfit")
         else:
             out.append("hit" if hunk.commented else "false_alarm")
     return out
@@ -71,15 +75,19 @@ def summary(hunks: list[HeldOutHunk], posted: list[str], semantic: bool = True) 
         "hits": count["hit"],
         "false_alarms": count["false_alarm"],
         "noise": count["noise"],
+        "unfit": count["unfit"],
         "precision": round(count["hit"] / spoke, 4) if spoke else None,
         "recall": round(count["hit"] / commented, 4) if commented else None,
         "f05": round(f05(count["hit"], spoke, commented), 4),
         "comments_per_pr": round(spoke / pulls, 2),
         "lead_comments_per_pr": round(sum(len(h.lead_comments) for h in hunks) / pulls, 2),
         "semantic_on_hits": None,
-        # Of its comments that read as a review, the share whose named code is all in the hunk or around
-        # it; the lead's own comments on the same hunks beside it (the human baseline).
-        "grounded_share": _grounded_share([(t, h.code) for h, t, m in zip(hunks, posted, marks) if m in HEARD]),
+        # Of its drafts that read as a review, the share whose named code is all in the hunk or around
+        # it (the rest are unfit: never posted); the lead's own comments on the same hunks beside it
+        # (the human baseline).
+        "grounded_share": _grounded_share(
+            [(t, h.code) for h, t, m in zip(hunks, posted, marks) if m in HEARD or m == "unfit"]
+        ),
         "lead_grounded_share": _grounded_share([(t, h.code) for h in hunks for t in h.lead_comments]),
     }
     if semantic and count["hit"]:

@@ -42,14 +42,16 @@ def hunk_table(report: dict) -> str:
     if not hunks:
         return ""
     head = (
-        "| system | posted | hits | false alarms | noise | precision | recall | F0.5 | F0.5 − always speaking "
-        "| F0.5 − retrieval | comments / PR (lead) | semantic on hits | grounded (lead) |"
+        "| system | posted | hits | false alarms | noise | unfit (dropped) | precision | recall | F0.5 "
+        "| F0.5 − always speaking | F0.5 − retrieval | comments / PR (lead) | semantic on hits "
+        "| grounded drafts (lead) |"
     )
-    rows = [head, "| --- | " + " | ".join("---:" for _ in range(12)) + " |"]
+    rows = [head, "| --- | " + " | ".join("---:" for _ in range(13)) + " |"]
     for name, r in hunks.items():
         against = versus.get(name, {})
         rows.append(
-            f"| {name} | {r['posted']} | {r['hits']} | {r['false_alarms']} | {r['noise']} | {_fmt(r['precision'])} "
+            f"| {name} | {r['posted']} | {r['hits']} | {r['false_alarms']} | {r['noise']} | {r.get('unfit', 0)} "
+            f"| {_fmt(r['precision'])} "
             f"| {_fmt(r['recall'])} | {_fmt(r['f05'])} | {_interval(against.get('always speaking'))} "
             f"| {_interval(against.get('retrieval'))} | {r['comments_per_pr']} ({r['lead_comments_per_pr']}) "
             f"| {_fmt(r['semantic_on_hits'])} | {_fmt(r['grounded_share'])} ({_fmt(r['lead_grounded_share'])}) |"

@@ -26,3 +26,18 @@ def test_crc_py_repository_split_and_scores():
     }
     assert report.holdout_comments > 0 and report.holdout_hunks == 0
     assert all(0 <= s["rouge_l"] <= 1 and 0 <= s["bleu4"] <= 100 for s in report.systems.values())
+
+
+def test_grounded_shares_pool_repositories_and_pair_with_the_leads():
+    from techlead_pipeline.evaluation.crc_py import grounded_shares
+
+    by_repo = [
+        {"retrieval": (2, 4), "*lead*": (4, 4), "saying nothing": (0, 0)},
+        {"retrieval": (3, 6), "*lead*": (5, 6), "saying nothing": (0, 0)},
+        {"retrieval": (1, 2), "*lead*": (2, 2), "saying nothing": (0, 0)},
+    ]
+    out = grounded_shares(by_repo)
+    assert out["retrieval"]["share"] == 0.5 and out["*lead*"]["share"] == round(11 / 12, 4)
+    assert out["retrieval"]["minus_lead"] == round(0.5 - 11 / 12, 4)
+    assert out["retrieval"]["minus_lead_high"] < 0  # below the leads' on every resample
+    assert out["saying nothing"] == {"share": None, "drafts": 0}
