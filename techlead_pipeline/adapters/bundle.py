@@ -10,7 +10,7 @@ from ..reviews.adapt import template_of
 from ..reviews.backends.index_keys import new_vault_index_key
 from ..reviews.backends.retrieval_index import RetrievalIndex
 from ..reviews.lessons import Lessons
-from ..training_data.examples import ExampleSet
+from ..training_data.examples import ExampleSet, unchanged_line_share
 from ..training_data.keys import focus_of_key
 from ..training_data.prompts import system_prompt
 from ..training_data.raft import with_earlier_comments
@@ -81,6 +81,14 @@ def prompts_as_trained(
     return with_earlier_comments(frame, pool, settings.rag_examples, settings.rag_share)
 
 
+def habits_of(examples: pd.DataFrame) -> dict:
+    """How the lead reviews, counted in her training history, for the review to follow: how often she
+    comments on code the pull request did not change (reviews/service.py leaves such code alone
+    unless she does it often)."""
+    share, counted = unchanged_line_share(examples)
+    return {"unchanged_line_share": share, "comments_counted": counted}
+
+
 def build_bundle(
     store: AdapterStore,
     target: ReviewerRepo,
@@ -109,6 +117,7 @@ def build_bundle(
             "trainer": "torchtune" if base is not None else "none",
             "serving": "retrieval",
             "lessons": Lessons.learn(train).as_manifest(),
+            "habits": habits_of(examples),
         }
         index = RetrievalIndex.build(
             list(train["key"]), index_entries(train), encoder=encoder, key=new_vault_index_key()

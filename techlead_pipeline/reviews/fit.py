@@ -106,7 +106,7 @@ def already_done(text: str, line: str) -> bool:
 @dataclass(frozen=True)
 class Fit:
     reason: str | None = None  # one of FIT_REASONS, or None when it fits
-    line: int | None = None  # the changed line to move the comment to, when it is about another one
+    line: int | None = None  # the line it is about, when it is not the one it would sit on
 
 
 def fit(text: str, focus: int, window: dict[int, str], changed: set[int]) -> Fit:
@@ -115,7 +115,11 @@ def fit(text: str, focus: int, window: dict[int, str], changed: set[int]) -> Fit
     # What it points at; a comment that only proposes a form (`if not period_items:` reads better)
     # points at the names in it, which must be there to be rewritten.
     spans = referenced(text) or [p for p in _proposed(text) if _identifiers(p)]
-    holding = {n: sum(_holds(line, span) for span in spans) for n, line in window.items()}
+    # How much of it each line holds: a span's names, or (counting double) its very text.
+    holding = {
+        n: sum(_holds(line, span) * (1 + (_squash(span) in _squash(line))) for span in spans)
+        for n, line in window.items()
+    }
     holding = {n: k for n, k in holding.items() if k}
     # Where it may be about: a changed line of the hunk, or a line within NEAR of where it sits. The
     # nearest wins; between equally near ones, a changed line, then the one holding more of it.
@@ -131,4 +135,4 @@ def fit(text: str, focus: int, window: dict[int, str], changed: set[int]) -> Fit
         return Fit()
     if target in changed:
         return Fit(None, target)
-    return Fit("pre-existing")
+    return Fit("pre-existing", target)  # the unchanged line it is about, for a lead who does comment there

@@ -16,7 +16,7 @@ from ..common.safe_markdown import code_span, sanitize_comment
 from ..diffs.patch import FileChange
 from ..evaluation.gate import LEARNED_MODES, SILENT
 from ..github_api.client import GitHubAccess
-from .anchors import anchor_at, commentable, is_valid, number_on_side, side_of
+from .anchors import Anchor, anchor_at, commentable, is_valid, number_on_side, side_of
 from .backends.base import ReviewerBackend, Unreviewed
 from .backends.generative import Rerank
 from .backends.retrieval import RetrievalBackend
@@ -152,14 +152,28 @@ def make_backend(
     return backend
 
 
+UNCHANGED_CODE_HABIT = 0.25  # a lead with at least this share of comments on unchanged lines reviews them
+
+
+def comments_on_unchanged_code(bundle: AdapterBundle) -> bool:
+    """Whether the lead, by her history, comments on code the pull request did not change: by default
+    (and with too little history to tell) that code is not this pull request's business."""
+    habits = bundle.manifest.get("habits") or {}
+    share, counted = habits.get("unchanged_line_share"), habits.get("comments_counted") or 0
+    return share is not None and counted >= 10 and share >= UNCHANGED_CODE_HABIT
+
+
 def review_changes(
     changes: list[FileChange],
     new_file_text: Callable[[str], str | None],
     backend: ReviewerBackend,
     secrets: tuple[str, ...] = (),
     scope: ReviewScope | None = None,
+    comments_on_unchanged_code: bool = False,
 ) -> tuple[list[DraftComment], PreparedReview, dict]:
-    """Drafts for the hunks of `changes` that `scope` covers (all of them by default)."""
+    """Drafts for the hunks of `changes` that `scope` covers (all of them by default).
+    `comments_on_unchanged_code`: the lead does (habits_of): a draft about an unchanged line of the
+    hunk is posted there instead of left out."""
     timings = {}
     t = time.perf_counter()
     prepared = prepare(changes, new_file_text)
@@ -187,11 +201,19 @@ def review_changes(
             continue
         candidate = suggestion.candidate
         placed = fit(suggestion.body, candidate.focus_line, _window(candidate), _changed(hunk, candidate.side))
-        if placed.reason:
+        on_context = placed.reason == "pre-existing" and comments_on_unchanged_code
+        if on_context and not is_valid(Anchor(hunk.chunk.path, placed.line, candidate.side), hunk.chunk):
+            on_context = False  # outside the hunk's lines: GitHub takes no comment there
+        if placed.reason and not on_context:
             prepared.below_floor.add(placed.reason, where, suggestion.body)
             continue
         body = sanitize_comment(suggestion.body, secrets)
-        anchor = hunk.anchor(candidate) if placed.line is None else _anchor_on(hunk, candidate.side, placed.line)
+        if placed.line is None:
+            anchor = hunk.anchor(candidate)
+        elif on_context:
+            anchor = Anchor(hunk.chunk.path, placed.line, candidate.side)
+        else:
+            anchor = _anchor_on(hunk, candidate.side, placed.line)
         if body and is_valid(anchor, hunk.chunk):
             drafts.append(DraftComment(anchor, body, suggestion.score, key=suggestion.candidate.key))
     return drafts, prepared, timings
@@ -341,7 +363,12 @@ def review_pull_request(
         return ReviewOutcome(backend.name, [], 0, [], timings, declined=declined)
     scope = review_scope(access, target.repo, pull.head_sha, pull_reviews(access, target.repo, number), full)
     drafts, prepared, timings = review_changes(
-        pull.changes, pull.new_file_text, backend, secrets + (access.current_token().reveal(),), scope
+        pull.changes,
+        pull.new_file_text,
+        backend,
+        secrets + (access.current_token().reveal(),),
+        scope,
+        comments_on_unchanged_code=comments_on_unchanged_code(bundle),
     )
     earlier = earlier_bot_comments(access, target.repo, number)
     lessons = Lessons.of_bundle(bundle)

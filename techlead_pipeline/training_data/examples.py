@@ -45,7 +45,25 @@ EXAMPLE_COLUMNS = [
     "response",
     "split",
     "source",  # history (what the lead wrote or passed over) or feedback (her verdict on the bot's comment)
+    # A comment: whether it sat on an unchanged line of its diff (code the pull request did not touch).
+    "unchanged_line",
 ]
+
+
+def on_unchanged_line(diff_hunk) -> bool | None:
+    """Whether a comment sat on an unchanged line: GitHub cuts its `diff_hunk` right after that line,
+    which starts with a space when the pull request did not change it."""
+    lines = [ln for ln in str(diff_hunk or "").split("\n") if ln and not ln.startswith(("@@", "\\"))]
+    return lines[-1][:1] == " " if lines else None
+
+
+def unchanged_line_share(examples: pd.DataFrame) -> tuple[float | None, int]:
+    """(share of the lead's training comments that sat on unchanged lines, comments counted)."""
+    if "unchanged_line" not in examples:
+        return None, 0
+    mine = examples[(examples["role"] == "target") & (examples["kind"] == "comment") & (examples["split"] == "train")]
+    known = mine["unchanged_line"].dropna()
+    return (round(float(known.astype(bool).mean()), 4) if len(known) else None), int(len(known))
 
 
 @dataclass
@@ -159,6 +177,7 @@ def build_examples(
                 "prompt": prompt,
                 "key": key,
                 "response": one_line(c["body"]),
+                "unchanged_line": on_unchanged_line(c["diff_hunk"]),
             }
         )
     if pull_chunks is not None and len(pull_chunks):
@@ -190,6 +209,7 @@ def build_examples(
                 }
             )
     df = pd.DataFrame(rows, columns=[c for c in EXAMPLE_COLUMNS if c not in ("system", "split", "source")])
+    df["unchanged_line"] = df["unchanged_line"].astype("boolean")
     df["system"] = system_prompt(reviewer, repo)
     df["split"] = time_split(df, holdout_fraction, validation_fraction)
     df["source"] = "history"
@@ -197,6 +217,7 @@ def build_examples(
         df = pd.concat([df, feedback_examples(feedback, ctx, df, reviewer, repo, dropped)], ignore_index=True)
     df["focus_line"] = df["focus_line"].astype("Int64")
     df["comment_id"] = df["comment_id"].astype("Int64")
+    df["unchanged_line"] = df["unchanged_line"].astype("boolean")
     return ExampleSet(df[EXAMPLE_COLUMNS].reset_index(drop=True), dropped)
 
 
