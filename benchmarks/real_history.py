@@ -10,9 +10,9 @@ own process, as a user would:
 Printed, per reviewer and visibility: the comments collected beside the data's count, how each
 comment's code was read (statuses), the reviewed hunks and how many the reviewer commented on (in
 brackets, the data's own figure for the pass most of their comments on each pull request sit on; it
-counts no pass on a commit that is gone, and neither side counts a reviewer's own pull requests), the silences, and what GitHub could not give
-(`history_gaps`, by kind). The two visibilities must give the same figures, and no log line may say a
-fetch failed whole.
+counts no pass on a commit that is gone, and neither side counts a reviewer's own pull requests),
+the silences, and what GitHub could not give (`history_gaps`, by kind). The two visibilities must
+give the same figures, and no log line may say a fetch failed whole.
 
     .venv/bin/python benchmarks/real_history.py [--out docs/benchmarks/real_history.md]
 """

@@ -296,13 +296,15 @@ def report(console: Console, judged: list[dict], posted: dict, quiet: list[int])
     console.print("| --- | " + " | ".join("---:" for _ in range(13)) + " |")
     quiet_at = [i for i, h in enumerate(hunks) if h.pull_number in quiet]
     for name in systems:
-        row = summary(hunks, texts[name], semantic=False)
+        row = summary(hunks, texts[name], semantic=False, judge_fit=name != "always speaking")
         cells = []
         for other in ("always speaking", "retrieval"):
             if other == name or other not in texts:
                 cells.append("")
                 continue
-            d = paired_f05_difference(hunks, texts[name], texts[other])
+            d = paired_f05_difference(
+                hunks, texts[name], texts[other], judge_fit=(name != "always speaking", other != "always speaking")
+            )
             cells.append(
                 f"{d['difference']:+.2f}" + (f" [{d['low']:+.2f}, {d['high']:+.2f}]" if d["low"] is not None else "")
             )

@@ -171,8 +171,9 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
     report = EvaluationReport(results, len(comments), len(chunk_items), voice.score(references), notes, samples)
     report.grounded = {**grounded_counts, "*lead*": _grounded_counts(references, items)}
     report.holdout_prs = len({h.pull_number for h in held_out})
+    judged = {s.name: not getattr(s, "posts_everywhere", False) for s in systems}
     for name, posted in on_hunks.items():
-        counted = report.hunks[name] = summary(held_out, posted, semantic)
+        counted = report.hunks[name] = summary(held_out, posted, semantic, judged[name])
         results[name].update(
             hunk_precision=counted["precision"],
             hunk_recall=counted["recall"],
@@ -180,7 +181,7 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
             noise=counted["noise"],
         )
         report.versus[name] = {
-            other: paired_f05_difference(held_out, posted, on_hunks[other])
+            other: paired_f05_difference(held_out, posted, on_hunks[other], judge_fit=(judged[name], judged[other]))
             for other in BASELINES_TO_BEAT
             if other in on_hunks and other != name
         }

@@ -45,25 +45,26 @@ class HeldOutHunk:
         return bool(self.lead_comments)
 
 
-def verdicts(hunks: list[HeldOutHunk], posted: list[str]) -> list[str]:
-    """Per hunk: "silent", "hit", "false_alarm", "noise" or "unfit" (dropped before posting)."""
+def verdicts(hunks: list[HeldOutHunk], posted: list[str], judge_fit: bool = True) -> list[str]:
+    """Per hunk: "silent", "hit", "false_alarm", "noise" or "unfit" (dropped before posting).
+    `judge_fit=False` for always speaking: the bar is speaking on every hunk, whatever it says."""
     out = []
     for hunk, text in zip(hunks, posted):
         if not (text or "").strip():
             out.append("silent")
         elif floor_reason(text):
             out.append("noise")
-        elif hunk.code and not grounded(text, hunk.code):
+        elif judge_fit and hunk.code and not grounded(text, hunk.code):
             out.append("unfit")
         else:
             out.append("hit" if hunk.commented else "false_alarm")
     return out
 
 
-def summary(hunks: list[HeldOutHunk], posted: list[str], semantic: bool = True) -> dict:
+def summary(hunks: list[HeldOutHunk], posted: list[str], semantic: bool = True, judge_fit: bool = True) -> dict:
     """One system's row: counts, precision / recall / F0.5 over hunks, comments per pull request beside
     the lead's, and (with `semantic`) the semantic similarity of its hits to what the lead wrote there."""
-    marks = verdicts(hunks, posted)
+    marks = verdicts(hunks, posted, judge_fit)
     count = Counter(marks)
     spoke = count["hit"] + count["false_alarm"] + count["noise"]
     commented = sum(h.commented for h in hunks)
@@ -119,11 +120,17 @@ def _per_unit(hunks: list[HeldOutHunk], marks: list[str]) -> tuple[list, np.ndar
     return units, counts.astype(float)
 
 
-def paired_f05_difference(hunks: list[HeldOutHunk], posted_a: list[str], posted_b: list[str], seed: int = 0) -> dict:
+def paired_f05_difference(
+    hunks: list[HeldOutHunk],
+    posted_a: list[str],
+    posted_b: list[str],
+    seed: int = 0,
+    judge_fit: tuple[bool, bool] = (True, True),
+) -> dict:
     """F0.5(a) - F0.5(b) on the same hunks, with a paired bootstrap interval (None where the held-out
     set is too small for one: fewer than MIN_COMMENTED_FOR_INTERVAL hunks the lead commented on)."""
-    units, a = _per_unit(hunks, verdicts(hunks, posted_a))
-    _, b = _per_unit(hunks, verdicts(hunks, posted_b))
+    units, a = _per_unit(hunks, verdicts(hunks, posted_a, judge_fit[0]))
+    _, b = _per_unit(hunks, verdicts(hunks, posted_b, judge_fit[1]))
     point = f05(*a.sum(0)) - f05(*b.sum(0))
     if a[:, 2].sum() < MIN_COMMENTED_FOR_INTERVAL:
         return {"difference": round(point, 4), "low": None, "high": None}

@@ -100,6 +100,8 @@ class AlwaysSpeaking(RetrievalSystem):
     """Comments on every hunk: the lead's nearest past comment at the hunk's most comment-like line,
     whatever its similarity. Its precision is the share of hunks the lead commented on."""
 
+    posts_everywhere = True  # the bar: judged as posting on every hunk, whether or not its words fit
+
     def __init__(self, index: RetrievalIndex):
         super().__init__("always speaking", index)
 

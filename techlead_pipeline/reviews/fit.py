@@ -29,7 +29,7 @@ _FENCE = re.compile(r"```.*?(?:```|$)", re.S)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Where a comment proposes a form: "`X` reads better", "use `X`", "`X`, not `Y`".
 _PROPOSED = (
-    re.compile(r"`([^`\n]+)`\s*(?:reads better|is better|is cleaner|is clearer|is nicer|instead|please)", re.I),
+    re.compile(r"`([^`\n]+)`\s*,?\s*(?:reads better|is better|is cleaner|is clearer|is nicer|instead|please)", re.I),
     re.compile(r"\b(?:use|prefer|should be|try|write|replace (?:it|this) with)\s+`([^`\n]+)`", re.I),
     re.compile(r"`([^`\n]+)`\s*,?\s*not\s+`[^`\n]+`", re.I),
 )
