@@ -166,7 +166,9 @@ def judge_pull(access, number: int, truth: list[dict], reviewer: str, posted: li
                 said.append(nearest[0] if nearest else "")
             out["systems"][name] = said
             continue
+        started = time.perf_counter()
         drafts, done, _ = review_changes(pull.changes, pull.new_file_text, backend)
+        out.setdefault("seconds", {})[name] = time.perf_counter() - started
         said = [""] * len(hunks)
         for d in drafts:
             at = hunk_of(hunks, d.anchor.path, d.anchor.line, d.anchor.side)
@@ -316,6 +318,18 @@ def report(console: Console, judged: list[dict], posted: dict, quiet: list[int])
             f"{row['comments_per_pr']} ({row['lead_comments_per_pr']}) | {on_quiet} | "
             f"{fmt(row['grounded_share'])} ({fmt(row['lead_grounded_share'])}) |"
         )
+    for name in systems:  # how long a review takes with each system, its model loaded (cached)
+        timed = [
+            (j["hunks"][0].pull_number, len(j["hunks"]), j["seconds"][name])
+            for j in judged
+            if j["hunks"] and name in j.get("seconds", {})
+        ]
+        if timed:
+            console.print(
+                f"\nReview time in-process, `{name}`: "
+                + ", ".join(f"#{n} {h} hunks {t:.1f} s" for n, h, t in timed)
+                + f" ({sum(t for *_, t in timed) / max(1, sum(h for _, h, _ in timed)):.2f} s a hunk)"
+            )
     shown = [(n, c) for n, cs in posted.items() for c in cs][:SHOWN]
     console.print(f"\nPosted comments, verbatim ({len(shown)} of {sum(len(c) for c in posted.values())}):\n")
     for number, c in shown:

@@ -32,6 +32,11 @@ def rich_progress() -> Iterator[None]:
 
         def reporter(task: str, done: int, total: int | None, note: str) -> None:
             if task not in tasks:
+                # Stages run one after another: one of no known length has ended when the next
+                # begins, and its clock stops there (it used to run on through every later stage).
+                for other in bar.tasks:
+                    if other.total is None:
+                        bar.update(other.id, total=max(other.completed, 1), completed=max(other.completed, 1))
                 tasks[task] = bar.add_task(task, total=total, note=note)
             bar.update(tasks[task], completed=done, total=total, note=note)
 

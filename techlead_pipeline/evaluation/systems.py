@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from ..common import progress
 from ..reviews.backends.base import Unreviewed
 from ..reviews.backends.retrieval_index import RetrievalIndex
 from ..training_data.prompts import NO_COMMENT, says_no_comment
@@ -123,11 +124,14 @@ class GenerativeSystem:
     at the line the retrieval index finds most comment-worthy for a hunk. What it would say is
     generated once per prompt and reused (a CPU has no time to spare)."""
 
+    PROGRESS_EVERY = 8
+
     def __init__(self, name: str, backend, focus_index: RetrievalIndex):
         self.name = name
         self.backend = backend
         self.focus_index = focus_index
         self._spoken: dict[str, str] = {}
+        self.written = 0
 
     def _conversations(self, items: list[EvalItem]):
         return [self.backend.conversation(i.prompt, i.key) for i in items]
@@ -135,10 +139,14 @@ class GenerativeSystem:
     def _speak(self, conversations: list) -> list[str]:
         """What it says to each conversation once it has decided to speak ("" where it cannot)."""
         missing = {repr(c): c for c in conversations if c is not None and repr(c) not in self._spoken}
-        if missing:
-            for key, answer in zip(missing, self.backend.say(list(missing.values()), speak=True)):
+        keys = list(missing)
+        for start in range(0, len(keys), self.PROGRESS_EVERY):  # a CPU writes ~1 a second: show it
+            batch = keys[start : start + self.PROGRESS_EVERY]
+            for key, answer in zip(batch, self.backend.say([missing[k] for k in batch], speak=True)):
                 text = _text(answer).strip()
                 self._spoken[key] = "" if says_no_comment(text) else text
+            self.written += len(batch)
+            progress.report(f"evaluation: {self.name} writing", self.written, None, "drafts")
         return ["" if c is None else self._spoken[repr(c)] for c in conversations]
 
     def say(self, items: list[EvalItem]) -> list[str]:
