@@ -170,22 +170,29 @@ def _eval_crc_py(args: argparse.Namespace) -> int:
         if weighted:
             print("Grounded: of each system's drafts where the lead commented, the share naming only code of that")
             print("hunk (pooled; 95 % bootstrap over repositories; the difference with the leads' own, paired):\n")
-            print("| system | drafts | grounded | − the leads' own |\n| --- | ---: | ---: | ---: |")
-            for name, g in summary["grounded"].items():
-                versus = (
-                    f"{g['minus_lead']:+.3f} [{g['minus_lead_low']:+.3f}, {g['minus_lead_high']:+.3f}]"
-                    if "minus_lead" in g
-                    else ""
-                )
-                if g["drafts"]:
-                    print(f"| {name} | {g['drafts']} | {g['share']:.3f} [{g['low']:.3f}, {g['high']:.3f}] | {versus} |")
             print(
-                "\nAs posted, a draft naming code that is not there is dropped (reviews/fit.py): every posted "
-                "comment is grounded; "
+                "| system | drafts | grounded drafts | − the leads' own | posted | grounded as posted "
+                "| − the leads' own |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+            )
+
+            def interval(g: dict, key: str, sign: str = "") -> str:
+                if key not in g:
+                    return ""
+                return f"{g[key]:{sign}.3f} [{g[key + '_low']:{sign}.3f}, {g[key + '_high']:{sign}.3f}]"
+
+            for name, g in summary["grounded"].items():
+                if g["drafts"]:
+                    print(
+                        f"| {name} | {g['drafts']} | {g['share']:.3f} [{g['low']:.3f}, {g['high']:.3f}] "
+                        f"| {interval(g, 'minus_lead', '+')} | {g['posted']} | {interval(g, 'posted_share')} "
+                        f"| {interval(g, 'posted_minus_lead', '+')} |"
+                    )
+            print(
+                "\nAs posted, a draft none of whose named code is there is dropped (reviews/fit.py): "
                 + ", ".join(
-                    f"{name} would post {round(g['share'] * g['drafts'])} of its {g['drafts']} drafts"
+                    f"{name} would post {g['posted']} of its {g['drafts']} drafts"
                     for name, g in summary["grounded"].items()
-                    if g["drafts"] and name != "*lead*"
+                    if g["drafts"]
                 )
                 + ".\n"
             )

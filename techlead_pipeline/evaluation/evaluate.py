@@ -10,7 +10,7 @@ import pandas as pd
 from ..adapters.bundle import index_entries
 from ..common import progress
 from ..reviews.backends.retrieval_index import RetrievalIndex
-from ..reviews.fit import grounded
+from ..reviews.fit import grounded, points_at
 from ..reviews.floor import floor_reason
 from ..training_data.prompts import NO_COMMENT
 from .hunk_measure import HeldOutHunk, paired_f05_difference, summary
@@ -57,8 +57,9 @@ class EvaluationReport:
     versus: dict[str, dict[str, dict]] = field(default_factory=dict)
     holdout_prs: int = 0
     # Where the lead commented: (drafts whose named code is all in the code they sit on, drafts that
-    # read as a review) per system, and the lead's own comments counted the same way ("*lead*").
-    grounded: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # read as a review, drafts the review would post) per system, and the lead's own comments counted
+    # the same way ("*lead*").
+    grounded: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -83,11 +84,16 @@ def _line(value) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
-def _grounded_counts(texts: list[str], items: list[EvalItem]) -> tuple[int, int]:
-    """(grounded, counted): of `texts` that read as a review, how many name only code of their item's
-    prompt (the hunk and the code around it)."""
+def _grounded_counts(texts: list[str], items: list[EvalItem]) -> tuple[int, int, int]:
+    """(grounded, counted, fit to post): of `texts` that read as a review, how many name only code of
+    their item's prompt (the hunk and the code around it), and how many the review would post (some of
+    what they name is there: reviews/fit.py)."""
     heard = [(t, i.prompt) for t, i in zip(texts, items) if (t or "").strip() and not floor_reason(t)]
-    return sum(grounded(t, code) for t, code in heard), len(heard)
+    return (
+        sum(grounded(t, code) for t, code in heard),
+        len(heard),
+        sum(points_at(t, code) for t, code in heard),
+    )
 
 
 def baseline_systems(examples: pd.DataFrame, retrieval: RetrievalIndex) -> list:
@@ -131,7 +137,7 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
         notes.append("no 'when' score: no held-out hunks with known comment/silence labels")
     results: dict[str, dict] = {}
     on_hunks: dict[str, list[str]] = {}
-    grounded_counts: dict[str, tuple[int, int]] = {}
+    grounded_counts: dict[str, tuple[int, int, int]] = {}
     items = _items(comments)
     samples = [
         {

@@ -5,8 +5,8 @@ Each comment a system would post on a hunk is one of
   hit          the lead commented on that hunk too
   false alarm  the lead said nothing there
   noise        it does not clear the floor (reviews/floor.py): no review at all, wherever it sits
-and a draft that names code that is in neither the hunk nor the lines around it is *unfit*: the
-review drops it before posting (reviews/fit.py), so it is not posted here either, only counted.
+and a draft none of whose named code is in the hunk or the lines around it is *unfit*: the review
+drops it before posting (reviews/fit.py, "ungrounded"), so it is not posted here either, only counted.
 and over hunks: precision = hits / posted, recall = hits / hunks the lead commented on, and F0.5,
 which weighs precision twice as much as recall (a wrong comment costs more than silence). Saying
 nothing scores 0 everywhere and posts nothing; always speaking has the recall of 1 and the lead's
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..common.thresholds import f05
-from ..reviews.fit import grounded
+from ..reviews.fit import grounded, points_at
 from ..reviews.floor import floor_reason
 
 BOOTSTRAP = 2000
@@ -54,7 +54,7 @@ def verdicts(hunks: list[HeldOutHunk], posted: list[str], judge_fit: bool = True
             out.append("silent")
         elif floor_reason(text):
             out.append("noise")
-        elif judge_fit and hunk.code and not grounded(text, hunk.code):
+        elif judge_fit and hunk.code and not points_at(text, hunk.code):
             out.append("unfit")
         else:
             out.append("hit" if hunk.commented else "false_alarm")

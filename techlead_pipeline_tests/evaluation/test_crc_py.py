@@ -32,12 +32,13 @@ def test_grounded_shares_pool_repositories_and_pair_with_the_leads():
     from techlead_pipeline.evaluation.crc_py import grounded_shares
 
     by_repo = [
-        {"retrieval": (2, 4), "*lead*": (4, 4), "saying nothing": (0, 0)},
-        {"retrieval": (3, 6), "*lead*": (5, 6), "saying nothing": (0, 0)},
-        {"retrieval": (1, 2), "*lead*": (2, 2), "saying nothing": (0, 0)},
+        {"retrieval": (2, 4, 3), "*lead*": (4, 4, 4), "saying nothing": (0, 0, 0)},
+        {"retrieval": (3, 6, 5), "*lead*": (5, 6, 6), "saying nothing": (0, 0, 0)},
+        {"retrieval": (1, 2, 2), "*lead*": (2, 2, 2), "saying nothing": (0, 0, 0)},
     ]
     out = grounded_shares(by_repo)
     assert out["retrieval"]["share"] == 0.5 and out["*lead*"]["share"] == round(11 / 12, 4)
+    assert out["retrieval"]["posted"] == 10
     assert out["retrieval"]["minus_lead"] == round(0.5 - 11 / 12, 4)
     assert out["retrieval"]["minus_lead_high"] < 0  # below the leads' on every resample
     assert out["saying nothing"] == {"share": None, "drafts": 0}
