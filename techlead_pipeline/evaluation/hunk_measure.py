@@ -6,7 +6,8 @@ Each comment a system would post on a hunk is one of
   false alarm  the lead said nothing there
   noise        it does not clear the floor (reviews/floor.py): no review at all, wherever it sits
 and a draft none of whose named code is in the hunk or the lines around it is *unfit*: the review
-drops it before posting (reviews/fit.py, "ungrounded"), so it is not posted here either, only counted.
+drops it before posting (reviews/fit.py, "ungrounded"), so it is not posted here either, only counted;
+so is one asking for what the code there already reads ("already done").
 and over hunks: precision = hits / posted, recall = hits / hunks the lead commented on, and F0.5,
 which weighs precision twice as much as recall (a wrong comment costs more than silence). Saying
 nothing scores 0 everywhere and posts nothing; always speaking has the recall of 1 and the lead's
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..common.thresholds import f05
-from ..reviews.fit import grounded, points_at
+from ..reviews.fit import already_done, grounded, points_at
 from ..reviews.floor import floor_reason
 
 BOOTSTRAP = 2000
@@ -46,7 +47,8 @@ class HeldOutHunk:
 
 
 def verdicts(hunks: list[HeldOutHunk], posted: list[str], judge_fit: bool = True) -> list[str]:
-    """Per hunk: "silent", "hit", "false_alarm", "noise" or "unfit" (dropped before posting).
+    """Per hunk: "silent", "hit", "false_alarm", "noise", or dropped before posting: "unfit" (names
+    no code that is there) or "already_done" (asks for what the code already reads).
     `judge_fit=False` for always speaking: the bar is speaking on every hunk, whatever it says."""
     out = []
     for hunk, text in zip(hunks, posted):
@@ -56,6 +58,8 @@ def verdicts(hunks: list[HeldOutHunk], posted: list[str], judge_fit: bool = True
             out.append("noise")
         elif judge_fit and hunk.code and not points_at(text, hunk.code):
             out.append("unfit")
+        elif judge_fit and any(already_done(text, line) for line in hunk.code.split("\n")):
+            out.append("already_done")  # asks for what the code there already reads: dropped too
         else:
             out.append("hit" if hunk.commented else "false_alarm")
     return out
@@ -76,7 +80,8 @@ def summary(hunks: list[HeldOutHunk], posted: list[str], semantic: bool = True, 
         "hits": count["hit"],
         "false_alarms": count["false_alarm"],
         "noise": count["noise"],
-        "unfit": count["unfit"],
+        "unfit": count["unfit"] + count["already_done"],
+        "already_done": count["already_done"],
         "precision": round(count["hit"] / spoke, 4) if spoke else None,
         "recall": round(count["hit"] / commented, 4) if commented else None,
         "f05": round(f05(count["hit"], spoke, commented), 4),
@@ -87,7 +92,7 @@ def summary(hunks: list[HeldOutHunk], posted: list[str], semantic: bool = True, 
         # it (the rest are unfit: never posted); the lead's own comments on the same hunks beside it
         # (the human baseline).
         "grounded_share": _grounded_share(
-            [(t, h.code) for h, t, m in zip(hunks, posted, marks) if m in HEARD or m == "unfit"]
+            [(t, h.code) for h, t, m in zip(hunks, posted, marks) if m in HEARD or m in ("unfit", "already_done")]
         ),
         "lead_grounded_share": _grounded_share([(t, h.code) for h in hunks for t in h.lead_comments]),
     }

@@ -41,3 +41,10 @@ def test_saying_nothing_and_always_speaking_bound_every_system():
     assert always["recall"] == 1.0 and always["precision"] == 0.4
     d = paired_f05_difference(hunks, [""] * 5, ["leftover debug `print`."] * 5)
     assert d["difference"] < 0 and d["low"] is None  # two commented hunks: too few for an interval
+
+
+def test_a_draft_asking_for_what_the_code_reads_is_dropped_and_counted():
+    hunks = [HeldOutHunk(1, "1:a.py:0:0", (), "if not line_items:\n    return None")]
+    assert verdicts(hunks, ["nit: `if not line_items:` reads better."]) == ["already_done"]
+    row = summary(hunks, ["nit: `if not line_items:` reads better."], semantic=False)
+    assert (row["posted"], row["unfit"], row["already_done"]) == (0, 1, 1)

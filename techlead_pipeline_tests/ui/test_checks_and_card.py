@@ -19,7 +19,7 @@ from techlead_pipeline.github_api.token_vault import TokenVault
 from techlead_pipeline.github_standin import GitHubStandin
 from techlead_pipeline.sample.builder import BOT_LOGIN, LEAD
 from techlead_pipeline_tests.conftest import SAMPLE_REPO
-from techlead_pipeline_tests.ui.browser import CHROMIUM, dismiss_first_visit_dialog
+from techlead_pipeline_tests.ui.browser import CHROMIUM, dismiss_first_visit_dialog, first_visit_seen
 from techlead_pipeline_tests.ui.test_dagster_ui import ROOT, instance_at, shot
 
 pytestmark = pytest.mark.skipif(
@@ -51,6 +51,7 @@ def served_ui(tmp_path_factory, sample_fixture):
             assert run_partition("train_reviewer", lead, dagster_instance=instance).success
             patch.setenv("TECHLEAD_MIN_EXAMPLES", "1000")
             assert not run_partition("train_reviewer", few, dagster_instance=instance).success
+    first_visit_seen(home)
     with run_dagster_dev({"DAGSTER_HOME": str(home), "TECHLEAD_HOME": str(home / "techlead")}) as url:
         yield url, lead, few
 
@@ -86,7 +87,7 @@ def test_the_reviewer_card_renders_with_its_images(served_ui, browser):
     button = page.get_by_role("button", name="Show markdown")
     button = button if button.count() else page.get_by_text("[Show Markdown]")
     button.first.click()
-    dialog = page.get_by_role("dialog")
+    dialog = page.get_by_role("dialog").filter(has_text="Most frequent concerns")
     dialog.get_by_text("Most frequent concerns").first.wait_for()
     images = dialog.locator("img[src^='data:image/png;base64,']")
     images.first.wait_for()

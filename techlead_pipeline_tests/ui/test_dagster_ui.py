@@ -15,7 +15,7 @@ import pytest
 from techlead_pipeline.defs.assets.steps import PIPELINE
 from techlead_pipeline.defs.dev_server import dagster_dev as run_dagster_dev
 from techlead_pipeline.defs.dev_server import free_port
-from techlead_pipeline_tests.ui.browser import CHROMIUM, dismiss_first_visit_dialog
+from techlead_pipeline_tests.ui.browser import CHROMIUM, dismiss_first_visit_dialog, first_visit_seen
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = list(PIPELINE)
@@ -55,6 +55,7 @@ def dagster_dev(tmp_path_factory):
         "TECHLEAD_GITHUB_API_URL": f"http://127.0.0.1:{free_port()}/api/v3",
         "TECHLEAD_RETRY_TOTAL": "0",
     }
+    first_visit_seen(home)
     with run_dagster_dev(env) as url:
         yield url, home
 
