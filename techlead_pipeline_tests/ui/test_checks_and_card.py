@@ -84,8 +84,10 @@ def test_the_reviewer_card_renders_with_its_images(served_ui, browser):
     page.get_by_text("reviewer_card").first.wait_for()
     page.get_by_text("reviewer_card").first.scroll_into_view_if_needed()
     shot(page, "reviewer-card-row.png")
-    button = page.get_by_role("button", name="Show markdown")
-    button = button if button.count() else page.get_by_text("[Show Markdown]")
+    # The card's own "Show Markdown" (the evaluation's `scores` table is markdown too, and comes first).
+    row = page.locator("tr", has_text="reviewer_card")
+    button = row.get_by_role("button", name="Show markdown")
+    button = button if button.count() else row.get_by_text("[Show Markdown]")
     button.first.click()
     dialog = page.get_by_role("dialog").filter(has_text="Most frequent concerns")
     dialog.get_by_text("Most frequent concerns").first.wait_for()
