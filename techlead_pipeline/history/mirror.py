@@ -132,6 +132,7 @@ class RepoMirror:
                 run_git(args, self.git_dir, input="\n".join(batch).encode() + b"\n", env=self._env())
                 self.fetches += 1
                 fetched.update(batch)
+                self._close_reader()  # a new pack: the next read starts a reader that sees it
                 silent_failures = 0
                 continue
             except GitError as exc:
