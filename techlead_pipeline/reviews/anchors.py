@@ -86,3 +86,14 @@ def commentable(changes) -> set[tuple[str, str, int]]:
                 if ln.kind in "- ":
                     out.add((change.path, "LEFT", ln.old_no))
     return out
+
+
+def changed_lines(changes) -> set[tuple[str, str, int]]:
+    """Every (path, side, line) these file changes add or remove: what the pull request changed."""
+    return {
+        (change.path, side_of(ln), number_on_side(ln, side_of(ln)))
+        for change in changes
+        for hunk in change.hunks
+        for ln in hunk.lines
+        if ln.kind in "+-"
+    }

@@ -16,7 +16,7 @@ from ..common.safe_markdown import code_span, sanitize_comment
 from ..diffs.patch import FileChange
 from ..evaluation.gate import LEARNED_MODES, SILENT
 from ..github_api.client import GitHubAccess
-from .anchors import Anchor, anchor_at, commentable, is_valid, number_on_side, side_of
+from .anchors import Anchor, anchor_at, changed_lines, commentable, is_valid, number_on_side, side_of
 from .backends.base import ReviewerBackend, Unreviewed
 from .backends.generative import Rerank
 from .backends.retrieval import RetrievalBackend
@@ -56,6 +56,16 @@ class ReviewOutcome:
     earlier: SaidBefore | None = None  # the bot's comments on the pull request before this review
     commentable: set | None = None  # every (path, side, line) the pull request's diff offers
     below_floor: dict = field(default_factory=dict)  # drafts that did not read as a review, by reason
+    changed: set | None = None  # every (path, side, line) the pull request adds or removes
+
+    @property
+    def changed_line_share(self) -> float | None:
+        """Of the comments it posts, the share on a line the pull request changed (the rest sit on
+        unchanged code: only for a lead whose history shows she comments there)."""
+        if not self.comments or self.changed is None:
+            return None
+        on = sum((c.anchor.path, c.anchor.side, c.anchor.line) in self.changed for c in self.comments)
+        return round(on / len(self.comments), 4)
 
     def as_records(self) -> list[dict]:
         return [
@@ -389,6 +399,7 @@ def review_pull_request(
         backend.name, drafts, len(prepared.hunks), prepared.skipped, timings, summary=summary, selection=selection
     )
     outcome.scope, outcome.earlier, outcome.commentable = scope, earlier, commentable(pull.changes)
+    outcome.changed = changed_lines(pull.changes)
     outcome.below_floor = prepared.below_floor.as_dict()
     if post:
         t = time.perf_counter()

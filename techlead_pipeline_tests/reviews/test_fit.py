@@ -58,6 +58,7 @@ def test_the_docstring_sweep_posts_nothing_about_code_it_did_not_change(
     assert "about code this pull request did not change" in outcome.summary
     pull = load_pull_request(bot_access, lead_target.repo, SWEEP)
     added = {(c.path, ln.new_no) for c in pull.changes for h in c.hunks for ln in h.lines if ln.kind == "+"}
+    assert outcome.changed_line_share in (None, 1.0)  # none on code the pull request did not change
     for comment in outcome.comments:  # on a changed line, and the code it points at is there
         assert (comment.anchor.path, comment.anchor.line) in added
         lines = pull.new_file_text(comment.anchor.path).split("\n")

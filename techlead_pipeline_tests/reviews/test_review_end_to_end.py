@@ -38,6 +38,8 @@ def test_review_is_posted_on_valid_lines(kind, served, settings, standin, bot_ac
     assert_valid_anchors(standin, posted["comments"])
     assert len(posted["comments"]) == len(outcome.comments)
     assert outcome.timings["total_s"] > 0 and outcome.hunks == 4
+    # the sample's lead does not comment on unchanged code: neither does the bot in her name
+    assert outcome.changed_line_share == (1.0 if outcome.comments else None)
     if kind == "retrieval":
         lead_words = {e["response"] for e in json.loads((served.retrieval_dir / "entries.json").read_text())}
         assert len(posted["comments"]) >= 3 and all(

@@ -96,6 +96,8 @@ def pr_review(
             "adapter_version": bundle.version,
             "hunks": outcome.hunks,
             "comments_posted": len(record["comments"]),
+            # on lines the pull request changed (the rest: unchanged code, for a lead who comments there)
+            "changed_line_share": outcome.changed_line_share if outcome.changed_line_share is not None else "—",
             "left_out": dg.MetadataValue.json(record["left_out"]),
             "scope": record["scope"],
             "already_posted": record["already_posted"],
