@@ -183,7 +183,7 @@ def _eval_crc_py(args: argparse.Namespace) -> int:
             for name, g in summary["grounded"].items():
                 if g["drafts"]:
                     print(
-                        f"| {name} | {g['drafts']} | {g['share']:.3f} [{g['low']:.3f}, {g['high']:.3f}] "
+                        f"| {name} | {g['drafts']} | {interval(g, 'share')} "
                         f"| {interval(g, 'minus_lead', '+')} | {g['posted']} | {interval(g, 'posted_share')} "
                         f"| {interval(g, 'posted_minus_lead', '+')} |"
                     )

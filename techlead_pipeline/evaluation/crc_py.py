@@ -144,47 +144,32 @@ def evaluate_crc_py(
 
 def grounded_shares(by_repo: list[dict[str, tuple[int, int, int]]], seed: int = 0) -> dict[str, dict]:
     """Per system, the pooled share of its drafts (where the lead commented) whose named code is all in
-    the hunk, with a 95 % bootstrap interval over repositories, and its difference with the leads' own
-    share on the same resample (paired); and how many of its drafts the review would post. The leads'
-    row is `*lead*`."""
+    the hunk, and of what the review would post (the fit drops what points at nothing here, and a
+    grounded draft always stays), each with a 95 % bootstrap interval over repositories and its
+    difference with the leads' own share on the same resample (paired). The leads' row is `*lead*`."""
     systems = sorted({name for counts in by_repo for name in counts})
-    counts = {n: np.array([c.get(n, (0, 0, 0))[:3] for c in by_repo], dtype=float) for n in systems}
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(by_repo), size=(BOOTSTRAP, len(by_repo))) if by_repo else np.zeros((0, 0), int)
+    counts = {n: np.array([c.get(n, (0, 0, 0)) for c in by_repo], dtype=float) for n in systems}
+    draws = np.random.default_rng(seed).integers(0, len(by_repo), size=(BOOTSTRAP, len(by_repo)))
 
     def share(rows: np.ndarray) -> float:
         return float(rows[:, 0].sum() / rows[:, 1].sum()) if rows[:, 1].sum() else float("nan")
+
+    def with_interval(out: dict, key: str, value, resampled) -> None:
+        out[key] = round(value, 4)
+        out[f"{key}_low"], out[f"{key}_high"] = (round(float(v), 4) for v in np.nanpercentile(resampled, [2.5, 97.5]))
 
     lead = counts.get("*lead*")
     out = {}
     for name in systems:
         rows = counts[name]
-        if not rows[:, 1].sum():
-            out[name] = {"share": None, "drafts": 0}
+        entry = out[name] = {"drafts": int(rows[:, 1].sum()), "posted": int(rows[:, 2].sum()), "share": None}
+        if not entry["drafts"]:
             continue
-        samples = np.array([share(rows[d]) for d in draws])
-        entry = {"share": round(share(rows), 4), "drafts": int(rows[:, 1].sum()), "posted": int(rows[:, 2].sum())}
-        entry["low"], entry["high"] = (round(float(v), 4) for v in np.nanpercentile(samples, [2.5, 97.5]))
-        # As posted: the fit drops what points at nothing here, so of what is posted (a grounded draft
-        # always is), the grounded share; the leads' own comments all stand, as they were written.
-        as_posted = rows[:, [0, 2]]
-        if as_posted[:, 1].sum():
-            posted_samples = np.array([share(as_posted[d]) for d in draws])
-            entry["posted_share"] = round(share(as_posted), 4)
-            entry["posted_share_low"], entry["posted_share_high"] = (
-                round(float(v), 4) for v in np.nanpercentile(posted_samples, [2.5, 97.5])
-            )
+        for key, part in (("share", rows[:, [0, 1]]), ("posted_share", rows[:, [0, 2]])):
+            if not part[:, 1].sum():
+                continue
+            with_interval(entry, key, share(part), [share(part[d]) for d in draws])
             if lead is not None and name != "*lead*":
-                diffs = np.array([share(as_posted[d]) - share(lead[d]) for d in draws])
-                entry["posted_minus_lead"] = round(share(as_posted) - share(lead), 4)
-                entry["posted_minus_lead_low"], entry["posted_minus_lead_high"] = (
-                    round(float(v), 4) for v in np.nanpercentile(diffs, [2.5, 97.5])
-                )
-        if lead is not None and name != "*lead*":
-            diffs = np.array([share(rows[d]) - share(lead[d]) for d in draws])
-            entry["minus_lead"] = round(share(rows) - share(lead), 4)
-            entry["minus_lead_low"], entry["minus_lead_high"] = (
-                round(float(v), 4) for v in np.nanpercentile(diffs, [2.5, 97.5])
-            )
-        out[name] = entry
+                minus = "minus_lead" if key == "share" else "posted_minus_lead"
+                with_interval(entry, minus, share(part) - share(lead), [share(part[d]) - share(lead[d]) for d in draws])
     return out

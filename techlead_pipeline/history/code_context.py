@@ -33,13 +33,25 @@ class Window:
     code: str
 
 
+def commented_diff_line(diff_hunk) -> str | None:
+    """The commented line as the diff shows it, its `+`, `-` or ` ` first: GitHub cuts `diff_hunk`
+    right after it."""
+    lines = [ln for ln in str(diff_hunk or "").split("\n") if ln and not ln.startswith(("@@", "\\"))]
+    return lines[-1] if lines else None
+
+
 def anchor_text(diff_hunk: str, side: str | None) -> str | None:
-    """The commented line's text: GitHub cuts `diff_hunk` right after it."""
-    lines = [ln for ln in (diff_hunk or "").split("\n") if ln and not ln.startswith("@@") and not ln.startswith("\\")]
-    if not lines:
+    """The commented line's text."""
+    last = commented_diff_line(diff_hunk)
+    if last is None:
         return None
-    last = lines[-1]
     return last[1:] if last[:1] in "+- " else last
+
+
+def on_unchanged_line(diff_hunk) -> bool | None:
+    """Whether a comment sat on a line the pull request did not change (a context line of its diff)."""
+    last = commented_diff_line(diff_hunk)
+    return None if last is None else last[:1] == " "
 
 
 def hunk_window(diff_hunk: str, side: str | None, window: int) -> Window:

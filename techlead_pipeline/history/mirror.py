@@ -162,24 +162,24 @@ class RepoMirror:
                 self.unanswered[kind].update(batch)
         return fetched
 
+    def _tried(self, kind: str) -> set[str]:
+        """What was asked for and not given (gone, or GitHub did not answer): never asked again."""
+        return self.gone[kind] | self.unanswered[kind]
+
     def fetch_commits(self, shas: Iterable[str]) -> None:
         """Commits no ref reaches any more (force-pushed away: GitHub serves them by SHA while it has
         them), with their trees."""
-        missing = sorted(
-            s for s in set(shas) if s and s != _NULL and not self.has_commit(s) and s not in self.gone[COMMIT]
-        )
-        if missing:
-            self._fetch_ids(missing, COMMIT)
-            self._commits.clear()
-        for sha in set(shas):
-            if sha == _NULL:
-                self.gone[COMMIT].add(sha)
+        shas = set(shas)
+        if _NULL in shas:
+            self.gone[COMMIT].add(_NULL)
+        missing = sorted(s for s in shas - self._tried(COMMIT) if s and not self.has_commit(s))
+        if missing and self._fetch_ids(missing, COMMIT):
+            # a fetched commit brings its ancestors: what was "not here" may be now; what was here stays
+            self._commits = {sha: here for sha, here in self._commits.items() if here}
 
     def prefetch(self, oids: Iterable[str]) -> None:
         """File contents by object id, in a few batched fetches (not one request per file)."""
-        wanted = sorted(
-            o for o in set(oids) if o and o != _NULL and o not in self.present and o not in self.gone[FILE_VERSION]
-        )
+        wanted = sorted(o for o in set(oids) - self.present - self._tried(FILE_VERSION) if o and o != _NULL)
         if wanted:
             got = self._fetch_ids(wanted, FILE_VERSION)
             self.present |= got
@@ -253,7 +253,7 @@ class RepoMirror:
         longer has it. A version that is gone costs the one example that reads it."""
         if not self.has_commit(sha):
             self.fetch_commits({sha})
-            if not self.has_commit(sha):
+            if not self.has_commit(sha):  # gone: the contents API has it no more than git does
                 return None if sha in self.gone[COMMIT] else self._read_via_api(sha, path)
         entry = self._entry(sha, path)
         if entry is None or entry[0] != "blob":

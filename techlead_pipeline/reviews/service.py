@@ -211,19 +211,18 @@ def review_changes(
             continue
         candidate = suggestion.candidate
         placed = fit(suggestion.body, candidate.focus_line, _window(candidate), _changed(hunk, candidate.side))
-        on_context = placed.reason == "pre-existing" and comments_on_unchanged_code
-        if on_context and not is_valid(Anchor(hunk.chunk.path, placed.line, candidate.side), hunk.chunk):
-            on_context = False  # outside the hunk's lines: GitHub takes no comment there
-        if placed.reason and not on_context:
+        # A lead who comments on unchanged code gets it on the line it is about (if in the hunk's lines).
+        context = Anchor(hunk.chunk.path, placed.line, candidate.side) if placed.reason == "pre-existing" else None
+        if placed.reason and not (comments_on_unchanged_code and context and is_valid(context, hunk.chunk)):
             prepared.below_floor.add(placed.reason, where, suggestion.body)
             continue
-        body = sanitize_comment(suggestion.body, secrets)
-        if placed.line is None:
+        if context is not None:
+            anchor = context
+        elif placed.line is None:
             anchor = hunk.anchor(candidate)
-        elif on_context:
-            anchor = Anchor(hunk.chunk.path, placed.line, candidate.side)
         else:
             anchor = _anchor_on(hunk, candidate.side, placed.line)
+        body = sanitize_comment(suggestion.body, secrets)
         if body and is_valid(anchor, hunk.chunk):
             drafts.append(DraftComment(anchor, body, suggestion.score, key=suggestion.candidate.key))
     return drafts, prepared, timings

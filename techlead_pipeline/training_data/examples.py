@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..history.code_context import anchor_text
+from ..history.code_context import anchor_text, on_unchanged_line
 from .comment_text import is_empty_or_emoji, one_line
 from .keys import key_from_window
 from .prompts import NO_COMMENT, system_prompt, user_prompt
@@ -48,13 +48,6 @@ EXAMPLE_COLUMNS = [
     # A comment: whether it sat on an unchanged line of its diff (code the pull request did not touch).
     "unchanged_line",
 ]
-
-
-def on_unchanged_line(diff_hunk) -> bool | None:
-    """Whether a comment sat on an unchanged line: GitHub cuts its `diff_hunk` right after that line,
-    which starts with a space when the pull request did not change it."""
-    lines = [ln for ln in str(diff_hunk or "").split("\n") if ln and not ln.startswith(("@@", "\\"))]
-    return lines[-1][:1] == " " if lines else None
 
 
 def unchanged_line_share(examples: pd.DataFrame) -> tuple[float | None, int]:
@@ -209,7 +202,6 @@ def build_examples(
                 }
             )
     df = pd.DataFrame(rows, columns=[c for c in EXAMPLE_COLUMNS if c not in ("system", "split", "source")])
-    df["unchanged_line"] = df["unchanged_line"].astype("boolean")
     df["system"] = system_prompt(reviewer, repo)
     df["split"] = time_split(df, holdout_fraction, validation_fraction)
     df["source"] = "history"

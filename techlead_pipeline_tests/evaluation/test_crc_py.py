@@ -41,4 +41,6 @@ def test_grounded_shares_pool_repositories_and_pair_with_the_leads():
     assert out["retrieval"]["posted"] == 10
     assert out["retrieval"]["minus_lead"] == round(0.5 - 11 / 12, 4)
     assert out["retrieval"]["minus_lead_high"] < 0  # below the leads' on every resample
-    assert out["saying nothing"] == {"share": None, "drafts": 0}
+    assert out["saying nothing"] == {"share": None, "drafts": 0, "posted": 0}
+    assert out["retrieval"]["posted_share"] == round(6 / 10, 4)  # of the 10 it would post, 6 grounded
+    assert out["retrieval"]["share_low"] <= 0.5 <= out["retrieval"]["share_high"]

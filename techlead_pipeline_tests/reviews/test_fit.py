@@ -108,9 +108,9 @@ def test_unchanged_code_is_left_alone_unless_the_lead_comments_there():
 def test_the_habit_is_counted_in_her_history():
     import pandas as pd
 
-    from techlead_pipeline.adapters.store import AdapterBundle
+    from techlead_pipeline.history.code_context import on_unchanged_line
     from techlead_pipeline.reviews.service import comments_on_unchanged_code
-    from techlead_pipeline.training_data.examples import on_unchanged_line, unchanged_line_share
+    from techlead_pipeline.training_data.examples import unchanged_line_share
 
     assert on_unchanged_line("@@ -1,3 +1,3 @@\n x = 1\n-y = 2\n+y = 3") is False
     assert on_unchanged_line("@@ -1,3 +1,3 @@\n x = 1\n+y = 3\n z = 4") is True
@@ -125,9 +125,6 @@ def test_the_habit_is_counted_in_her_history():
     )
     share, counted = unchanged_line_share(frame)
     assert (share, counted) == (round(4 / 11, 4), 11)
-
-    def bundle(habits):
-        return AdapterBundle.__new__(AdapterBundle), habits
 
     for habits, expected in (
         ({"unchanged_line_share": 0.36, "comments_counted": 11}, True),
