@@ -16,11 +16,12 @@ class EarlyStopping:
         self.best_step, self.best_loss, self.best_state = 0, math.inf, None
         self.since_best, self.stopped = 0, False
         self.seconds = 0.0  # spent measuring since the loop began (not training)
+        self.frozen: dict = {}  # the samples' hidden states below the LoRA layers, computed at the first measure
         self.measure(0)
 
     def measure(self, step: int) -> None:
         started = time.perf_counter()
-        loss = self.trainer.evaluate(self.model, self.tokenizer, self.samples, self.device)
+        loss = self.trainer.evaluate(self.model, self.tokenizer, self.samples, self.device, self.frozen)
         self.seconds += time.perf_counter() - started
         if loss is None:
             return

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 # torchao warns at import that its optional C++ kernels do not match this torch (we use none of them).
 logging.getLogger("torchao").setLevel(logging.ERROR)
 PEFT_FILES = ("adapter_config.json", "adapter_model.safetensors")
+FROZEN_CACHE_BYTES = 2 * 2**30  # host memory for the hidden states of measured samples below the LoRA layers
 
 
 def cpu_has_bf16() -> bool:
@@ -195,31 +196,46 @@ class TorchtuneLoraTrainer:
         return out, too_long
 
     # ------------------------------------------------------------------ loss
-    def _loss(self, model, batch: Batch, device):
+    def _loss(self, model, batch: Batch, device, frozen=None):
         """Summed cross-entropy over the answer tokens, and their count. The vocabulary projection runs
         for those positions only: a review comment is a few dozen tokens of a prompt of hundreds, and
-        projecting every position onto a 49k-128k vocabulary costs more than the rest of the model."""
-        import contextlib
-
-        import torch
+        projecting every position onto a 49k-128k vocabulary costs more than the rest of the model.
+        `frozen`: the batch's hidden states below the first LoRA layer, already computed (they never
+        change while training: measure())."""
         import torch.nn.functional as F
         from torchtune.data import CROSS_ENTROPY_IGNORE_IDX
 
-        tokens = batch.tokens.to(device)
         labels = batch.labels.to(device)[:, 1:]
         chosen = labels != CROSS_ENTROPY_IGNORE_IDX
-        extra = {}
-        if batch.mask is not None:  # packed rows: each example attends to itself, positions restart
-            extra = {"mask": batch.mask.to(device), "input_pos": batch.input_pos.to(device)}
         with self.autocast(device, next(p for p in model.parameters() if p.requires_grad).dtype):
-            h = model.tok_embeddings(tokens)
-            for i, layer in enumerate(model.layers):  # right padding never reaches real tokens (causal)
-                with torch.no_grad() if i < self.first_lora_layer else contextlib.nullcontext():
-                    h = layer(h, **extra)
+            h = self._below_lora(model, batch, device) if frozen is None else frozen
+            for layer in model.layers[self.first_lora_layer :]:  # right padding never reaches real tokens (causal)
+                h = layer(h, **self._packing(batch, device))
             logits = model.output(model.norm(h)[:, :-1][chosen])
         return F.cross_entropy(logits.float(), labels[chosen], reduction="sum"), int(chosen.sum())
 
-    def evaluate(self, model, tokenizer, samples: list[dict], device) -> float | None:
+    @staticmethod
+    def _packing(batch: Batch, device) -> dict:
+        if batch.mask is None:
+            return {}
+        # packed rows: each example attends to itself, positions restart
+        return {"mask": batch.mask.to(device), "input_pos": batch.input_pos.to(device)}
+
+    def _below_lora(self, model, batch: Batch, device):
+        """The hidden states entering the first LoRA layer: the frozen base alone, without autograd."""
+        import torch
+
+        with torch.no_grad():
+            h = model.tok_embeddings(batch.tokens.to(device))
+            for layer in model.layers[: self.first_lora_layer]:
+                h = layer(h, **self._packing(batch, device))
+        return h
+
+    def evaluate(self, model, tokenizer, samples: list[dict], device, frozen: dict | None = None) -> float | None:
+        """The mean loss per answer token over `samples`. `frozen` (a dict kept by the caller across
+        measurements of the same samples): the hidden states below the first LoRA layer, computed once,
+        where they fit in FROZEN_CACHE_BYTES of host memory: training never changes them, and on a
+        CPU they are most of a measurement's cost (20 of SmolLM2's 30 layers)."""
         import torch
 
         if not samples:
@@ -228,10 +244,22 @@ class TorchtuneLoraTrainer:
         total, count = 0.0, 0
         with torch.no_grad():
             for idx in length_batches(samples, self.settings.batch_size):
-                loss, n = self._loss(model, padded_batch([samples[i] for i in idx], tokenizer.pad_id), device)
+                batch = padded_batch([samples[i] for i in idx], tokenizer.pad_id)
+                key = tuple(idx)
+                if frozen is not None and key not in frozen and self._cacheable(frozen, batch, model, device):
+                    with self.autocast(device, next(p for p in model.parameters() if p.requires_grad).dtype):
+                        frozen[key] = self._below_lora(model, batch, device)
+                loss, n = self._loss(model, batch, device, None if frozen is None else frozen.get(key))
                 total, count = total + loss.item(), count + n
         model.train()
         return total / max(count, 1)
+
+    def _cacheable(self, frozen: dict, batch: Batch, model, device) -> bool:
+        if device.type != "cpu" or not self.first_lora_layer:  # a GPU has no memory to keep them in
+            return False
+        held = sum(t.numel() * t.element_size() for t in frozen.values())
+        width = model.tok_embeddings.embedding_dim
+        return held + batch.tokens.numel() * width * 4 <= FROZEN_CACHE_BYTES
 
     # ------------------------------------------------------------------ train
     def train(
@@ -272,7 +300,8 @@ class TorchtuneLoraTrainer:
         scheduler = training.get_cosine_schedule_with_warmup(
             optimizer, min(s.warmup_steps, total_steps // 10), max(total_steps, 1)
         )
-        eval_before = self.evaluate(model, tokenizer, eval_samples, device)
+        held_out_frozen: dict = {}  # the held-out samples' frozen hidden states: measured before and after
+        eval_before = self.evaluate(model, tokenizer, eval_samples, device, held_out_frozen)
         watch = EarlyStopping(self, model, tokenizer, validation_samples, device)
         watch.seconds = 0.0  # the measurement before training is not inside the loop
         rng = random.Random(s.seed)
@@ -308,7 +337,8 @@ class TorchtuneLoraTrainer:
         if not watch.stopped:
             watch.measure(step)
         watch.restore_best()
-        eval_after = self.evaluate(model, tokenizer, eval_samples, device)
+        eval_after = self.evaluate(model, tokenizer, eval_samples, device, held_out_frozen)
+        del held_out_frozen, watch.frozen
         self._save(model, out_dir, get_adapter_state_dict, get_lora_module_names)
         model.eval()
         for name, p in model.named_parameters():

@@ -52,6 +52,7 @@ class PreparedReview:
     hunks: list[HunkReview]
     skipped: list[str] = field(default_factory=list)  # one sentence per file or hunk not reviewed
     below_floor: FloorTally = field(default_factory=FloorTally)  # drafts dropped by the floor, by reason
+    unwritten: int = 0  # hunks the backend would have spoken on, left unwritten once the review was full
 
 
 def _window_from_lines(lines: list[str], focus: int, window: int = WINDOW) -> tuple[str, int, str]:

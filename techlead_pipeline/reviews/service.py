@@ -17,7 +17,7 @@ from ..diffs.patch import FileChange
 from ..evaluation.gate import LEARNED_MODES, SILENT
 from ..github_api.client import GitHubAccess
 from .anchors import Anchor, anchor_at, changed_lines, commentable, is_valid, number_on_side, side_of
-from .backends.base import ReviewerBackend, Unreviewed
+from .backends.base import ReviewerBackend, Unreviewed, in_order_of_confidence
 from .backends.generative import Rerank
 from .backends.retrieval import RetrievalBackend
 from .backends.retrieval_index import RetrievalIndex
@@ -180,10 +180,13 @@ def review_changes(
     secrets: tuple[str, ...] = (),
     scope: ReviewScope | None = None,
     comments_on_unchanged_code: bool = False,
+    enough: Callable[[list[DraftComment]], bool] | None = None,
 ) -> tuple[list[DraftComment], PreparedReview, dict]:
-    """Drafts for the hunks of `changes` that `scope` covers (all of them by default).
+    """Drafts for the hunks of `changes` that `scope` covers (all of them by default), in diff order.
     `comments_on_unchanged_code`: the lead does (habits_of): a draft about an unchanged line of the
-    hunk is posted there instead of left out."""
+    hunk is posted there instead of left out. `enough(drafts)`: whether the drafts so far fill the
+    review; a backend that writes as it is read (the surest places first) then writes no more, and the
+    hunks it would still have written on are counted (`prepared.unwritten`)."""
     timings = {}
     t = time.perf_counter()
     prepared = prepare(changes, new_file_text)
@@ -191,10 +194,13 @@ def review_changes(
         prepared.hunks = [h for h in prepared.hunks if scope.covers(h.chunk)]
     timings["prepare_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    suggestions = backend.review(prepared.hunks)
-    timings["model_s"] = time.perf_counter() - t
-    drafts = []
-    for hunk, suggestion in zip(prepared.hunks, suggestions):
+    drafts: list[tuple[int, DraftComment]] = []
+    results = in_order_of_confidence(backend, prepared.hunks)
+    lazy = hasattr(backend, "review_in_order")
+    read = 0
+    for index, suggestion in results:
+        read += 1
+        hunk = prepared.hunks[index]
         if isinstance(suggestion, Unreviewed):
             lines = [ln.new_no or ln.old_no for ln in hunk.chunk.changed]
             prepared.skipped.append(
@@ -203,28 +209,42 @@ def review_changes(
             continue
         if suggestion is None:
             continue
-        # Judged as written, before the sanitiser (which drops a suggestion block it would misplace).
-        below = floor_reason(suggestion.body, [suggestion.candidate.line.text])
-        where = f"{hunk.chunk.path}:{suggestion.candidate.focus_line}"
-        if below:
-            prepared.below_floor.add(below, where, suggestion.body)
-            continue
-        candidate = suggestion.candidate
-        placed = fit(suggestion.body, candidate.focus_line, _window(candidate), _changed(hunk, candidate.side))
-        # A lead who comments on unchanged code gets it on the line it is about (if in the hunk's lines).
-        context = Anchor(hunk.chunk.path, placed.line, candidate.side) if placed.reason == "pre-existing" else None
-        if placed.reason and not (comments_on_unchanged_code and context and is_valid(context, hunk.chunk)):
-            prepared.below_floor.add(placed.reason, where, suggestion.body)
-            continue
-        if context is not None:
-            anchor = context
-        elif placed.line is None:
-            anchor = hunk.anchor(candidate)
-        else:
-            anchor = _anchor_on(hunk, candidate.side, placed.line)
-        body = sanitize_comment(suggestion.body, secrets)
-        if body and is_valid(anchor, hunk.chunk):
-            drafts.append(DraftComment(anchor, body, suggestion.score, key=suggestion.candidate.key))
+        draft = _draft(hunk, suggestion, prepared, secrets, comments_on_unchanged_code)
+        if draft is not None:
+            drafts.append((index, draft))
+            if lazy and enough is not None and enough([d for _, d in drafts]):
+                break  # what is left are places it would speak (silences come first): unwritten
+    results.close()
+    prepared.unwritten = len(prepared.hunks) - read
+    timings["model_s"] = time.perf_counter() - t
+    return [d for _, d in sorted(drafts, key=lambda d: d[0])], prepared, timings
+
+
+def _draft(hunk, suggestion, prepared: PreparedReview, secrets, comments_on_unchanged_code: bool):
+    """The comment a suggestion becomes, or None where the floor or the fit drops it (counted)."""
+    # Judged as written, before the sanitiser (which drops a suggestion block it would misplace).
+    below = floor_reason(suggestion.body, [suggestion.candidate.line.text])
+    where = f"{hunk.chunk.path}:{suggestion.candidate.focus_line}"
+    if below:
+        prepared.below_floor.add(below, where, suggestion.body)
+        return None
+    candidate = suggestion.candidate
+    placed = fit(suggestion.body, candidate.focus_line, _window(candidate), _changed(hunk, candidate.side))
+    # A lead who comments on unchanged code gets it on the line it is about (if in the hunk's lines).
+    context = Anchor(hunk.chunk.path, placed.line, candidate.side) if placed.reason == "pre-existing" else None
+    if placed.reason and not (comments_on_unchanged_code and context and is_valid(context, hunk.chunk)):
+        prepared.below_floor.add(placed.reason, where, suggestion.body)
+        return None
+    if context is not None:
+        anchor = context
+    elif placed.line is None:
+        anchor = hunk.anchor(candidate)
+    else:
+        anchor = _anchor_on(hunk, candidate.side, placed.line)
+    body = sanitize_comment(suggestion.body, secrets)
+    if body and is_valid(anchor, hunk.chunk):
+        return DraftComment(anchor, body, suggestion.score, key=suggestion.candidate.key)
+    return None
     return drafts, prepared, timings
 
 
@@ -254,6 +274,7 @@ class Selection:
     cap: int = 0
     turned_down_files: list[DraftComment] = field(default_factory=list)  # on a file the lead turned the bot down on
     turned_down_code: list[DraftComment] = field(default_factory=list)  # on code like where she said no
+    unwritten: int = 0  # hunks it would have spoken on, not written: the review was already full
 
     @property
     def turned_down(self) -> list[DraftComment]:
@@ -299,6 +320,12 @@ def _left_out(selection: Selection, reviewer: str) -> list[str]:
         lines.append(
             f"{n} more comment{'s' if n != 1 else ''} held back: at most {selection.cap} per review, "
             "the ones I was surest of first."
+        )
+    if selection.unwritten:
+        n = selection.unwritten
+        lines.append(
+            f"{n} more hunk{'s' if n != 1 else ''} I would have commented on left unwritten: at most "
+            f"{selection.cap} comments per review, the ones I was surest of first."
         )
     return lines
 
@@ -371,6 +398,9 @@ def review_pull_request(
         timings = {"fetch_s": round(fetch_s, 3), "total_s": round(time.perf_counter() - started, 3)}
         return ReviewOutcome(backend.name, [], 0, [], timings, declined=declined)
     scope = review_scope(access, target.repo, pull.head_sha, pull_reviews(access, target.repo, number), full)
+    earlier = earlier_bot_comments(access, target.repo, number)
+    lessons = Lessons.of_bundle(bundle)
+    cap = access.settings.comment_cap(target.repo)
     drafts, prepared, timings = review_changes(
         pull.changes,
         pull.new_file_text,
@@ -378,10 +408,11 @@ def review_pull_request(
         secrets + (access.current_token().reveal(),),
         scope,
         comments_on_unchanged_code=comments_on_unchanged_code(bundle),
+        # Written the surest first: once `cap` of them would be posted, no more are written.
+        enough=lambda so_far: len(select_drafts(so_far, earlier, cap, lessons).posted) >= cap,
     )
-    earlier = earlier_bot_comments(access, target.repo, number)
-    lessons = Lessons.of_bundle(bundle)
-    selection = select_drafts(drafts, earlier, access.settings.comment_cap(target.repo), lessons)
+    selection = select_drafts(drafts, earlier, cap, lessons)
+    selection.unwritten = prepared.unwritten
     drafts = selection.posted
     for draft in drafts:
         draft.voice = target.reviewer

@@ -77,3 +77,29 @@ def test_peft_loads_the_adapter_and_matches_torchtune_logits(trained, tiny_base_
             base_only = model(ids).logits
     assert torch.allclose(ours, theirs, atol=1e-4), (ours - theirs).abs().max()
     assert (ours - base_only).abs().max() > 1e-2  # the adapter really changes the model
+
+
+def test_measuring_with_the_frozen_layers_kept_gives_the_same_loss(tiny_base_model, examples, tmp_path):
+    """Early stopping measures the same samples again and again: the hidden states below the first
+    LoRA layer are computed once and kept. The loss must be the one a full forward pass gives, also
+    after training has moved the LoRA weights."""
+    from dataclasses import replace
+
+    trainer = TorchtuneLoraTrainer(tiny_base_model, replace(SETTINGS, epochs=1, lora_layers=1, eval_every=2))
+    trainer.train(examples[0][:32], [], tmp_path / "adapter", validation=examples[1][:12])
+    assert trainer.first_lora_layer > 0
+    model, tokenizer = trainer.trained_model, tiny_base_model.tokenizer()
+    samples, _ = trainer.tokenize(tokenizer, examples[1][:12])
+    device = next(model.parameters()).device
+    frozen: dict = {}
+    first = trainer.evaluate(model, tokenizer, samples, device, frozen)
+    assert frozen, "nothing was kept"
+    assert first == pytest.approx(trainer.evaluate(model, tokenizer, samples, device), rel=1e-6)
+    with torch.no_grad():  # a training step moves the LoRA weights, which sit above what was kept
+        for p in model.parameters():
+            if p.requires_grad:
+                p.add_(0.5 * torch.randn_like(p))
+    again = trainer.evaluate(model, tokenizer, samples, device, frozen)
+    recomputed = trainer.evaluate(model, tokenizer, samples, device)
+    assert abs(again - first) > 1e-3  # far more than the tolerance below
+    assert again == pytest.approx(recomputed, rel=1e-6)

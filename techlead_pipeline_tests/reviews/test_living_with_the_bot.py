@@ -138,7 +138,15 @@ def test_a_big_pull_request_gets_at_most_the_cap(
     backend.silence_threshold = 1.01  # speak on every hunk: far more drafts than the cap, each with its confidence
     backend.rerank = Rerank(4, float("-inf"))  # and say one of her comments (the random model says nothing)
     outcome = review_pull_request(bot_access, lead_target, BIG_PR, backend, served, mention_id="big")
-    assert len(outcome.posted.posted) == 3 and outcome.selection.held_back
+    assert len(outcome.posted.posted) == 3
+    # Where to speak is decided on every hunk first; drafts are then written the surest first, and no
+    # more once the review is full: the rest are counted, never written.
+    unwritten = outcome.selection.unwritten
+    assert unwritten > 0
+    decided = sorted(backend.confidence.values(), reverse=True)
+    assert len(decided) == outcome.hunks - len(outcome.skipped)  # every hunk was weighed
+    written = len(decided) - unwritten
     scores = [d.confidence for d in outcome.posted.posted]
-    assert min(scores) >= max(d.confidence for d in outcome.selection.held_back)
-    assert f"{len(outcome.selection.held_back)} more comment" in standin.posted_reviews()[0]["review"]["body"]
+    assert min(scores) >= decided[written]  # none of the unwritten was surer than what is posted
+    body = standin.posted_reviews()[0]["review"]["body"]
+    assert f"{unwritten} more hunks I would have commented on left unwritten: at most 3 comments" in body

@@ -128,6 +128,7 @@ def _left_out_counts(outcome) -> dict:
         "said_before": len(s.said_before),
         "open_threads": len(s.open_threads),
         "held_back": len(s.held_back),
+        "unwritten": s.unwritten,
         "below_floor": sum(outcome.below_floor.values()),
         **{f"below_floor_{reason}": n for reason, n in outcome.below_floor.items()},
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Iterator, Protocol
 
 from ..hunks import Candidate, HunkReview
 
@@ -32,3 +32,18 @@ class ReviewerBackend(Protocol):
 
     def review(self, hunks: list[HunkReview]) -> list[Suggestion | Unreviewed | None]:
         """Zero or one suggestion per hunk, in order; None means stay silent."""
+
+
+Drafted = tuple[int, "Suggestion | Unreviewed | None"]  # (the hunk's index, what the backend made of it)
+
+
+def in_order_of_confidence(backend: ReviewerBackend, hunks: list[HunkReview]) -> Iterator[Drafted]:
+    """Each hunk's result, the ones most worth a comment first, written as they are consumed: a review
+    that has its comments stops asking. A backend that decides where to speak before writing
+    (reviews/backends/generative.py) writes only as far as it is read; the others answer all at once."""
+    lazy = getattr(backend, "review_in_order", None)
+    if lazy is not None:
+        yield from lazy(hunks)
+        return
+    results = list(enumerate(backend.review(hunks)))
+    yield from sorted(results, key=lambda r: -(r[1].score or 0.0) if isinstance(r[1], Suggestion) else 0.0)

@@ -15,14 +15,16 @@ the validation split); below it, the model writes its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 from ...training_data.prompts import fit_prompt, messages, says_no_comment, with_examples
 from ..anchors import default_focus
 from ..hunks import HunkReview
-from .base import Suggestion, Unreviewed
+from .base import Drafted, Suggestion, Unreviewed
 from .retrieval import RetrievalBackend
 
 TOO_LONG = "its prompt cannot fit the model's context, even cut down to the changed line"
+WRITE_AHEAD = 16  # drafts written at a time once the places to speak are ranked: a review posts at most 10
 
 
 @dataclass(frozen=True)
@@ -97,29 +99,50 @@ class GenerativeBackend:
         else:
             texts = self.say(conversations) if conversations else []
         for i, text in zip(speak, texts):
-            if isinstance(text, Unreviewed):
-                said[i] = text
-                continue
-            text = (text or "").strip()
-            said[i] = "" if not text or says_no_comment(text) else text
+            said[i] = _heard(text)
         return said
 
     def review(self, hunks: list[HunkReview]) -> list[Suggestion | Unreviewed | None]:
         out: list[Suggestion | Unreviewed | None] = [None] * len(hunks)
+        for i, result in self.review_in_order(hunks):
+            out[i] = result
+        return out
+
+    def review_in_order(self, hunks: list[HunkReview]) -> Iterator[Drafted]:
+        """Where to speak is decided first, for every hunk (one forward pass each, no writing); then the
+        drafts are written, the surest places first, WRITE_AHEAD at a time, as far as they are read.
+        Without a calibrated threshold (or a model that can measure it), the model's own answer on every
+        hunk decides, all written at once."""
         asked = []
         for i, hunk in enumerate(hunks):
             candidate = self._focus(hunk)
             conversation = self.conversation(hunk.prompt(candidate), candidate.key)
             if conversation is None:
-                out[i] = Unreviewed(TOO_LONG)
+                yield i, Unreviewed(TOO_LONG)
             else:
                 asked.append((i, candidate, conversation))
-        for (i, candidate, c), said in zip(asked, self.answers([c for _, _, c in asked])):
-            if isinstance(said, Unreviewed) or not said:
-                out[i] = said or None
-            else:
-                out[i] = Suggestion(candidate, said, self.confidence.get(repr(c)))
-        return out
+        measure = getattr(self, "silence_probability", None)
+        if self.silence_threshold is None or measure is None or not asked:
+            for (i, candidate, c), said in zip(asked, self.answers([c for _, _, c in asked])):
+                yield i, self._suggestion(candidate, c, said)
+            return
+        p_silent = measure([c for _, _, c in asked])
+        for (_, _, c), p in zip(asked, p_silent):  # how sure it is that this hunk deserves a word
+            self.confidence[repr(c)] = round(1.0 - p, 4)
+        speak = sorted((k for k, p in enumerate(p_silent) if p < self.silence_threshold), key=lambda k: p_silent[k])
+        chosen = set(speak)
+        for k, (i, _, _) in enumerate(asked):
+            if k not in chosen:
+                yield i, None
+        for start in range(0, len(speak), WRITE_AHEAD):
+            batch = [asked[k] for k in speak[start : start + WRITE_AHEAD]]
+            for (i, candidate, c), text in zip(batch, self.say([c for _, _, c in batch], speak=True)):
+                yield i, self._suggestion(candidate, c, _heard(text))
+
+    def _suggestion(self, candidate, conversation, said) -> Suggestion | Unreviewed | None:
+        if isinstance(said, Unreviewed) or not said:
+            return said or None
+        return Suggestion(candidate, said, self.confidence.get(repr(conversation)))
 
     def say(self, conversations: list[list[dict]], speak: bool = False) -> list[str | Unreviewed]:
         """What it says to each conversation: generated, or with `rerank`, the lead's own best-fitting words."""
@@ -162,3 +185,11 @@ class GenerativeBackend:
 
     def generate(self, conversations: list[list[dict]], speak: bool = False) -> list[str | Unreviewed]:
         raise NotImplementedError
+
+
+def _heard(text) -> str | Unreviewed:
+    """A model's answer as a review reads it: "" for silence (said in any spelling), else the text."""
+    if isinstance(text, Unreviewed):
+        return text
+    text = (text or "").strip()
+    return "" if not text or says_no_comment(text) else text
