@@ -245,7 +245,6 @@ def _draft(hunk, suggestion, prepared: PreparedReview, secrets, comments_on_unch
     if body and is_valid(anchor, hunk.chunk):
         return DraftComment(anchor, body, suggestion.score, key=suggestion.candidate.key)
     return None
-    return drafts, prepared, timings
 
 
 def _window(candidate) -> dict[int, str]:
