@@ -124,7 +124,7 @@ class GenerativeSystem:
     at the line the retrieval index finds most comment-worthy for a hunk. What it would say is
     generated once per prompt and reused (a CPU has no time to spare)."""
 
-    PROGRESS_EVERY = 8
+    PROGRESS_EVERY = 32  # drafts written side by side (reviews/backends/local.py), then progress shown
 
     def __init__(self, name: str, backend, focus_index: RetrievalIndex):
         self.name = name
@@ -140,7 +140,7 @@ class GenerativeSystem:
         """What it says to each conversation once it has decided to speak ("" where it cannot)."""
         missing = {repr(c): c for c in conversations if c is not None and repr(c) not in self._spoken}
         keys = list(missing)
-        for start in range(0, len(keys), self.PROGRESS_EVERY):  # a CPU writes ~1 a second: show it
+        for start in range(0, len(keys), self.PROGRESS_EVERY):  # a CPU writes ~3 a second: show it
             batch = keys[start : start + self.PROGRESS_EVERY]
             for key, answer in zip(batch, self.backend.say([missing[k] for k in batch], speak=True)):
                 text = _text(answer).strip()
@@ -161,7 +161,7 @@ class GenerativeSystem:
             return [""] * len(items)
         if measure is not None and threshold is not None:
             p_silent = iter(measure(asked))
-            decided = [c is not None and next(p_silent) < threshold for c in conversations]
+            decided = [c is not None and _below(next(p_silent), threshold) for c in conversations]
             # Where to speak is decided first (one forward pass each); only there is anything written.
             spoken = iter(self._speak([c for c, d in zip(conversations, decided) if d]))
             return [next(spoken) if d else "" for d in decided]
@@ -177,6 +177,11 @@ class GenerativeSystem:
             ]
             focus.append(max(scored, key=lambda s: s[0])[1])
         return self.posted(focus)
+
+
+def _below(p_silent: float | None, threshold: float) -> bool:
+    """Whether to speak: P(NO_COMMENT) below the threshold (unmeasured: not spoken)."""
+    return p_silent is not None and p_silent < threshold
 
 
 def _text(answer) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from pathlib import Path
 
 import httpx
@@ -27,7 +28,10 @@ DIFF = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n" + "".join(
 class Replay:
     """Serves the recorded responses and records what the client sent."""
 
-    def __init__(self, delay: float = 0.02, reply: str = "leftover debug `print` — use `logger.debug`."):
+    def __init__(
+        self, delay: float = 0.02, reply: str = "leftover debug `print` — use `logger.debug`.", silence=None
+    ):
+        self.silence = silence  # P(NO_COMMENT) the first token's top_logprobs give (None: as recorded, 0.30)
         self.sent: list[tuple[str, str, dict | None]] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -40,7 +44,9 @@ class Replay:
         recorded = next(
             i["response"]
             for i in RECORDING["interactions"]
-            if i["request"]["method"] == request.method and i["request"]["path"] == request.url.path
+            if i["request"]["method"] == request.method
+            and i["request"]["path"] == request.url.path
+            and i["request"].get("logprobs", False) == bool((body or {}).get("logprobs"))
         )
         if request.url.path == "/v1/chat/completions":
             self.in_flight += 1
@@ -50,6 +56,11 @@ class Replay:
             payload = json.loads(
                 json.dumps(recorded["json"]).replace("{model}", body["model"]).replace("{reply}", self.reply)
             )
+            if body.get("logprobs") and self.silence is not None:
+                first = payload["choices"][0]["logprobs"]["content"][0]
+                for entry in first["top_logprobs"]:
+                    if entry["token"] == "§":
+                        entry["logprob"] = math.log(self.silence)
             return httpx.Response(recorded["status"], json=payload)
         if "json" in recorded:
             return httpx.Response(recorded["status"], json=recorded["json"])
@@ -265,3 +276,38 @@ def test_answers_are_scored_from_the_servers_prompt_logprobs(bundle):
     assert {(b["add_generation_prompt"], b["prompt_logprobs"]) for b in scored} == {(True, None), (False, 0)}
     assert all(b["model"] == lora_name(TARGET, bundle[0]) and b["max_tokens"] == 1 for b in scored)
     assert sum(1 for b in scored if b["add_generation_prompt"]) == 1  # the conversation asked once
+
+
+def test_where_to_speak_is_decided_from_the_first_tokens_logprobs_before_anything_is_written(bundle):
+    """With the threshold the gate placed, each hunk is first asked one token with its top_logprobs;
+    only where P(NO_COMMENT) is below the threshold is a comment written."""
+    hunks = prepare(parse_diff(DIFF), lambda p: None).hunks
+    for silence, threshold, spoken in ((0.30, 0.5, 6), (0.70, 0.5, 0)):
+        replay = Replay(silence=silence)
+        backend = backend_for(bundle, replay)
+        backend.silence_threshold = threshold
+        suggestions = backend.review(hunks)
+        asked = [b for _, p, b in replay.sent if p == "/v1/chat/completions"]
+        measured = [b for b in asked if b.get("logprobs")]
+        assert len(measured) == 6 and all(b["max_tokens"] == 1 and b["top_logprobs"] == 20 for b in measured)
+        assert len(asked) - len(measured) == spoken  # written only where it speaks
+        assert sum(s is not None for s in suggestions) == spoken
+        if spoken:
+            assert [s.score for s in suggestions] == [pytest.approx(1 - silence, abs=1e-3)] * 6
+
+
+def test_a_hunk_whose_silence_cannot_be_read_is_named_not_taken_for_silence(bundle):
+    from techlead_pipeline.reviews.backends.base import Unreviewed
+
+    replay = Replay()
+
+    async def no_logprobs(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else {}
+        if request.url.path == "/v1/chat/completions" and body.get("logprobs"):
+            return httpx.Response(400, json={"object": "error", "message": "logprobs are not enabled", "code": 400})
+        return await replay(request)
+
+    backend = backend_for(bundle, no_logprobs)
+    backend.silence_threshold = 0.5
+    suggestions = backend.review(prepare(parse_diff(DIFF), lambda p: None).hunks)
+    assert all(isinstance(s, Unreviewed) and "did not say" in s.reason for s in suggestions)

@@ -68,7 +68,12 @@ class VllmReplay:
                             },
                         )
                         return
-                    recorded = RECORDING["interactions"][3]["response"]["json"]
+                    recorded = next(  # the one-token measure of silence, or a comment
+                        i["response"]["json"]
+                        for i in RECORDING["interactions"]
+                        if i["request"]["path"] == self.path
+                        and i["request"].get("logprobs", False) == bool(body.get("logprobs"))
+                    )
                     self._send(
                         200,
                         json.loads(

@@ -24,6 +24,7 @@ from .base import Drafted, Suggestion, Unreviewed
 from .retrieval import RetrievalBackend
 
 TOO_LONG = "its prompt cannot fit the model's context, even cut down to the changed line"
+UNMEASURED = "the model server did not say whether it deserves a comment"
 WRITE_AHEAD = 16  # drafts written at a time once the places to speak are ranked: a review posts at most 10
 
 
@@ -86,21 +87,9 @@ class GenerativeBackend:
         return messages(self.reviewer, self.repo, user, style=self.prompt_style)
 
     def answers(self, conversations: list[list[dict]]) -> list[str | Unreviewed]:
-        """What the model says to each conversation ("" for silence)."""
-        said: list[str | Unreviewed] = [""] * len(conversations)
-        speak = list(range(len(conversations)))
-        measure = getattr(self, "silence_probability", None)
-        if self.silence_threshold is not None and measure is not None and conversations:
-            p_silent = measure(conversations)
-            for c, p in zip(conversations, p_silent):  # how sure it is that this hunk deserves a word
-                self.confidence[repr(c)] = round(1.0 - p, 4)
-            speak = [i for i, p in enumerate(p_silent) if p < self.silence_threshold]
-            texts = self.say([conversations[i] for i in speak], speak=True) if speak else []
-        else:
-            texts = self.say(conversations) if conversations else []
-        for i, text in zip(speak, texts):
-            said[i] = _heard(text)
-        return said
+        """The model's own answer to each conversation ("" for silence): where no calibrated threshold
+        decides beforehand, its greedy answer decides whether to speak."""
+        return [_heard(text) for text in self.say(conversations)] if conversations else []
 
     def review(self, hunks: list[HunkReview]) -> list[Suggestion | Unreviewed | None]:
         out: list[Suggestion | Unreviewed | None] = [None] * len(hunks)
@@ -127,13 +116,17 @@ class GenerativeBackend:
                 yield i, self._suggestion(candidate, c, said)
             return
         p_silent = measure([c for _, _, c in asked])
-        for (_, _, c), p in zip(asked, p_silent):  # how sure it is that this hunk deserves a word
-            self.confidence[repr(c)] = round(1.0 - p, 4)
-        speak = sorted((k for k, p in enumerate(p_silent) if p < self.silence_threshold), key=lambda k: p_silent[k])
-        chosen = set(speak)
-        for k, (i, _, _) in enumerate(asked):
-            if k not in chosen:
+        speak = []
+        for k, ((i, _, c), p) in enumerate(zip(asked, p_silent)):
+            if p is None:  # the model server could not say (vllm.py): named, never taken for silence
+                yield i, Unreviewed(UNMEASURED)
+                continue
+            self.confidence[repr(c)] = round(1.0 - p, 4)  # how sure it is that this hunk deserves a word
+            if p < self.silence_threshold:
+                speak.append(k)
+            else:
                 yield i, None
+        speak.sort(key=lambda k: p_silent[k])
         for start in range(0, len(speak), WRITE_AHEAD):
             batch = [asked[k] for k in speak[start : start + WRITE_AHEAD]]
             for (i, candidate, c), text in zip(batch, self.say([c for _, _, c in batch], speak=True)):

@@ -3,11 +3,16 @@
 named `<partition>:<version>`, loaded at run time when it is not resident
 (`POST /v1/load_lora_adapter`); other versions of the same partition are unloaded, so a
 force-reload never serves a stale adapter. All hunks of a PR are sent concurrently, bounded.
+
+Where to speak is decided as in-process (reviews/backends/generative.py): the probability that the
+answer starts with NO_COMMENT, read from the first token's `top_logprobs` of a one-token completion,
+against the threshold the gate placed on the validation split; only then is anything written.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 from pathlib import Path
 
 import httpx
@@ -15,9 +20,13 @@ import httpx
 from ...adapters.store import AdapterBundle
 from ...common.partitions import ReviewerRepo
 from ...github_api.token_vault import Secret
+from ...training_data.prompts import NO_COMMENT
 from .base import BackendUnavailableError, Unreviewed
 from .generative import GenerativeBackend
 from .retrieval import RetrievalBackend
+
+
+TOP_LOGPROBS = 20  # the first token's likeliest continuations read (the OpenAI API allows up to 20)
 
 
 def lora_name(target: ReviewerRepo, bundle: AdapterBundle) -> str:
@@ -103,6 +112,46 @@ class VllmClient:
             if choice.get("finish_reason") == "length":  # cut off mid-sentence: not a comment to post
                 return Unreviewed("the model's answer ran past its length limit")
             return (choice.get("message") or {}).get("content") or ""
+
+    async def _first_token(
+        self, client: httpx.AsyncClient, gate: asyncio.Semaphore, model: str, conversation: list[dict]
+    ) -> float | None:
+        """P(the answer starts with NO_COMMENT): the summed probability of the first token's likeliest
+        continuations that begin it (a tokenizer may split it). None: the server refused or its answer
+        could not be read (the hunk is then named as not reviewed, never taken for silence)."""
+        async with gate:
+            r = await self._call(
+                client,
+                "POST",
+                "/v1/chat/completions",
+                json={
+                    "model": model,
+                    "messages": conversation,
+                    "max_tokens": 1,
+                    "temperature": 0.0,
+                    "logprobs": True,
+                    "top_logprobs": TOP_LOGPROBS,
+                },
+            )
+        if r.status_code >= 400:
+            return None
+        try:
+            first = r.json()["choices"][0]["logprobs"]["content"][0]
+            listed = first.get("top_logprobs") or [first]
+            return min(1.0, sum(math.exp(float(t["logprob"])) for t in listed if _starts_silence(t["token"])))
+        except (ValueError, KeyError, IndexError, TypeError):
+            return None
+
+    async def _silences(self, name: str, path: str, partition: str, conversations: list[list[dict]]):
+        gate = asyncio.Semaphore(self.max_concurrency)
+        async with self._client() as client:
+            await self._ensure_adapter(client, name, path, partition)
+            return await asyncio.gather(*(self._first_token(client, gate, name, c) for c in conversations))
+
+    def silence_with_adapter(
+        self, name: str, path: str, partition: str, conversations: list[list[dict]]
+    ) -> list[float | None]:
+        return asyncio.run(self._silences(name, path, partition, conversations))
 
     async def _review(
         self, name: str, path: str, partition: str, conversations: list[list[dict]], max_tokens: int
@@ -215,10 +264,21 @@ class VllmBackend(GenerativeBackend):
             lora_name(self.target, self.bundle), self.server_path, self.target.key, pairs
         )
 
+    def silence_probability(self, conversations: list[list[dict]]) -> list[float | None]:
+        return self.client.silence_with_adapter(
+            lora_name(self.target, self.bundle), self.server_path, self.target.key, conversations
+        )
+
     def generate(self, conversations: list[list[dict]], speak: bool = False) -> list[str | Unreviewed]:
         return self.client.review_with_adapter(
             lora_name(self.target, self.bundle), self.server_path, self.target.key, conversations, self.max_tokens
         )
+
+
+def _starts_silence(token: str) -> bool:
+    """Whether a token (as vLLM prints it) is NO_COMMENT or the start of it."""
+    text = (token or "").strip()
+    return bool(text) and (NO_COMMENT.startswith(text) or text.startswith(NO_COMMENT))
 
 
 def _message(response: httpx.Response) -> str:
