@@ -28,9 +28,7 @@ DIFF = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n" + "".join(
 class Replay:
     """Serves the recorded responses and records what the client sent."""
 
-    def __init__(
-        self, delay: float = 0.02, reply: str = "leftover debug `print` — use `logger.debug`.", silence=None
-    ):
+    def __init__(self, delay: float = 0.02, reply: str = "leftover debug `print` — use `logger.debug`.", silence=None):
         self.silence = silence  # P(NO_COMMENT) the first token's top_logprobs give (None: as recorded, 0.30)
         self.sent: list[tuple[str, str, dict | None]] = []
         self.in_flight = 0

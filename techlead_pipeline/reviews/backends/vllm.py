@@ -25,7 +25,6 @@ from .base import BackendUnavailableError, Unreviewed
 from .generative import GenerativeBackend
 from .retrieval import RetrievalBackend
 
-
 TOP_LOGPROBS = 20  # the first token's likeliest continuations read (the OpenAI API allows up to 20)
 
 
