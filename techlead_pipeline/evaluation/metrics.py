@@ -36,17 +36,30 @@ def rouge_l(hypotheses: list[str], references: list[str]) -> float:
 
 
 def semantic_items(hypotheses: list[str], references: list[str]) -> list[float]:
-    from ..reviews.backends.retrieval_index import minilm
-
     if not hypotheses:
         return []
-    model = minilm()
-    h = model.encode([x or " " for x in hypotheses], normalize_embeddings=True)
-    r = model.encode([x or " " for x in references], normalize_embeddings=True)
-    sims = (np.asarray(h) * np.asarray(r)).sum(axis=1)
+    h, r = _embedded(hypotheses), _embedded(references)
+    sims = (h * r).sum(axis=1)
     empty = np.array([not x.strip() for x in hypotheses])
     sims[empty] = 0.0  # saying nothing is not similar to anything
     return [float(x) for x in sims]
+
+
+_EMBEDDED: dict[str, np.ndarray] = {}  # text -> its unit embedding: an evaluation asks the same texts per system
+_EMBEDDED_MAX = 20_000
+
+
+def _embedded(texts: list[str]) -> np.ndarray:
+    from ..reviews.backends.retrieval_index import minilm
+
+    texts = [x or " " for x in texts]
+    missing = list(dict.fromkeys(t for t in texts if t not in _EMBEDDED))
+    if missing:
+        if len(_EMBEDDED) + len(missing) > _EMBEDDED_MAX:
+            _EMBEDDED.clear()
+        for text, vector in zip(missing, np.asarray(minilm().encode(missing, normalize_embeddings=True))):
+            _EMBEDDED[text] = vector
+    return np.stack([_EMBEDDED[t] for t in texts])
 
 
 def semantic_similarity(hypotheses: list[str], references: list[str]) -> float:

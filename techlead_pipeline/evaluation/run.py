@@ -95,7 +95,9 @@ def calibrate_rerank(backend, validation: pd.DataFrame) -> tuple[float, float | 
     if not asked:
         return 0.0, None
     conversations, truths = [c for c, _ in asked], [t for _, t in asked]
-    written = rouge_l_items([str(w) for w in backend.generate(conversations, speak=True)], truths)
+    written = rouge_l_items(
+        [w if isinstance(w, str) else "" for w in backend.generate(conversations, speak=True)], truths
+    )
     best_prior, best_t, best = 0.0, None, float(np.mean(written))
     for prior in RERANK_PRIORS:
         backend.rerank = Rerank(backend.rerank.candidates, float("-inf"), prior)

@@ -64,18 +64,43 @@ def test_a_model_pushed_to_speak_cannot_start_with_its_silence(tiny_base_model):
     backend = LocalBackend("lead", "o/r", tiny_base_model, None, max_new_tokens=8)
     model, tokenizer, _ = load_model(tiny_base_model, None)
     silence = tokenizer.encode(NO_COMMENT)
-    hook = model.lm_head.register_forward_hook(
-        lambda module, args, out: out.index_add(
+    steps = {"n": 0}
+
+    def push(module, args, out):
+        steps["n"] += 1
+        out = out.index_add(
             -1,
             torch.tensor(silence),
             torch.tensor([50.0] + [40.0] * (len(silence) - 1), dtype=out.dtype).expand(*out.shape[:-1], -1),
         )
-    )
+        if steps["n"] > 4:  # then it ends its answer (a cut-off one would not be posted at all)
+            out[..., tokenizer.stop_ids[0]] += 100.0
+        return out
+
+    hook = model.lm_head.register_forward_hook(push)
     try:
         conversation = messages("lead", "o/r", "File: a.py (Python)\nDiff:\n+x = 1\nCode around the marked line:")
         assert backend.silence_probability([conversation])[0] > 0.9  # left alone, it would say nothing
+        steps["n"] = 0
         [spoken] = backend.generate([conversation], speak=True)
     finally:
         hook.remove()
+    assert isinstance(spoken, str) and spoken.strip()
     assert not says_no_comment(spoken) and not spoken.startswith(NO_COMMENT)
     assert floor_reason(spoken) is not None  # and its leftovers never reach a pull request
+
+
+def test_a_draft_cut_off_at_the_length_limit_is_never_posted(tiny_base_model):
+    """A random model never ends its answer: cut mid-sentence at the limit, it is no comment. The hunk
+    is named as not reviewed (as vLLM's `finish_reason: length` is), never posted as a fragment."""
+    from techlead_pipeline.diffs.patch import parse_diff
+    from techlead_pipeline.reviews.backends.base import CUT_OFF, Unreviewed
+    from techlead_pipeline.reviews.service import review_changes
+
+    backend = LocalBackend("lead", "o/r", tiny_base_model, None, max_new_tokens=3)
+    backend.silence_threshold = 1.01  # decided to speak everywhere
+    diff = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,1 +1,2 @@\n ctx\n+print('DEBUG', value)\n"
+    drafts, prepared, _ = review_changes(parse_diff(diff), lambda p: None, backend)
+    assert drafts == [] and prepared.skipped and CUT_OFF in prepared.skipped[0]
+    conversation = messages("lead", "o/r", "File: a.py (Python)\nDiff:\n+x = 1")
+    assert backend.generate([conversation], speak=True) == [Unreviewed(CUT_OFF)]

@@ -15,6 +15,9 @@ class Suggestion:
     score: float | None = None
 
 
+CUT_OFF = "the model's answer ran past its length limit"  # cut mid-sentence: not a comment to post
+
+
 @dataclass
 class Unreviewed:
     """A hunk the backend could not review (its prompt cannot fit, the model server refused it):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ...adapters.base_model import BaseModel, quiet_transformers
 from ...training_data.prompts import NO_COMMENT
+from .base import CUT_OFF, Unreviewed
 from .generative import GenerativeBackend
 from .retrieval import RetrievalBackend
 
@@ -22,7 +23,7 @@ _LOADED: dict[tuple[str, str | None], tuple] = {}
 _LOCK = threading.Lock()
 # Greedy answers of the loaded model, by (conversation, speak, max new tokens): decoding is
 # deterministic, and the evaluation asks the same conversation of several systems (lora, rerank).
-_ANSWERS: dict[tuple[str, bool, int], str] = {}
+_ANSWERS: dict[tuple[str, bool, int], "str | Unreviewed"] = {}
 _SILENCE: dict[str, float] = {}  # P(NO_COMMENT) by conversation, likewise (one forward pass each)
 
 
@@ -203,7 +204,7 @@ class LocalBackend(GenerativeBackend):
             mask[row, width - len(seq) :] = 1
         return ids, mask
 
-    def generate(self, conversations: list[list[dict]], speak: bool = False) -> list[str]:
+    def generate(self, conversations: list[list[dict]], speak: bool = False) -> list[str | Unreviewed]:
         """Greedy answers. `speak`: the decision to comment is already made (by the calibrated
         threshold), so NO_COMMENT's first token is not allowed to start the answer."""
         import torch
@@ -241,11 +242,13 @@ class LocalBackend(GenerativeBackend):
                 _SILENCE[repr(conversations[i])] = p
             width = ids.shape[1]
             for i, row in zip(idx, result.sequences[:, width:].tolist()):
-                kept = []
+                kept, ended = [], False
                 for token in row:
                     if token in stop or token == tokenizer.pad_id:
+                        ended = True
                         break
                     kept.append(token)
                 self.generated_tokens += len(kept)
-                out[i] = _ANSWERS[memo[i]] = tokenizer.decode(kept)
+                # Cut off mid-sentence at the length limit: not a comment to post (as vllm.py's "length").
+                out[i] = _ANSWERS[memo[i]] = tokenizer.decode(kept) if ended else Unreviewed(CUT_OFF)
         return out

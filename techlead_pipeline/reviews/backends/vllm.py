@@ -21,7 +21,7 @@ from ...adapters.store import AdapterBundle
 from ...common.partitions import ReviewerRepo
 from ...github_api.token_vault import Secret
 from ...training_data.prompts import NO_COMMENT
-from .base import BackendUnavailableError, Unreviewed
+from .base import CUT_OFF, BackendUnavailableError, Unreviewed
 from .generative import GenerativeBackend
 from .retrieval import RetrievalBackend
 
@@ -109,7 +109,7 @@ class VllmClient:
             except (ValueError, KeyError, IndexError, TypeError):
                 return Unreviewed("the model server's answer could not be read")
             if choice.get("finish_reason") == "length":  # cut off mid-sentence: not a comment to post
-                return Unreviewed("the model's answer ran past its length limit")
+                return Unreviewed(CUT_OFF)
             return (choice.get("message") or {}).get("content") or ""
 
     async def _first_token(
