@@ -61,6 +61,11 @@ class GenerativeBackend:
         self.examples = examples  # k past comments in the prompt (retrieval-augmented); 0: none
         self.silence_threshold = silence_threshold
 
+    def forget(self) -> None:
+        """Drops what it remembers of earlier questions (a benchmark times a review from nothing)."""
+        self.confidence.clear()
+        self._likelihood.clear()
+
     def _focus(self, hunk: HunkReview):
         if self.focus_picker is not None:
             return self.focus_picker.focus(hunk)

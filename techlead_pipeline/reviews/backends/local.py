@@ -81,6 +81,11 @@ class LocalBackend(GenerativeBackend):
         self.prompt_tokens = prompt_tokens
         self.generated_tokens = 0
 
+    def forget(self) -> None:
+        super().forget()
+        _ANSWERS.clear()
+        _SILENCE.clear()
+
     def _load(self):
         return load_model(self.base, self.adapter_dir)
 
