@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,11 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rich.console import Console  # noqa: E402
 
+from benchmarks.standin_cli import cli_env, techlead  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/real-leads/aeon_mecha"
 REPO = "SainsburyWellcomeCentre/aeon_mecha"
-BOT = "tech-lead-bot"
 WHOLE_BATCH_FAILURES = re.compile(r"could not fetch \d+|failed \(128\)|from promisor remote")
 
 
@@ -70,28 +68,11 @@ def data_figures(prs: dict, reviewer: str) -> dict:
 
 
 def collect(standin: GitHubStandin, home: Path, reviewer: str) -> tuple[int, dict, str, float]:
-    env = {
-        **os.environ,
-        "TECHLEAD_HOME": str(home / "techlead"),
-        "DAGSTER_HOME": str(home / "dagster"),
-        "TECHLEAD_GITHUB_API_URL": standin.api_url,
-        "TECHLEAD_GITHUB_WEB_URL": standin.url,
-        "TECHLEAD_GITHUB_TOKEN": standin.token_for(BOT),
-        "TECHLEAD_SECONDS_BETWEEN_WRITES": "0",
-    }
-    (home / "dagster").mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "techlead_pipeline.cli", "collect", "--reviewer", reviewer, "--repo", REPO],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.perf_counter() - started
+    code, out, err, seconds = techlead(cli_env(standin, home), "collect", "--reviewer", reviewer, "--repo", REPO)
     # `techlead collect` prints the run's summary as JSON, last (on its console: stderr)
-    starts = [m.start() for m in re.finditer(r"^\{$", result.stderr, re.M)]
-    summary = json.loads(result.stderr[starts[-1] :]) if starts else {}
-    return result.returncode, summary, result.stdout + result.stderr, seconds
+    starts = [m.start() for m in re.finditer(r"^\{$", err, re.M)]
+    summary = json.loads(err[starts[-1] :]) if starts else {}
+    return code, summary, out + err, seconds
 
 
 def main() -> int:

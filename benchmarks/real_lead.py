@@ -32,7 +32,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rich.console import Console  # noqa: E402
 
+from benchmarks.standin_cli import BOT, cli_env  # noqa: E402
+from benchmarks.standin_cli import techlead as run_techlead  # noqa: E402
 from techlead_pipeline.adapters.store import AdapterStore  # noqa: E402
 from techlead_pipeline.common.partitions import reviewer_repo  # noqa: E402
 from techlead_pipeline.common.settings import Settings  # noqa: E402
@@ -62,7 +63,6 @@ from techlead_pipeline.reviews.service import make_backend, review_changes  # no
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/real-leads/aeon_mecha"
 REPO = "SainsburyWellcomeCentre/aeon_mecha"
-BOT = "tech-lead-bot"
 MIN_TRAINING_COMMENTS = 5  # fewer and there is nothing to learn from, nor to hold a validation split
 UNCOMMENTED = 3  # pull requests merged after the cut-off that nobody commented on, reviewed too
 SHOWN = 10
@@ -102,11 +102,8 @@ def chosen_pulls(prs: dict, reviewer: str) -> tuple[list[int], list[int]]:
 
 
 def techlead(env: dict, *args: str) -> tuple[int, str, float]:
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "techlead_pipeline.cli", *args], env=env, capture_output=True, text=True
-    )
-    return result.returncode, result.stdout + result.stderr, time.perf_counter() - started
+    code, out, err, seconds = run_techlead(env, *args)
+    return code, out + err, seconds
 
 
 def hunk_of(hunks, path: str, line: int | None, side: str, near: int = 0) -> int | None:
@@ -226,20 +223,14 @@ def main() -> int:
         try:
             truth = open_copy(args.data / "fixture", work / "fixture", set(held) | set(quiet))
             with GitHubStandin(work / "fixture") as standin:
-                env = {
-                    **os.environ,
-                    "TECHLEAD_HOME": str(work / "home"),
-                    "DAGSTER_HOME": str(work / "dagster"),
-                    "TECHLEAD_GITHUB_API_URL": standin.api_url,
-                    "TECHLEAD_GITHUB_WEB_URL": standin.url,
-                    "TECHLEAD_GITHUB_TOKEN": standin.token_for(BOT),
-                    "TECHLEAD_BASE_MODEL": args.base_model,
-                    "TECHLEAD_SECONDS_BETWEEN_WRITES": "0",
+                env = cli_env(
+                    standin,
+                    work,
+                    BASE_MODEL=args.base_model,
                     # The default (20) declines every reviewer here outright, which is right but shows
                     # nothing of the gate: the benchmark lets it try with what there is.
-                    "TECHLEAD_MIN_EXAMPLES": str(args.min_examples),
-                }
-                (work / "dagster").mkdir()
+                    MIN_EXAMPLES=str(args.min_examples),
+                )
                 code, log, train_s = techlead(env, "train", "--reviewer", reviewer, "--repo", REPO)
                 console.print(f"`techlead train`: exit {code} in {train_s:.1f} s")
                 if code != 0:
@@ -257,7 +248,7 @@ def main() -> int:
                     "`techlead review --pr N`: " + ", ".join(f"#{n} {t:.1f} s" for n, t in review_s.items()) + "\n"
                 )
                 os.environ.update({k: env[k] for k in ("TECHLEAD_HOME", "DAGSTER_HOME", "TECHLEAD_BASE_MODEL")})
-                settings = Settings(github_api_url=standin.api_url, github_web_url=standin.url, home=work / "home")
+                settings = Settings(github_api_url=standin.api_url, github_web_url=standin.url, home=work / "techlead")
                 target = reviewer_repo(reviewer, REPO)
                 bundle = AdapterStore(settings.adapters_dir).current(target)
                 console.print(
