@@ -26,6 +26,7 @@ from .retrieval import RetrievalBackend
 TOO_LONG = "its prompt cannot fit the model's context, even cut down to the changed line"
 UNMEASURED = "the model server did not say whether it deserves a comment"
 WRITE_AHEAD = 16  # drafts written at a time once the places to speak are ranked: a review posts at most 10
+MEMO_LIMIT = 50_000  # prompts remembered (fitted, tokenized) before the memo starts again
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class GenerativeBackend:
         self._key_of: dict[str, str] = {}  # conversation -> the code key it was asked about (for rerank)
         self.confidence: dict[str, float] = {}  # conversation -> 1 - P(NO_COMMENT), where measured
         self._likelihood: dict[str, float] = {}  # (conversation, answer) -> its score, once computed
+        self._fitted: dict[tuple, list[dict] | None] = {}  # (prompt, code key) -> its fitted conversation
         self.reviewer = reviewer
         self.repo = repo
         self.focus_picker = focus_picker
@@ -77,16 +79,23 @@ class GenerativeBackend:
 
     def conversation(self, user: str, key: str | None = None) -> list[dict] | None:
         """The conversation for one prompt, with past comments when asked for, fitted to the context
-        (None when it cannot fit)."""
+        (None when it cannot fit). The same prompt is asked again by calibration, by each measure and by
+        the review: fitted once."""
+        memo = (user, key, self.examples, self.prompt_style)
+        if memo not in self._fitted:
+            if len(self._fitted) > MEMO_LIMIT:
+                self._fitted.clear()
+            self._fitted[memo] = self._fit(user, key)
+        conversation = self._fitted[memo]
+        if conversation is not None and key is not None:
+            self._key_of[repr(conversation)] = key
+        return conversation
+
+    def _fit(self, user: str, key: str | None) -> list[dict] | None:
         if self.examples and self.focus_picker is not None and key is not None:
             user = with_examples(user, self.focus_picker.index.nearest_comments(key, self.examples))
         fitted = fit_prompt(user, lambda u: self.fits(self._messages(u)))
-        if fitted is None:
-            return None
-        conversation = self._messages(fitted)
-        if key is not None:
-            self._key_of[repr(conversation)] = key
-        return conversation
+        return None if fitted is None else self._messages(fitted)
 
     def _messages(self, user: str) -> list[dict]:
         return messages(self.reviewer, self.repo, user, style=self.prompt_style)

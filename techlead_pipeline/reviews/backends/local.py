@@ -16,7 +16,7 @@ from pathlib import Path
 from ...adapters.base_model import BaseModel, quiet_transformers
 from ...training_data.prompts import NO_COMMENT
 from .base import CUT_OFF, Unreviewed
-from .generative import GenerativeBackend
+from .generative import MEMO_LIMIT, GenerativeBackend
 from .retrieval import RetrievalBackend
 
 _LOADED: dict[tuple[str, str | None], tuple] = {}
@@ -80,6 +80,7 @@ class LocalBackend(GenerativeBackend):
         # The adapter learned from prompts of at most its training `max_seq_len`: it is asked with the same.
         self.prompt_tokens = prompt_tokens
         self.generated_tokens = 0
+        self._ids: dict[str, list[int]] = {}  # conversation -> its prompt tokens
 
     def forget(self) -> None:
         super().forget()
@@ -94,12 +95,18 @@ class LocalBackend(GenerativeBackend):
         return min(self.base.context_tokens, self.prompt_tokens or self.base.context_tokens)
 
     def prompt_ids(self, conversation: list[dict]) -> list[int]:
+        """The conversation's tokens up to where the answer starts (fitting a prompt asks this of each
+        cut, and deciding, writing and scoring ask it again of the fitted one: kept)."""
         from torchtune.data import Message
 
-        _, tokenizer, _ = self._load()
-        msgs = [Message(m["role"], m["content"]) for m in conversation] + [Message("assistant", "")]
-        ids, _ = tokenizer.tokenize_messages(msgs, add_end_tokens=False)
-        return ids
+        key = repr(conversation)
+        if key not in self._ids:
+            _, tokenizer, _ = self._load()
+            msgs = [Message(m["role"], m["content"]) for m in conversation] + [Message("assistant", "")]
+            if len(self._ids) > MEMO_LIMIT:
+                self._ids.clear()
+            self._ids[key], _ = tokenizer.tokenize_messages(msgs, add_end_tokens=False)
+        return self._ids[key]
 
     def fits(self, conversation: list[dict]) -> bool:
         if self.prompt_tokens:  # the training budget holds the prompt and its answer
