@@ -17,7 +17,7 @@ from ..diffs.patch import FileChange
 from ..evaluation.gate import LEARNED_MODES, SILENT
 from ..github_api.client import GitHubAccess
 from .anchors import Anchor, anchor_at, changed_lines, commentable, is_valid, number_on_side, side_of
-from .backends.base import ReviewerBackend, Unreviewed, in_order_of_confidence
+from .backends.base import ReviewerBackend, Suggestion, Unreviewed, in_order_of_confidence
 from .backends.generative import Rerank
 from .backends.retrieval import RetrievalBackend
 from .backends.retrieval_index import RetrievalIndex
@@ -162,6 +162,7 @@ def make_backend(
     return backend
 
 
+WRITE_BUDGET_PER_COMMENT = 4  # drafts a review writes at most per comment it may post (the surest hunks first)
 UNCHANGED_CODE_HABIT = 0.25  # a lead with at least this share of comments on unchanged lines reviews them
 
 
@@ -181,12 +182,15 @@ def review_changes(
     scope: ReviewScope | None = None,
     comments_on_unchanged_code: bool = False,
     enough: Callable[[list[DraftComment]], bool] | None = None,
+    write_budget: int | None = None,
 ) -> tuple[list[DraftComment], PreparedReview, dict]:
     """Drafts for the hunks of `changes` that `scope` covers (all of them by default), in diff order.
     `comments_on_unchanged_code`: the lead does (habits_of): a draft about an unchanged line of the
     hunk is posted there instead of left out. `enough(drafts)`: whether the drafts so far fill the
     review; a backend that writes as it is read (the surest places first) then writes no more, and the
-    hunks it would still have written on are counted (`prepared.unwritten`)."""
+    hunks it would still have written on are counted (`prepared.unwritten`); so are they once
+    `write_budget` drafts were written (an adapter whose drafts the floor and the fit keep dropping
+    would otherwise write on every hunk it chose, at half a second a draft on a CPU)."""
     timings = {}
     t = time.perf_counter()
     prepared = prepare(changes, new_file_text)
@@ -197,9 +201,10 @@ def review_changes(
     drafts: list[tuple[int, DraftComment]] = []
     results = in_order_of_confidence(backend, prepared.hunks)
     lazy = hasattr(backend, "review_in_order")
-    read = 0
+    read = written = 0
     for index, suggestion in results:
         read += 1
+        written += isinstance(suggestion, Suggestion)
         hunk = prepared.hunks[index]
         if isinstance(suggestion, Unreviewed):
             lines = [ln.new_no or ln.old_no for ln in hunk.chunk.changed]
@@ -212,8 +217,9 @@ def review_changes(
         draft = _draft(hunk, suggestion, prepared, secrets, comments_on_unchanged_code)
         if draft is not None:
             drafts.append((index, draft))
-            if lazy and enough is not None and enough([d for _, d in drafts]):
-                break  # what is left are places it would speak (silences come first): unwritten
+        full = draft is not None and enough is not None and enough([d for _, d in drafts])
+        if lazy and (full or (write_budget is not None and written >= write_budget)):
+            break  # what is left are places it would speak (silences come first): unwritten
     results.close()
     prepared.unwritten = len(prepared.hunks) - read
     timings["model_s"] = time.perf_counter() - t
@@ -324,7 +330,8 @@ def _left_out(selection: Selection, reviewer: str) -> list[str]:
         n = selection.unwritten
         lines.append(
             f"{n} more hunk{'s' if n != 1 else ''} I would have commented on left unwritten: at most "
-            f"{selection.cap} comments per review, the ones I was surest of first."
+            f"{selection.cap} comments per review (and {WRITE_BUDGET_PER_COMMENT * max(selection.cap, 1)} drafts "
+            "written for them), the ones I was surest of first."
         )
     return lines
 
@@ -409,6 +416,7 @@ def review_pull_request(
         comments_on_unchanged_code=comments_on_unchanged_code(bundle),
         # Written the surest first: once `cap` of them would be posted, no more are written.
         enough=lambda so_far: len(select_drafts(so_far, earlier, cap, lessons).posted) >= cap,
+        write_budget=WRITE_BUDGET_PER_COMMENT * max(cap, 1),
     )
     selection = select_drafts(drafts, earlier, cap, lessons)
     selection.unwritten = prepared.unwritten

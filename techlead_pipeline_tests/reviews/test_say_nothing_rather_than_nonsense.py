@@ -104,3 +104,36 @@ def test_a_draft_cut_off_at_the_length_limit_is_never_posted(tiny_base_model):
     assert drafts == [] and prepared.skipped and CUT_OFF in prepared.skipped[0]
     conversation = messages("lead", "o/r", "File: a.py (Python)\nDiff:\n+x = 1")
     assert backend.generate([conversation], speak=True) == [Unreviewed(CUT_OFF)]
+
+
+def test_an_adapter_whose_drafts_all_fall_below_the_floor_writes_no_more_than_the_budget():
+    """Where to speak is decided on every hunk first; drafts are written the surest first. An adapter
+    whose every draft is dropped would otherwise write on all 60 hunks it chose: the review stops at
+    its budget, and counts the rest as unwritten."""
+    from techlead_pipeline.diffs.patch import parse_diff
+    from techlead_pipeline.reviews.backends.generative import WRITE_AHEAD, GenerativeBackend
+    from techlead_pipeline.reviews.service import review_changes
+
+    class Junk(GenerativeBackend):
+        def __init__(self):
+            super().__init__("lead", "o/r")
+            self.silence_threshold = 0.5
+            self.written = 0
+
+        def silence_probability(self, conversations):
+            return [0.01 * (i % 40) for i in range(len(conversations))]  # all below the threshold
+
+        def generate(self, conversations, speak=False):
+            self.written += len(conversations)
+            return ["The code is not available."] * len(conversations)
+
+    diff = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n" + "".join(
+        f"@@ -{10 * i + 1},1 +{10 * i + 1},2 @@\n ctx{i}\n+value_{i} = compute({i})\n" for i in range(60)
+    )
+    backend = Junk()
+    drafts, prepared, _ = review_changes(parse_diff(diff), lambda p: None, backend, write_budget=30)
+    assert drafts == [] and len(prepared.hunks) == 60
+    assert 30 <= backend.written < 30 + WRITE_AHEAD  # the batch it stopped in, no further
+    # The 30 read are counted below the floor; the other 30, never read (the rest of that batch among
+    # them), are counted as left unwritten.
+    assert sum(prepared.below_floor.as_dict().values()) == 30 and prepared.unwritten == 30
