@@ -59,7 +59,7 @@ from techlead_pipeline.reviews.floor import REASONS  # noqa: E402
 from techlead_pipeline.reviews.hunks import prepare  # noqa: E402
 from techlead_pipeline.reviews.markers import without_markers  # noqa: E402
 from techlead_pipeline.reviews.pull_request import load_pull_request  # noqa: E402
-from techlead_pipeline.reviews.service import make_backend, review_changes  # noqa: E402
+from techlead_pipeline.reviews.service import WRITE_BUDGET_PER_COMMENT, make_backend, review_changes  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/real-leads/aeon_mecha"
 REPO = "SainsburyWellcomeCentre/aeon_mecha"
@@ -167,7 +167,13 @@ def judge_pull(access, number: int, truth: list[dict], reviewer: str, posted: li
         if hasattr(backend, "forget"):  # as a review runs: from nothing, and no more than the cap written
             backend.forget()
             started = time.perf_counter()
-            review_changes(pull.changes, pull.new_file_text, backend, enough=lambda drafts: len(drafts) >= CAP)
+            review_changes(
+                pull.changes,
+                pull.new_file_text,
+                backend,
+                enough=lambda drafts: len(drafts) >= CAP,
+                write_budget=WRITE_BUDGET_PER_COMMENT * CAP,
+            )
             out.setdefault("capped_seconds", {})[name] = time.perf_counter() - started
             backend.forget()
         started = time.perf_counter()
@@ -319,7 +325,11 @@ def report(console: Console, judged: list[dict], posted: dict, quiet: list[int])
         )
     for name in systems:  # how long a review takes with each system, its model loaded (cached)
         for key, what in (
-            ("capped_seconds", f"as a review runs (where to speak decided on every hunk, at most {CAP} written)"),
+            (
+                "capped_seconds",
+                f"as a review runs (where to speak decided on every hunk; drafts written until {CAP} pass "
+                f"or {WRITE_BUDGET_PER_COMMENT * CAP} are written)",
+            ),
             ("seconds", "every hunk drafted, as the measure needs"),
         ):
             timed = [
