@@ -162,7 +162,7 @@ def make_backend(
     return backend
 
 
-WRITE_BUDGET_PER_COMMENT = 4  # drafts a review writes at most per comment it may post (the surest hunks first)
+WRITE_BUDGET_PER_COMMENT = 3  # drafts a review writes at most per comment it may post (the surest hunks first)
 UNCHANGED_CODE_HABIT = 0.25  # a lead with at least this share of comments on unchanged lines reviews them
 
 

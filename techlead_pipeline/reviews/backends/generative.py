@@ -25,7 +25,7 @@ from .retrieval import RetrievalBackend
 
 TOO_LONG = "its prompt cannot fit the model's context, even cut down to the changed line"
 UNMEASURED = "the model server did not say whether it deserves a comment"
-WRITE_AHEAD = 20  # drafts written at a time once the places to speak are ranked: a review posts at most 10
+WRITE_AHEAD = 30  # drafts written at a time once the places to speak are ranked: a review posts at most 10
 MEMO_LIMIT = 50_000  # prompts remembered (fitted, tokenized) before the memo starts again
 
 
