@@ -17,7 +17,7 @@ from ..diffs.patch import FileChange
 from ..evaluation.gate import LEARNED_MODES, SILENT
 from ..github_api.client import GitHubAccess
 from .anchors import Anchor, anchor_at, changed_lines, commentable, is_valid, number_on_side, side_of
-from .backends.base import ReviewerBackend, Suggestion, Unreviewed, in_order_of_confidence
+from .backends.base import CUT_OFF, ReviewerBackend, Suggestion, Unreviewed, in_order_of_confidence
 from .backends.generative import Rerank
 from .backends.retrieval import RetrievalBackend
 from .backends.retrieval_index import RetrievalIndex
@@ -204,7 +204,10 @@ def review_changes(
     read = written = 0
     for index, suggestion in results:
         read += 1
-        written += isinstance(suggestion, Suggestion)
+        # what cost a draft's writing: a comment, or one cut off at the length limit
+        written += isinstance(suggestion, Suggestion) or (
+            isinstance(suggestion, Unreviewed) and suggestion.reason == CUT_OFF
+        )
         hunk = prepared.hunks[index]
         if isinstance(suggestion, Unreviewed):
             lines = [ln.new_no or ln.old_no for ln in hunk.chunk.changed]

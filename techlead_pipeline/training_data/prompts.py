@@ -157,11 +157,31 @@ def _halve_longest(lines: list[str]) -> list[str] | None:
 
 
 def fit_prompt(prompt: str, fits: Callable[[str], bool]) -> str | None:
-    """`prompt`, shrunk until `fits` says it fits (None when it never does)."""
-    current: str | None = prompt
-    while current is not None and not fits(current):
-        current = shrink_prompt(current)
-    return current
+    """`prompt`, shrunk until `fits` says it fits (None when it never does): the first of its shrink
+    steps that fits. Each step is smaller than the last, so the steps are searched (galloping, then
+    halving) rather than each tokenized in turn: a long hunk cut line by line takes dozens of steps,
+    and asking `fits` (a tokenizer) of each cost as much as the model's pass over the prompt."""
+    steps: list[str | None] = [prompt]
+
+    def step(k: int) -> str | None:
+        while len(steps) <= k and steps[-1] is not None:
+            steps.append(shrink_prompt(steps[-1]))
+        return steps[k] if k < len(steps) else None
+
+    if fits(prompt):
+        return prompt
+    lo, hi = 0, 1  # step `lo` does not fit; find a step that does (or the end of the steps)
+    while (current := step(hi)) is not None and not fits(current):
+        lo, hi = hi, hi * 2
+    if current is None:
+        hi = len(steps) - 1  # the first step that is None: nothing is left to cut
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if fits(step(mid)):
+            hi = mid
+        else:
+            lo = mid
+    return step(hi)
 
 
 def messages(reviewer: str, repo: str, user: str, response: str | None = None, style: str = "full") -> list[dict]:

@@ -48,6 +48,30 @@ def test_fit_prompt_reaches_any_budget_it_can_and_says_when_it_cannot():
     assert fit_prompt(p, lambda t: len(t) <= 50) is None
 
 
+def test_fit_prompt_finds_the_first_step_that_fits_asking_far_fewer_times():
+    """The prompt it returns is the first of the shrink steps that fits, as walking them one by one
+    would find; it asks `fits` (a tokenizer, in use) a logarithmic number of times."""
+    emoji = "😀" * 400
+    p = with_examples(
+        user_prompt("i18n/zh.py", "Python", f"@@ -1 +1 @@\n+MSG = '{emoji}'", f"MSG = '{emoji}'", 1, 1, "RIGHT"),
+        ["nit: name it", "please add a test", "why not a dict?"],
+    )
+    steps = [p]
+    while (nxt := shrink_prompt(steps[-1])) is not None:
+        steps.append(nxt)
+    assert len(steps) > 12
+    for budget in sorted({len(s.encode()) for s in steps}) + [10**6, 10]:
+        asked = []
+
+        def fits(t: str, b=budget) -> bool:
+            asked.append(t)
+            return len(t.encode()) <= b
+
+        first = next((s for s in steps if len(s.encode()) <= budget), None)
+        assert fit_prompt(p, fits) == first
+        assert len(asked) <= 2 * len(steps).bit_length() + 2
+
+
 def test_lines_of_many_tokens_a_character_are_cut_until_the_prompt_fits():
     """240 emoji or CJK characters, under the 240-character clip, are still hundreds of tokens: the
     lines themselves are halved, last, so such a hunk is still reviewed under a small budget."""
