@@ -85,32 +85,31 @@ class VllmClient:
             if r.status_code >= 400:
                 raise BackendUnavailableError(f"the model server refused to load the adapter ({r.status_code})")
 
-    async def _chat(
-        self, client: httpx.AsyncClient, gate: asyncio.Semaphore, model: str, conversation: list[dict], max_tokens: int
-    ) -> str | Unreviewed:
+    async def _completion(
+        self, client: httpx.AsyncClient, gate: asyncio.Semaphore, model: str, conversation: list[dict], **options
+    ) -> httpx.Response:
+        """One greedy chat completion of `conversation` under adapter `model`, at most `gate` at a time."""
         async with gate:
-            r = await self._call(
+            return await self._call(
                 client,
                 "POST",
                 "/v1/chat/completions",
-                json={
-                    "model": model,
-                    "messages": conversation,
-                    "max_tokens": max_tokens,
-                    "temperature": 0.0,
-                    "n": 1,
-                    "stop": ["\n"],
-                },
+                json={"model": model, "messages": conversation, "temperature": 0.0, **options},
             )
-            if r.status_code >= 400:  # e.g. 400: longer than the server's context; named, not taken for silence
-                return Unreviewed(f"the model server refused it ({r.status_code}: {_message(r)})")
-            try:
-                choice = r.json()["choices"][0]
-            except (ValueError, KeyError, IndexError, TypeError):
-                return Unreviewed("the model server's answer could not be read")
-            if choice.get("finish_reason") == "length":  # cut off mid-sentence: not a comment to post
-                return Unreviewed(CUT_OFF)
-            return (choice.get("message") or {}).get("content") or ""
+
+    async def _chat(
+        self, client: httpx.AsyncClient, gate: asyncio.Semaphore, model: str, conversation: list[dict], max_tokens: int
+    ) -> str | Unreviewed:
+        r = await self._completion(client, gate, model, conversation, max_tokens=max_tokens, n=1, stop=["\n"])
+        if r.status_code >= 400:  # e.g. 400: longer than the server's context; named, not taken for silence
+            return Unreviewed(f"the model server refused it ({r.status_code}: {_message(r)})")
+        try:
+            choice = r.json()["choices"][0]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return Unreviewed("the model server's answer could not be read")
+        if choice.get("finish_reason") == "length":  # cut off mid-sentence: not a comment to post
+            return Unreviewed(CUT_OFF)
+        return (choice.get("message") or {}).get("content") or ""
 
     async def _first_token(
         self, client: httpx.AsyncClient, gate: asyncio.Semaphore, model: str, conversation: list[dict]
@@ -118,20 +117,9 @@ class VllmClient:
         """P(the answer starts with NO_COMMENT): the summed probability of the first token's likeliest
         continuations that begin it (a tokenizer may split it). None: the server refused or its answer
         could not be read (the hunk is then named as not reviewed, never taken for silence)."""
-        async with gate:
-            r = await self._call(
-                client,
-                "POST",
-                "/v1/chat/completions",
-                json={
-                    "model": model,
-                    "messages": conversation,
-                    "max_tokens": 1,
-                    "temperature": 0.0,
-                    "logprobs": True,
-                    "top_logprobs": TOP_LOGPROBS,
-                },
-            )
+        r = await self._completion(
+            client, gate, model, conversation, max_tokens=1, logprobs=True, top_logprobs=TOP_LOGPROBS
+        )
         if r.status_code >= 400:
             return None
         try:
