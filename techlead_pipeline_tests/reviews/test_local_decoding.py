@@ -1,11 +1,11 @@
-"""The in-process backend's own greedy decoding (rows leave the batch as they end) writes exactly what
-transformers' `generate()` writes for the same left-padded batch, ends included."""
+"""The in-process backend's own greedy decoding (the prompts' common beginning run once, rows leaving the
+batch as they end) writes exactly what transformers' `generate()` writes for the same batch, ends included."""
 
 from __future__ import annotations
 
 import torch
 
-from techlead_pipeline.reviews.backends.local import LocalBackend, load_model
+from techlead_pipeline.reviews.backends.local import LocalBackend, _common_prefix, load_model
 
 
 def reference(model, ids, mask, stop: list[int], pad_id: int, max_new_tokens: int) -> list[list[int]]:
@@ -32,7 +32,10 @@ def reference(model, ids, mask, stop: list[int], pad_id: int, max_new_tokens: in
 def test_greedy_decoding_that_drops_finished_rows_writes_what_generate_writes(tiny_base_model):
     backend = LocalBackend("lead", "o/r", tiny_base_model, None, max_new_tokens=12)
     model, tokenizer, _ = load_model(tiny_base_model, None)
-    prompts = [tokenizer.encode(text) for text in ("def f(x):", "x = compute(a, b) + 1", "return None", "y")]
+    # a shared beginning (run once, its cache shared) and rows of their own of different lengths
+    shared = "Review this: "
+    prompts = [tokenizer.encode(shared + text) for text in ("def f(x):", "x = compute(a, b) + 1", "return None", "y")]
+    assert _common_prefix(prompts, at_most=99) >= 3
     ids, mask = backend._left_padded(prompts, tokenizer.pad_id)
     with backend._autocast("cpu"):
         free = reference(model, ids, mask, [tokenizer.pad_id], tokenizer.pad_id, 12)
@@ -40,7 +43,9 @@ def test_greedy_decoding_that_drops_finished_rows_writes_what_generate_writes(ti
     stop = sorted({row[min(2 * k + 1, len(row) - 1)] for k, row in enumerate(free)})
     with backend._autocast("cpu"):
         expected = reference(model, ids, mask, stop, tokenizer.pad_id, 12)
-    answers, ended, first = backend._greedy(model, ids, mask, set(stop), no_comment=7, speak=False)
+    answers, ended, first = backend._greedy(
+        model, prompts, tokenizer.pad_id, "cpu", set(stop), no_comment=7, speak=False
+    )
     assert answers == expected
     assert sum(ended) >= 2 and len({len(a) for a in answers}) >= 2  # rows did end, at different steps
     assert [len(a) < 12 for a in answers] == ended

@@ -56,6 +56,14 @@ def load_model(base: BaseModel, adapter_dir: Path | None):
         return _LOADED[key]
 
 
+def _common_prefix(rows: list[list[int]], at_most: int) -> int:
+    """How many leading tokens every row shares (at most `at_most`)."""
+    n = 0
+    while n < at_most and all(row[n] == rows[0][n] for row in rows):
+        n += 1
+    return n
+
+
 def _bf16_matrices(model) -> None:
     """The linear layers' weights stored in bf16, for a CPU that computes under bf16 autocast.
     Autocast rounds every fp32 weight to bf16 at every forward pass anyway: for a decoding step of
@@ -161,12 +169,10 @@ class LocalBackend(GenerativeBackend):
         order = sorted(todo, key=lambda i: len(batch_ids[i]))
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
-            ids, mask = self._left_padded([batch_ids[i] for i in idx], tokenizer.pad_id)
             with torch.no_grad(), self._autocast(device):
-                logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), logits_to_keep=1).logits
-            probs = torch.softmax(logits[:, -1, :].float(), dim=-1)[:, first].tolist()
-            for i, p in zip(idx, probs):
-                out[i] = p
+                logits, *_ = self._prefill(model, [batch_ids[i] for i in idx], tokenizer.pad_id, device)
+            for i, p in zip(idx, torch.softmax(logits, dim=-1)[:, first].tolist()):
+                out[i] = _SILENCE[repr(conversations[i])] = p
         return out
 
     def answer_likelihoods(self, pairs: list[tuple[list[dict], str]]) -> list[float]:
@@ -237,36 +243,23 @@ class LocalBackend(GenerativeBackend):
             mask[row, width - len(seq) :] = 1
         return ids, mask
 
-    def _greedy(self, model, ids, mask, stop: set[int], no_comment: int, speak: bool):
-        """Greedy decoding of a left-padded batch: (each row's answer tokens, whether it ended within
+    def _greedy(
+        self, model, prompts: list[list[int]], pad_id: int, device, stop: set[int], no_comment: int, speak: bool
+    ):
+        """Greedy decoding of a batch of prompts: (each row's answer tokens, whether it ended within
         max_new_tokens, each row's P(NO_COMMENT) at the first step). A row leaves the batch, and its
         KV cache with it, once it ends: answers run from a few tokens to the limit, and transformers'
         generate() would carry the finished rows to the longest one's end. The same greedy tokens."""
         import torch
-        from transformers import DynamicCache
 
-        cache = DynamicCache()
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)  # left padding: each prompt counts from its own start
-        answers: list[list[int]] = [[] for _ in range(ids.shape[0])]
-        ended = [False] * ids.shape[0]
-        rows = list(range(ids.shape[0]))  # the batch rows still writing, by their index in `answers`
-
-        def next_logits(input_ids, mask, positions):
-            out = model(
-                input_ids=input_ids,
-                attention_mask=mask,
-                position_ids=positions,
-                past_key_values=cache,
-                logits_to_keep=1,
-            )
-            return out.logits[:, -1, :].float()
-
-        with torch.no_grad(), self._autocast(ids.device.type):
-            logits = next_logits(ids, mask, positions)
+        answers: list[list[int]] = [[] for _ in prompts]
+        ended = [False] * len(prompts)
+        rows = list(range(len(prompts)))  # the batch rows still writing, by their index in `answers`
+        with torch.no_grad(), self._autocast(device):
+            logits, cache, mask, position = self._prefill(model, prompts, pad_id, device)
             first_probs = torch.softmax(logits, dim=-1)[:, no_comment].tolist()
             if speak:  # the decision to comment is made: the silence may not start the answer
                 logits[:, no_comment] = float("-inf")
-            position = positions[:, -1:]
             for step in range(self.max_new_tokens):
                 tokens = logits.argmax(dim=-1).tolist()
                 writing = []
@@ -279,14 +272,41 @@ class LocalBackend(GenerativeBackend):
                 if not writing or step + 1 == self.max_new_tokens:
                     break
                 if len(writing) < len(rows):
-                    keep = torch.tensor(writing, device=ids.device)
+                    keep = torch.tensor(writing, device=device)
                     cache.batch_select_indices(keep)
                     mask, position = mask[keep], position[keep]
                     rows, tokens = [rows[k] for k in writing], [tokens[k] for k in writing]
                 mask = torch.cat([mask, mask.new_ones((len(rows), 1))], dim=1)
                 position = position + 1
-                logits = next_logits(torch.tensor(tokens, device=ids.device).unsqueeze(1), mask, position)
+                out = model(
+                    input_ids=torch.tensor(tokens, device=device).unsqueeze(1),
+                    attention_mask=mask,
+                    position_ids=position,
+                    past_key_values=cache,
+                )
+                logits = out.logits[:, -1, :].float()
         return answers, ended, first_probs
+
+    def _prefill(self, model, prompts: list[list[int]], pad_id: int, device):
+        """One forward pass over a batch of prompts: (each row's next-token logits, the KV cache, the
+        attention mask, each row's last position). Their common beginning (the system prompt, the
+        chat template, often the file's name) is run once and its cache shared by every row: it is a
+        quarter or more of a review prompt, and deciding is one such pass per hunk."""
+        import torch
+        from transformers import DynamicCache
+
+        shared = _common_prefix(prompts, at_most=min(map(len, prompts)) - 1)  # each row keeps a token of its own
+        cache = DynamicCache()
+        if shared:
+            model(input_ids=torch.tensor([prompts[0][:shared]], device=device), past_key_values=cache, logits_to_keep=1)
+            cache.batch_repeat_interleave(len(prompts))
+        ids, own = self._left_padded([p[shared:] for p in prompts], pad_id)
+        ids, own = ids.to(device), own.to(device)
+        # [shared prefix][left padding][the row's own tokens]: positions run on from the prefix
+        mask = torch.cat([own.new_ones((len(prompts), shared)), own], dim=1)
+        positions = shared + (own.cumsum(-1) - 1).clamp(min=0)
+        out = model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, logits_to_keep=1)
+        return out.logits[:, -1, :].float(), cache, mask, positions[:, -1:]
 
     def generate(self, conversations: list[list[dict]], speak: bool = False) -> list[str | Unreviewed]:
         """Greedy answers. `speak`: the decision to comment is already made (by the calibrated
@@ -301,8 +321,8 @@ class LocalBackend(GenerativeBackend):
         order = sorted(todo, key=lambda i: len(batch_ids[i]))
         for start in range(0, len(order), self.write_batch_size):
             idx = order[start : start + self.write_batch_size]
-            ids, mask = self._left_padded([batch_ids[i] for i in idx], tokenizer.pad_id)
-            rows, ended, first_probs = self._greedy(model, ids.to(device), mask.to(device), stop, no_comment, speak)
+            prompts = [batch_ids[i] for i in idx]
+            rows, ended, first_probs = self._greedy(model, prompts, tokenizer.pad_id, device, stop, no_comment, speak)
             for i, p, kept, done in zip(idx, first_probs, rows, ended):
                 _SILENCE[repr(conversations[i])] = p  # how likely silence was: deciding costs no second pass
                 self.generated_tokens += len(kept)
