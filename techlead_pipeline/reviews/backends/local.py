@@ -324,7 +324,8 @@ class LocalBackend(GenerativeBackend):
             prompts = [batch_ids[i] for i in idx]
             rows, ended, first_probs = self._greedy(model, prompts, tokenizer.pad_id, device, stop, no_comment, speak)
             for i, p, kept, done in zip(idx, first_probs, rows, ended):
-                _SILENCE[repr(conversations[i])] = p  # how likely silence was: deciding costs no second pass
+                # how likely silence was, unless already measured: a decision once made stays made
+                _SILENCE.setdefault(repr(conversations[i]), p)
                 self.generated_tokens += len(kept)
                 # Cut off mid-sentence at the length limit: not a comment to post (as vllm.py's "length").
                 out[i] = _ANSWERS[memo[i]] = tokenizer.decode(kept) if done else Unreviewed(CUT_OFF)
