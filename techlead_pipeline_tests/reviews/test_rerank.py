@@ -33,11 +33,16 @@ def naive_likelihood(backend, conversation, answer: str) -> float:
 def test_cached_scores_equal_the_whole_sequence_scores(served, settings, lead_target, training_env):
     backend = make_backend("local", lead_target, served, settings.adapters_dir, base=training_env)
     conversation = messages(lead_target.reviewer, lead_target.repo, "File: a.py (Python)\nDiff:\n+x == None")
+    longer = messages(
+        lead_target.reviewer, lead_target.repo, "File: b/payments.py (Python)\nDiff:\n+try:\n+    n = int(s)\n+except:"
+    )
     answers = ["nit: `is None`, not `== None`.", "no bare `except:` please", "ok"]
-    fast = backend.answer_likelihoods([(conversation, a) for a in answers])
-    slow = [naive_likelihood(backend, conversation, a) for a in answers]
-    assert all(abs(f - s) < 2e-2 for f, s in zip(fast, slow)), (fast, slow)
-    assert len(set(round(f, 3) for f in fast)) == 3
+    # answers to two prompts of different lengths, interleaved: scored side by side, each on its own prompt
+    pairs = [(c, a) for a in answers for c in (conversation, longer)]
+    fast = backend.answer_likelihoods(pairs)
+    slow = [naive_likelihood(backend, c, a) for c, a in pairs]
+    assert all(abs(f - s) < 3e-3 for f, s in zip(fast, slow)), (fast, slow)  # bf16 noise; a wrong prompt: ~1e-2
+    assert all(len({round(f, 3) for f in fast[k::2]}) == 3 for k in (0, 1))  # each prompt tells its answers apart
 
 
 def test_the_reranker_posts_only_the_leads_own_words(served, settings, standin, bot_access, lead_target, training_env):

@@ -178,7 +178,8 @@ class LocalBackend(GenerativeBackend):
     def answer_likelihoods(self, pairs: list[tuple[list[dict], str]]) -> list[float]:
         """The length-normalised log-likelihood of each (conversation, answer): the mean log-probability
         of the answer's tokens and the token that ends it, exactly the tokens an adapter is trained on.
-        The conversation is run once (its KV cache kept) and its answers after it, side by side."""
+        Each conversation is run once (prompts batched as for deciding) and its answers after it on its
+        KV cache, every answer of the batch side by side."""
         from torchtune.data import Message
 
         _, tokenizer, _ = self._load()
@@ -186,6 +187,7 @@ class LocalBackend(GenerativeBackend):
         for i, (conversation, _) in enumerate(pairs):
             groups.setdefault(repr(conversation), []).append(i)
         out = [float("-inf")] * len(pairs)
+        prompts: list[tuple[list[int], list[tuple[int, list[int], list[bool]]]]] = []
         for members in groups.values():
             conversation = pairs[members[0]][0]
             prefix = self.prompt_ids(conversation)
@@ -193,40 +195,51 @@ class LocalBackend(GenerativeBackend):
             tails = []
             for i in members:
                 ids, mask = tokenizer.tokenize_messages(msgs + [Message("assistant", pairs[i][1], masked=False)])
-                if ids[: len(prefix)] != prefix:  # the template must continue the prompt as generation sees it
-                    tails.append(None)
-                    continue
-                tails.append((ids[len(prefix) :], [not m for m in mask[len(prefix) :]]))
-            scores = self._continuations(prefix, [t for t in tails if t is not None])
-            scored = iter(scores)
-            for i, tail in zip(members, tails):
-                if tail is not None:
-                    out[i] = next(scored)
+                if ids[: len(prefix)] == prefix:  # the template must continue the prompt as generation sees it
+                    tails.append((i, ids[len(prefix) :], [not m for m in mask[len(prefix) :]]))
+            if tails:
+                prompts.append((prefix, tails))
+        prompts.sort(key=lambda p: len(p[0]))
+        batch: list = []
+        for n, prompt in enumerate(prompts):
+            batch.append(prompt)
+            rows = sum(len(tails) for _, tails in batch)
+            if len(batch) == self.batch_size or rows >= 4 * self.batch_size or n + 1 == len(prompts):
+                scores = self._continuations([p for p, _ in batch], [[t[1:] for t in tails] for _, tails in batch])
+                for (i, *_), score in zip([t for _, tails in batch for t in tails], scores):
+                    out[i] = score
+                batch = []
         return out
 
-    def _continuations(self, prefix: list[int], tails: list[tuple[list[int], list[bool]]]) -> list[float]:
+    def _continuations(self, prefixes: list[list[int]], tails: list[list[tuple[list[int], list[bool]]]]) -> list[float]:
+        """Each prefix's answers scored after it: the prefixes run once, side by side, and each one's KV
+        cache is repeated for its answers (right-padded, so nothing real attends to padding)."""
         import torch
 
-        if not tails:
-            return []
         model, tokenizer, device = self._load()
+        owner = torch.tensor([row for row, answers in enumerate(tails) for _ in answers], device=device)
+        flat = [answer for answers in tails for answer in answers]
+        width = max(len(ids) for ids, _ in flat)
+        ids = torch.full((len(flat), width), tokenizer.pad_id, dtype=torch.long)
+        own = torch.zeros((len(flat), width), dtype=torch.long)
+        for row, (tail, _) in enumerate(flat):
+            ids[row, : len(tail)] = torch.tensor(tail)
+            own[row, : len(tail)] = 1
+        ids, own = ids.to(device), own.to(device)
         with torch.no_grad(), self._autocast(device):
-            first = model(input_ids=torch.tensor([prefix], device=device), use_cache=True)
-            width = max(len(ids) for ids, _ in tails)
-            ids = torch.full((len(tails), width), tokenizer.pad_id, dtype=torch.long)
-            for row, (tail, _) in enumerate(tails):
-                ids[row, : len(tail)] = torch.tensor(tail)
-            cache = first.past_key_values
-            cache.batch_repeat_interleave(len(tails))
-            attention = torch.ones((len(tails), len(prefix) + width), dtype=torch.long)
-            for row, (tail, _) in enumerate(tails):
-                attention[row, len(prefix) + len(tail) :] = 0  # right padding after each answer
-            rest = model(input_ids=ids.to(device), attention_mask=attention.to(device), past_key_values=cache).logits
+            first, cache, mask, last = self._prefill(model, prefixes, tokenizer.pad_id, device)
+            cache.batch_select_indices(owner)
+            rest = model(
+                input_ids=ids,
+                attention_mask=torch.cat([mask[owner], own], dim=1),
+                position_ids=last[owner] + 1 + torch.arange(width, device=device),
+                past_key_values=cache,
+            ).logits
         # the logits that predict each answer token: the prefix's last, then the answer's own
-        logits = torch.cat([first.logits[:, -1:, :].expand(len(tails), 1, -1), rest[:, :-1, :]], dim=1).float()
-        logp = torch.log_softmax(logits, dim=-1).gather(-1, ids.to(device).unsqueeze(-1)).squeeze(-1)
+        logits = torch.cat([first[owner].unsqueeze(1), rest[:, :-1, :].float()], dim=1)
+        logp = torch.log_softmax(logits, dim=-1).gather(-1, ids.unsqueeze(-1)).squeeze(-1)
         out = []
-        for row, (tail, trained) in enumerate(tails):
+        for row, (tail, trained) in enumerate(flat):
             chosen = torch.tensor(trained + [False] * (width - len(tail)), dtype=torch.bool, device=device)
             out.append(float(logp[row][chosen].mean()) if chosen.any() else float("-inf"))
         return out
