@@ -41,12 +41,12 @@ Drafted = tuple[int, "Suggestion | Unreviewed | None"]  # (the hunk's index, wha
 
 
 def in_order_of_confidence(backend: ReviewerBackend, hunks: list[HunkReview]) -> Iterator[Drafted]:
-    """Each hunk's result, the ones most worth a comment first, written as they are consumed: a review
-    that has its comments stops asking. A backend that decides where to speak before writing
-    (reviews/backends/generative.py) writes only as far as it is read; the others answer all at once."""
+    """Each hunk's result. A backend that decides where to speak before writing
+    (reviews/backends/generative.py) gives the ones most worth a comment first and writes only as far
+    as it is read: a review that has its comments stops asking. The others answer all at once, in
+    diff order (nothing is saved by reading them in another)."""
     lazy = getattr(backend, "review_in_order", None)
     if lazy is not None:
         yield from lazy(hunks)
         return
-    results = list(enumerate(backend.review(hunks)))
-    yield from sorted(results, key=lambda r: -(r[1].score or 0.0) if isinstance(r[1], Suggestion) else 0.0)
+    yield from enumerate(backend.review(hunks))
