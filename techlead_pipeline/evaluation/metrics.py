@@ -25,8 +25,22 @@ def bleu4(hypotheses: list[str], references: list[str]) -> float:
 def rouge_l_items(hypotheses: list[str], references: list[str]) -> list[float]:
     from rouge_score import rouge_scorer
 
+    _absl_handler_off_stderr()
     scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
     return [float(scorer.score(ref, hyp)["rougeL"].fmeasure) for hyp, ref in zip(hypotheses, references)]
+
+
+def _absl_handler_off_stderr() -> None:
+    """rouge-score imports absl, whose logging handler keeps the sys.stderr of the moment absl was
+    imported and closes it when logging shuts its handlers down (logging.config.dictConfig does: Dagster
+    runs call it) unless it is sys.stderr by then. A stderr redirected in between (a progress bar's, a
+    captured test's) was closed under its owner: "lost sys.stderr". The handler writes nothing here
+    (absl's own apps attach it; we do not), so it is pointed at the process's stderr, which it never closes."""
+    import sys
+
+    from absl import logging as absl_logging
+
+    absl_logging.get_absl_handler().python_handler.stream = sys.__stderr__
 
 
 def rouge_l(hypotheses: list[str], references: list[str]) -> float:

@@ -43,3 +43,18 @@ def test_voice_tells_the_reviewer_from_the_others():
     assert voice.score(["nit: drop `foo` — not blocking"]) > 0.5 > voice.score(["Could you please rename this?"])
     assert voice.score([""]) == 0.0
     assert VoiceClassifier(lead[:2], others).score(["anything"]) is None  # too little to contrast
+
+
+def test_scoring_rouge_leaves_no_handler_that_closes_a_redirected_stderr():
+    """rouge-score's absl keeps the stderr of its import in a logging handler and closes it when logging
+    shuts handlers down (as logging.config.dictConfig does), unless it is sys.stderr by then: a stderr
+    since redirected (a progress bar's, a captured test's) was closed under its owner."""
+    import io
+
+    from absl import logging as absl_logging
+
+    redirected = io.StringIO()
+    absl_logging.get_absl_handler().python_handler.stream = redirected  # sys.stderr when absl was imported
+    rouge_l(["a b"], ["a c"])
+    absl_logging.get_absl_handler().python_handler.close()  # what logging.shutdown() does to each handler
+    assert not redirected.closed
