@@ -155,7 +155,9 @@ class LocalBackend(GenerativeBackend):
 
     def silence_probability(self, conversations: list[list[dict]]) -> list[float]:
         """P(the answer starts with NO_COMMENT) per conversation: one forward pass each, no generation.
-        The speak-or-not decision is this against a threshold calibrated per reviewer."""
+        The speak-or-not decision is this against a threshold calibrated per reviewer. Measured once per
+        conversation and kept (with bf16 on a CPU it moves a little with a batch's other prompts: a
+        decision once made stays made)."""
         import torch
 
         model, tokenizer, device = self._load()
@@ -204,6 +206,7 @@ class LocalBackend(GenerativeBackend):
         for n, prompt in enumerate(prompts):
             batch.append(prompt)
             rows = sum(len(tails) for _, tails in batch)
+            # at most batch_size prompts, and few enough answers that their logits (rows x width x vocab) stay small
             if len(batch) == self.batch_size or rows >= 4 * self.batch_size or n + 1 == len(prompts):
                 scores = self._continuations([p for p, _ in batch], [[t[1:] for t in tails] for _, tails in batch])
                 for (i, *_), score in zip([t for _, tails in batch for t in tails], scores):
