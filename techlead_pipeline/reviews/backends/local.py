@@ -162,11 +162,8 @@ class LocalBackend(GenerativeBackend):
 
         model, tokenizer, device = self._load()
         first = tokenizer.encode(NO_COMMENT)[0]
-        out: list[float] = [0.0] * len(conversations)
-        todo = [i for i, c in enumerate(conversations) if repr(c) not in _SILENCE]
-        for i, c in enumerate(conversations):
-            if i not in todo:
-                out[i] = _SILENCE[repr(c)]
+        keys = [repr(c) for c in conversations]
+        todo = [i for i, key in enumerate(keys) if key not in _SILENCE]
         batch_ids = {i: self.prompt_ids(conversations[i]) for i in todo}
         order = sorted(todo, key=lambda i: len(batch_ids[i]))
         for start in range(0, len(order), self.batch_size):
@@ -174,8 +171,8 @@ class LocalBackend(GenerativeBackend):
             with torch.no_grad(), self._autocast(device):
                 logits, *_ = self._prefill(model, [batch_ids[i] for i in idx], tokenizer.pad_id, device)
             for i, p in zip(idx, torch.softmax(logits, dim=-1)[:, first].tolist()):
-                out[i] = _SILENCE[repr(conversations[i])] = p
-        return out
+                _SILENCE[keys[i]] = p
+        return [_SILENCE[key] for key in keys]
 
     def answer_likelihoods(self, pairs: list[tuple[list[dict], str]]) -> list[float]:
         """The length-normalised log-likelihood of each (conversation, answer): the mean log-probability
@@ -189,27 +186,29 @@ class LocalBackend(GenerativeBackend):
         for i, (conversation, _) in enumerate(pairs):
             groups.setdefault(repr(conversation), []).append(i)
         out = [float("-inf")] * len(pairs)
-        prompts: list[tuple[list[int], list[tuple[int, list[int], list[bool]]]]] = []
+        # per prompt: its tokens, the pairs asking about it, and each one's (answer tokens, trained mask)
+        prompts: list[tuple[list[int], list[int], list[tuple[list[int], list[bool]]]]] = []
         for members in groups.values():
             conversation = pairs[members[0]][0]
             prefix = self.prompt_ids(conversation)
             msgs = [Message(m["role"], m["content"], masked=True) for m in conversation]
-            tails = []
+            asked, tails = [], []
             for i in members:
                 ids, mask = tokenizer.tokenize_messages(msgs + [Message("assistant", pairs[i][1], masked=False)])
                 if ids[: len(prefix)] == prefix:  # the template must continue the prompt as generation sees it
-                    tails.append((i, ids[len(prefix) :], [not m for m in mask[len(prefix) :]]))
+                    asked.append(i)
+                    tails.append((ids[len(prefix) :], [not m for m in mask[len(prefix) :]]))
             if tails:
-                prompts.append((prefix, tails))
+                prompts.append((prefix, asked, tails))
         prompts.sort(key=lambda p: len(p[0]))
         batch: list = []
         for n, prompt in enumerate(prompts):
             batch.append(prompt)
-            rows = sum(len(tails) for _, tails in batch)
-            # at most batch_size prompts, and few enough answers that their logits (rows x width x vocab) stay small
-            if len(batch) == self.batch_size or rows >= 4 * self.batch_size or n + 1 == len(prompts):
-                scores = self._continuations([p for p, _ in batch], [[t[1:] for t in tails] for _, tails in batch])
-                for (i, *_), score in zip([t for _, tails in batch for t in tails], scores):
+            answers = sum(len(tails) for *_, tails in batch)
+            # at most batch_size prompts, and few enough answers that their logits (answers x width x vocab) stay small
+            if len(batch) == self.batch_size or answers >= 4 * self.batch_size or n + 1 == len(prompts):
+                scores = self._continuations([prefix for prefix, *_ in batch], [tails for *_, tails in batch])
+                for i, score in zip([i for _, asked, _ in batch for i in asked], scores):
                     out[i] = score
                 batch = []
         return out
