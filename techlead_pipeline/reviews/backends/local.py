@@ -64,6 +64,16 @@ def _common_prefix(rows: list[list[int]], at_most: int) -> int:
     return n
 
 
+PAD_TO = 16  # deciding pads each prompt's own tokens to a multiple of this (at most PAD_TO - 1 wasted)
+
+
+def padded_width(own_tokens: int) -> int:
+    """The width a prompt's own tokens are padded to when deciding: a function of their number alone
+    (see LocalBackend.silence_probability), with at least one padding position, so every batch takes
+    the same attention path (a batch without padding skips the mask)."""
+    return -(-(own_tokens + 1) // PAD_TO) * PAD_TO
+
+
 def _bf16_matrices(model) -> None:
     """The linear layers' weights stored in bf16, for a CPU that computes under bf16 autocast.
     Autocast rounds every fp32 weight to bf16 at every forward pass anyway: for a decoding step of
@@ -155,29 +165,85 @@ class LocalBackend(GenerativeBackend):
 
     def silence_probability(self, conversations: list[list[dict]]) -> list[float]:
         """P(the answer starts with NO_COMMENT) per conversation: one forward pass each, no generation.
-        The speak-or-not decision is this against a threshold calibrated per reviewer. Measured once per
-        conversation and kept (with bf16 on a CPU it moves a little with a batch's other prompts: a
-        decision once made stays made)."""
+        The speak-or-not decision is this against a threshold calibrated per reviewer, so a hunk's P is
+        a function of its own prompt, never of the other prompts it is batched with. In bf16 (a GPU, a
+        CPU with bf16) attention's sums over the keys round differently with the number of padding keys
+        in a row, even masked ones: left-padded to its batch's longest prompt, a hunk's P moved by up
+        to 0.06 with its neighbours, so a decision near the threshold depended on which other hunks the
+        pull request (or the evaluation) held. Here every prompt is cut at the same place (after its
+        system prompt, run once per batch) and its own tokens right-padded to a width that depends on
+        their length alone (`padded_width`), batched only with prompts padded to the same width."""
         import torch
 
         model, tokenizer, device = self._load()
         first = tokenizer.encode(NO_COMMENT)[0]
         keys = [repr(c) for c in conversations]
-        todo = [i for i, key in enumerate(keys) if key not in _SILENCE]
-        batch_ids = {i: self.prompt_ids(conversations[i]) for i in todo}
-        order = sorted(todo, key=lambda i: len(batch_ids[i]))
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            with torch.no_grad(), self._autocast(device):
-                logits, *_ = self._prefill(model, [batch_ids[i] for i in idx], tokenizer.pad_id, device)
-            for i, p in zip(idx, torch.softmax(logits, dim=-1)[:, first].tolist()):
-                _SILENCE[keys[i]] = p
+        groups: dict[tuple[tuple[int, ...], int], dict[str, list[int]]] = {}  # (prefix, width) -> own tokens by key
+        for key, conversation in zip(keys, conversations):
+            if key not in _SILENCE:
+                ids = self.prompt_ids(conversation)
+                prefix = self._system_tokens(conversation, ids)
+                own = ids[len(prefix) :]
+                groups.setdefault((tuple(prefix), padded_width(len(own))), {})[key] = own
+        for (prefix, width), rows in sorted(groups.items(), key=lambda group: group[0][1]):
+            batch_keys = list(rows)
+            for start in range(0, len(batch_keys), self.batch_size):
+                chunk = batch_keys[start : start + self.batch_size]
+                own = [rows[key] for key in chunk]
+                with torch.no_grad(), self._autocast(device):
+                    logits = self._last_logits(model, list(prefix), own, width, tokenizer.pad_id, device)
+                for key, p in zip(chunk, torch.softmax(logits, dim=-1)[:, first].tolist()):
+                    _SILENCE[key] = p
         return [_SILENCE[key] for key in keys]
+
+    def _system_tokens(self, conversation: list[dict], ids: list[int]) -> list[int]:
+        """The prompt's leading tokens that hold its system messages (the same for every hunk of a
+        reviewer), where the chat template puts them first; else none."""
+        from torchtune.data import Message
+
+        system = [Message(m["role"], m["content"]) for m in conversation if m["role"] == "system"]
+        if not system:
+            return []
+        _, tokenizer, _ = self._load()
+        prefix, _ = tokenizer.tokenize_messages(system, add_end_tokens=False)
+        return prefix if 0 < len(prefix) < len(ids) and ids[: len(prefix)] == prefix else []
+
+    @staticmethod
+    def _last_logits(model, prefix: list[int], rows: list[list[int]], width: int, pad_id: int, device):
+        """The next-token logits after each row, every row [prefix][its own tokens][padding to `width`]:
+        the prefix runs once and its KV cache is shared, the padding comes after each row's last token
+        (nothing real attends to it), and only the rows' last positions are projected on the vocabulary."""
+        import torch
+        from transformers import DynamicCache
+
+        cache = DynamicCache()
+        if prefix:
+            model(input_ids=torch.tensor([prefix], device=device), past_key_values=cache, logits_to_keep=1)
+            cache.batch_repeat_interleave(len(rows))
+        ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+        own = torch.zeros((len(rows), width), dtype=torch.long)
+        for row, seq in enumerate(rows):
+            ids[row, : len(seq)] = torch.tensor(seq)
+            own[row, : len(seq)] = 1
+        ids, own = ids.to(device), own.to(device)
+        mask = torch.cat([own.new_ones((len(rows), len(prefix))), own], dim=1)
+        positions = (len(prefix) + torch.arange(width, device=device)).expand(len(rows), width)
+        last = [len(seq) - 1 for seq in rows]
+        kept = sorted(set(last))
+        out = model(
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=positions,
+            past_key_values=cache,
+            logits_to_keep=torch.tensor(kept, device=device),
+        )
+        at = torch.tensor([kept.index(n) for n in last], device=device)
+        return out.logits[torch.arange(len(rows), device=device), at].float()
 
     def answer_likelihoods(self, pairs: list[tuple[list[dict], str]]) -> list[float]:
         """The length-normalised log-likelihood of each (conversation, answer): the mean log-probability
         of the answer's tokens and the token that ends it, exactly the tokens an adapter is trained on.
-        Each conversation is run once (prompts batched as for deciding) and its answers after it on its
+        Each conversation is run once (prompts batched) and its answers after it on its
         KV cache, every answer of the batch side by side."""
         from torchtune.data import Message
 
@@ -262,7 +328,7 @@ class LocalBackend(GenerativeBackend):
         self, model, prompts: list[list[int]], pad_id: int, device, stop: set[int], no_comment: int, speak: bool
     ):
         """Greedy decoding of a batch of prompts: (each row's answer tokens, whether it ended within
-        max_new_tokens, each row's P(NO_COMMENT) at the first step). A row leaves the batch, and its
+        max_new_tokens). A row leaves the batch, and its
         KV cache with it, once it ends: answers run from a few tokens to the limit, and transformers'
         generate() would carry the finished rows to the longest one's end. The same greedy tokens."""
         import torch
@@ -272,7 +338,6 @@ class LocalBackend(GenerativeBackend):
         rows = list(range(len(prompts)))  # the batch rows still writing, by their index in `answers`
         with torch.no_grad(), self._autocast(device):
             logits, cache, mask, position = self._prefill(model, prompts, pad_id, device)
-            first_probs = torch.softmax(logits, dim=-1)[:, no_comment].tolist()
             if speak:  # the decision to comment is made: the silence may not start the answer
                 logits[:, no_comment] = float("-inf")
             for step in range(self.max_new_tokens):
@@ -300,13 +365,14 @@ class LocalBackend(GenerativeBackend):
                     past_key_values=cache,
                 )
                 logits = out.logits[:, -1, :].float()
-        return answers, ended, first_probs
+        return answers, ended
 
     def _prefill(self, model, prompts: list[list[int]], pad_id: int, device):
         """One forward pass over a batch of prompts: (each row's next-token logits, the KV cache, the
         attention mask, each row's last position). Their common beginning (the system prompt, the
         chat template, often the file's name) is run once and its cache shared by every row: it is a
-        quarter or more of a review prompt, and deciding is one such pass per hunk."""
+        quarter or more of a review prompt. For writing and scoring; deciding has its own pass
+        (`_last_logits`), whose numbers do not depend on the batch."""
         import torch
         from transformers import DynamicCache
 
@@ -337,10 +403,8 @@ class LocalBackend(GenerativeBackend):
         for start in range(0, len(order), self.write_batch_size):
             idx = order[start : start + self.write_batch_size]
             prompts = [batch_ids[i] for i in idx]
-            rows, ended, first_probs = self._greedy(model, prompts, tokenizer.pad_id, device, stop, no_comment, speak)
-            for i, p, kept, done in zip(idx, first_probs, rows, ended):
-                # how likely silence was, unless already measured: a decision once made stays made
-                _SILENCE.setdefault(repr(conversations[i]), p)
+            rows, ended = self._greedy(model, prompts, tokenizer.pad_id, device, stop, no_comment, speak)
+            for i, kept, done in zip(idx, rows, ended):
                 self.generated_tokens += len(kept)
                 # Cut off mid-sentence at the length limit: not a comment to post (as vllm.py's "length").
                 out[i] = _ANSWERS[memo[i]] = tokenizer.decode(kept) if done else Unreviewed(CUT_OFF)
