@@ -120,6 +120,7 @@ class LocalBackend(GenerativeBackend):
         self.prompt_tokens = prompt_tokens
         self.generated_tokens = 0
         self._ids: dict[str, list[int]] = {}  # conversation -> its prompt tokens
+        self._system: dict[str, list[int]] = {}  # system messages -> their tokens (one per reviewer)
 
     def forget(self) -> None:
         super().forget()
@@ -201,11 +202,16 @@ class LocalBackend(GenerativeBackend):
         reviewer), where the chat template puts them first; else none."""
         from torchtune.data import Message
 
-        system = [Message(m["role"], m["content"]) for m in conversation if m["role"] == "system"]
+        system = [m for m in conversation if m["role"] == "system"]
         if not system:
             return []
-        _, tokenizer, _ = self._load()
-        prefix, _ = tokenizer.tokenize_messages(system, add_end_tokens=False)
+        key = repr(system)
+        if key not in self._system:
+            _, tokenizer, _ = self._load()
+            self._system[key], _ = tokenizer.tokenize_messages(
+                [Message(m["role"], m["content"]) for m in system], add_end_tokens=False
+            )
+        prefix = self._system[key]
         return prefix if 0 < len(prefix) < len(ids) and ids[: len(prefix)] == prefix else []
 
     @staticmethod
@@ -328,9 +334,9 @@ class LocalBackend(GenerativeBackend):
         self, model, prompts: list[list[int]], pad_id: int, device, stop: set[int], no_comment: int, speak: bool
     ):
         """Greedy decoding of a batch of prompts: (each row's answer tokens, whether it ended within
-        max_new_tokens). A row leaves the batch, and its
-        KV cache with it, once it ends: answers run from a few tokens to the limit, and transformers'
-        generate() would carry the finished rows to the longest one's end. The same greedy tokens."""
+        max_new_tokens). A row leaves the batch, and its KV cache with it, once it ends: answers run
+        from a few tokens to the limit, and transformers' generate() would carry the finished rows to
+        the longest one's end. The same greedy tokens."""
         import torch
 
         answers: list[list[int]] = [[] for _ in prompts]
