@@ -74,6 +74,30 @@ def padded_width(own_tokens: int) -> int:
     return -(-(own_tokens + 1) // PAD_TO) * PAD_TO
 
 
+def _right_padded(rows: list[list[int]], width: int, pad_id: int):
+    """(token ids, attention mask) of `rows`, each padded after its last token to `width`."""
+    import torch
+
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for row, seq in enumerate(rows):
+        ids[row, : len(seq)] = torch.tensor(seq)
+        mask[row, : len(seq)] = 1
+    return ids, mask
+
+
+def _prefix_cache(model, prefix: list[int], rows: int, device):
+    """A KV cache holding `prefix`, run once, for each of `rows` rows (empty without a prefix)."""
+    import torch
+    from transformers import DynamicCache
+
+    cache = DynamicCache()
+    if prefix:
+        model(input_ids=torch.tensor([prefix], device=device), past_key_values=cache, logits_to_keep=1)
+        cache.batch_repeat_interleave(rows)
+    return cache
+
+
 def _bf16_matrices(model) -> None:
     """The linear layers' weights stored in bf16, for a CPU that computes under bf16 autocast.
     Autocast rounds every fp32 weight to bf16 at every forward pass anyway: for a decoding step of
@@ -186,13 +210,14 @@ class LocalBackend(GenerativeBackend):
                 prefix = self._system_tokens(conversation, ids)
                 own = ids[len(prefix) :]
                 groups.setdefault((tuple(prefix), padded_width(len(own))), {})[key] = own
-        for (prefix, width), rows in sorted(groups.items(), key=lambda group: group[0][1]):
+        for (prefix, width), rows in groups.items():
             batch_keys = list(rows)
             for start in range(0, len(batch_keys), self.batch_size):
                 chunk = batch_keys[start : start + self.batch_size]
-                own = [rows[key] for key in chunk]
                 with torch.no_grad(), self._autocast(device):
-                    logits = self._last_logits(model, list(prefix), own, width, tokenizer.pad_id, device)
+                    logits = self._last_logits(
+                        model, list(prefix), [rows[key] for key in chunk], width, tokenizer.pad_id, device
+                    )
                 for key, p in zip(chunk, torch.softmax(logits, dim=-1)[:, first].tolist()):
                     _SILENCE[key] = p
         return [_SILENCE[key] for key in keys]
@@ -220,17 +245,9 @@ class LocalBackend(GenerativeBackend):
         the prefix runs once and its KV cache is shared, the padding comes after each row's last token
         (nothing real attends to it), and only the rows' last positions are projected on the vocabulary."""
         import torch
-        from transformers import DynamicCache
 
-        cache = DynamicCache()
-        if prefix:
-            model(input_ids=torch.tensor([prefix], device=device), past_key_values=cache, logits_to_keep=1)
-            cache.batch_repeat_interleave(len(rows))
-        ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-        own = torch.zeros((len(rows), width), dtype=torch.long)
-        for row, seq in enumerate(rows):
-            ids[row, : len(seq)] = torch.tensor(seq)
-            own[row, : len(seq)] = 1
+        cache = _prefix_cache(model, prefix, len(rows), device)
+        ids, own = _right_padded(rows, width, pad_id)
         ids, own = ids.to(device), own.to(device)
         mask = torch.cat([own.new_ones((len(rows), len(prefix))), own], dim=1)
         positions = (len(prefix) + torch.arange(width, device=device)).expand(len(rows), width)
@@ -294,11 +311,7 @@ class LocalBackend(GenerativeBackend):
         owner = torch.tensor([row for row, answers in enumerate(tails) for _ in answers], device=device)
         flat = [answer for answers in tails for answer in answers]
         width = max(len(ids) for ids, _ in flat)
-        ids = torch.full((len(flat), width), tokenizer.pad_id, dtype=torch.long)
-        own = torch.zeros((len(flat), width), dtype=torch.long)
-        for row, (tail, _) in enumerate(flat):
-            ids[row, : len(tail)] = torch.tensor(tail)
-            own[row, : len(tail)] = 1
+        ids, own = _right_padded([tail for tail, _ in flat], width, tokenizer.pad_id)
         ids, own = ids.to(device), own.to(device)
         with torch.no_grad(), self._autocast(device):
             first, cache, mask, last = self._prefill(model, prefixes, tokenizer.pad_id, device)
@@ -380,13 +393,9 @@ class LocalBackend(GenerativeBackend):
         quarter or more of a review prompt. For writing and scoring; deciding has its own pass
         (`_last_logits`), whose numbers do not depend on the batch."""
         import torch
-        from transformers import DynamicCache
 
         shared = _common_prefix(prompts, at_most=min(map(len, prompts)) - 1)  # each row keeps a token of its own
-        cache = DynamicCache()
-        if shared:
-            model(input_ids=torch.tensor([prompts[0][:shared]], device=device), past_key_values=cache, logits_to_keep=1)
-            cache.batch_repeat_interleave(len(prompts))
+        cache = _prefix_cache(model, prompts[0][:shared], len(prompts), device)
         ids, own = self._left_padded([p[shared:] for p in prompts], pad_id)
         ids, own = ids.to(device), own.to(device)
         # [shared prefix][left padding][the row's own tokens]: positions run on from the prefix
