@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..common import progress as progress_bar
 from ..common.partitions import ReviewerRepo
 from ..reviews.adapt import template_of
 from ..reviews.backends.index_keys import new_vault_index_key
@@ -18,6 +19,8 @@ from .base_model import BaseModel
 from .store import AdapterBundle, AdapterStore
 from .torchtune_trainer import TorchtuneLoraTrainer
 from .trainer import LoraSettings, Progress, chat_examples
+
+WHERE_DIR = "where"
 
 
 def index_entries(frame: pd.DataFrame) -> list[dict]:
@@ -89,6 +92,24 @@ def habits_of(examples: pd.DataFrame) -> dict:
     return {"unchanged_line_share": share, "comments_counted": counted}
 
 
+def learn_where(examples: pd.DataFrame, index: RetrievalIndex, folder) -> dict:
+    """Where she comments (where/model.py), from every hunk of her training and validation pull
+    requests, saved in `folder`; what the manifest says of it (or why there is none)."""
+    from ..where.model import CannotLearnWhere, WhereModel
+    from ..where.table import hunk_table
+
+    progress_bar.report("where-model", 0, 1, "learning where she comments")
+    try:
+        key = index.encoder.key.secret if index.encoder.key is not None else None
+        model = WhereModel.learn("where-model", hunk_table(examples, ("train", "validation")), index, key=key)
+    except CannotLearnWhere as why:
+        return {"learned": False, "why": str(why)}
+    finally:
+        progress_bar.report("where-model", 1, 1, "learned")
+    model.save(folder)
+    return {"learned": True, "threshold": model.threshold, **model.measured}
+
+
 def build_bundle(
     store: AdapterStore,
     target: ReviewerRepo,
@@ -129,6 +150,7 @@ def build_bundle(
             "entries": len(index.entries),
             "comments": manifest["dataset"]["train_comments"],
         }
+        manifest["where"] = learn_where(examples, index, staging / WHERE_DIR)
         if base is not None:
             settings = lora or LoraSettings()
             trainer = TorchtuneLoraTrainer(base, settings)

@@ -189,7 +189,7 @@ class ReviewerBackendResource(dg.ConfigurableResource):
     server_adapters_root: Optional[str] = None  # where the vLLM pod mounts the adapter volume
 
     def backend(self, target, bundle, home: Path, override: Optional[str] = None):
-        from ..evaluation.gate import LEARNED_MODES
+        from ..evaluation.gate import LEARNED_MODES, writer_of
         from ..reviews.service import make_backend
 
         kind = (
@@ -198,7 +198,7 @@ class ReviewerBackendResource(dg.ConfigurableResource):
             else (self.kind or os.environ.get("TECHLEAD_BACKEND", "auto"))
         )
         vllm_url = self.vllm_url or os.environ.get("TECHLEAD_VLLM_URL")
-        serves_learned = bundle.has_lora and bundle.manifest.get("serving") in LEARNED_MODES
+        serves_learned = bundle.has_lora and writer_of(bundle.manifest.get("serving")) in LEARNED_MODES
         in_process = kind == "local" or (kind == "auto" and serves_learned and not vllm_url)
         return make_backend(
             kind,

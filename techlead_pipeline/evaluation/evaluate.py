@@ -13,7 +13,8 @@ from ..reviews.backends.retrieval_index import RetrievalIndex
 from ..reviews.fit import grounded, points_at
 from ..reviews.floor import floor_reason
 from ..training_data.prompts import NO_COMMENT
-from .hunk_measure import HeldOutHunk, paired_f05_difference, summary
+from .concern import concern
+from .hunk_measure import HeldOutHunk, marks_row, paired_marks_difference, summary, verdicts
 from .metrics import bleu4, rouge_l, semantic_similarity, when_score
 from .systems import AlwaysSpeaking, EvalItem, MostFrequentSystem, RetrievalSystem, SayingNothing
 from .voice import VoiceClassifier
@@ -35,7 +36,8 @@ METRICS = (
     "noise",
 )
 # What the pull request's author lives with (hunk_measure.py): the systems every learned one must beat.
-BASELINES_TO_BEAT = ("always speaking", "retrieval")
+BASELINES_TO_BEAT = ("always speaking", "plain baseline (ranked list)")
+WRITERS = ("retrieval", "lora", "lora+rag", "lora+rerank")  # the ways whose words a where-model may place
 SAMPLES = 5  # held-out comments shown side by side in the reviewer card
 # What the gate may be told to report first (it judges by hunk_f05 whatever this says).
 PRIMARY_SCORES = tuple(m for m in METRICS if m not in ("silent", "when_precision", "when_recall", "noise"))
@@ -60,10 +62,16 @@ class EvaluationReport:
     # read as a review, drafts the review would post) per system, and the lead's own comments counted
     # the same way ("*lead*").
     grounded: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    # The where-models (where/model.py) and how they rank the held-out hunks (where_ways.py); per way
+    # with words, how close its hits are to what she wrote, against two floors (concern.py).
+    where: dict = field(default_factory=dict)
+    concern: dict[str, dict] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
             "hunks": self.hunks,
+            "where": self.where,
+            "concern": self.concern,
             "versus": self.versus,
             "holdout_prs": self.holdout_prs,
             "grounded": {k: list(v) for k, v in self.grounded.items()},
@@ -108,7 +116,11 @@ def baseline_systems(examples: pd.DataFrame, retrieval: RetrievalIndex) -> list:
     return systems
 
 
-def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> EvaluationReport:
+def evaluate(
+    examples: pd.DataFrame, systems: list, semantic: bool = True, where=None, index=None, key: bytes | None = None
+) -> EvaluationReport:
+    """`where`: the candidate's where-model (where/model.py), judged with the ways it places words for,
+    beside the plain baseline fitted here on the same hunks (with `index`, her retrieval index)."""
     target = examples[examples["role"] == "target"]
     train = target[target["split"] == "train"]
     holdout = target[target["split"] == "holdout"]
@@ -178,17 +190,35 @@ def evaluate(examples: pd.DataFrame, systems: list, semantic: bool = True) -> Ev
     report.grounded = {**grounded_counts, "*lead*": _grounded_counts(references, items)}
     report.holdout_prs = len({h.pull_number for h in held_out})
     judged = {s.name: not getattr(s, "posts_everywhere", False) for s in systems}
-    for name, posted in on_hunks.items():
-        counted = report.hunks[name] = summary(held_out, posted, semantic, judged[name])
-        results[name].update(
-            hunk_precision=counted["precision"],
-            hunk_recall=counted["recall"],
-            hunk_f05=counted["f05"],
-            noise=counted["noise"],
+    marks = {name: verdicts(held_out, posted, judged[name]) for name, posted in on_hunks.items()}
+    texts = dict(on_hunks)
+    if index is not None and chunk_items:
+        from .where_ways import measure_where_ways
+
+        writers = {s.name: s for s in systems if s.name in WRITERS and hasattr(s, "writes_on")}
+        report.where, more_marks, more_texts = measure_where_ways(
+            examples, held_out, chunk_items, where, index, writers, key
         )
+        marks.update(more_marks)
+        texts.update(more_texts)
+    her_comments = list(train[train["kind"] == "comment"]["response"])
+    for name, m in marks.items():
+        if name in texts:
+            counted = summary(held_out, texts[name], semantic, judged.get(name, True))
+            report.concern[name] = concern(held_out, m, texts[name], her_comments, semantic)
+        else:
+            counted = marks_row(held_out, m)
+        report.hunks[name] = counted
+        if name in results:
+            results[name].update(
+                hunk_precision=counted["precision"],
+                hunk_recall=counted["recall"],
+                hunk_f05=counted["f05"],
+                noise=counted["noise"],
+            )
         report.versus[name] = {
-            other: paired_f05_difference(held_out, posted, on_hunks[other], judge_fit=(judged[name], judged[other]))
+            other: paired_marks_difference(held_out, m, marks[other])
             for other in BASELINES_TO_BEAT
-            if other in on_hunks and other != name
+            if other in marks and other != name
         }
     return report

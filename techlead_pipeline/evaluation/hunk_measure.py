@@ -66,37 +66,15 @@ def verdicts(hunks: list[HeldOutHunk], posted: list[str], judge_fit: bool = True
 
 
 def summary(hunks: list[HeldOutHunk], posted: list[str], semantic: bool = True, judge_fit: bool = True) -> dict:
-    """One system's row: counts, precision / recall / F0.5 over hunks, comments per pull request beside
-    the lead's, and (with `semantic`) the semantic similarity of its hits to what the lead wrote there."""
+    """One system's row: counts, precision / recall / F0.5 over hunks, lift over the lead's own comment
+    rate (with a paired interval), comments per pull request beside the lead's, and (with `semantic`)
+    the semantic similarity of its hits to what the lead wrote there."""
     marks = verdicts(hunks, posted, judge_fit)
-    count = Counter(marks)
-    spoke = count["hit"] + count["false_alarm"] + count["noise"]
-    commented = sum(h.commented for h in hunks)
-    pulls = len({h.pull_number for h in hunks}) or 1
-    row = {
-        "hunks": len(hunks),
-        "lead_commented": commented,
-        "posted": spoke,
-        "hits": count["hit"],
-        "false_alarms": count["false_alarm"],
-        "noise": count["noise"],
-        "unfit": count["unfit"] + count["already_done"],
-        "already_done": count["already_done"],
-        "precision": round(count["hit"] / spoke, 4) if spoke else None,
-        "recall": round(count["hit"] / commented, 4) if commented else None,
-        "f05": round(f05(count["hit"], spoke, commented), 4),
-        "comments_per_pr": round(spoke / pulls, 2),
-        "lead_comments_per_pr": round(sum(len(h.lead_comments) for h in hunks) / pulls, 2),
-        "semantic_on_hits": None,
-        # Of its drafts that read as a review, the share whose named code is all in the hunk or around
-        # it (the rest are unfit: never posted); the lead's own comments on the same hunks beside it
-        # (the human baseline).
-        "grounded_share": _grounded_share(
-            [(t, h.code) for h, t, m in zip(hunks, posted, marks) if m in HEARD or m in ("unfit", "already_done")]
-        ),
-        "lead_grounded_share": _grounded_share([(t, h.code) for h in hunks for t in h.lead_comments]),
-    }
-    if semantic and count["hit"]:
+    row = marks_row(hunks, marks)
+    row["grounded_share"] = _grounded_share(  # of its drafts that read as a review, the share naming only code in sight
+        [(t, h.code) for h, t, m in zip(hunks, posted, marks) if m in HEARD or m in ("unfit", "already_done")]
+    )
+    if semantic and row["hits"]:
         from .metrics import semantic_items
 
         hit = [i for i, m in enumerate(marks) if m == "hit"]
@@ -107,6 +85,66 @@ def summary(hunks: list[HeldOutHunk], posted: list[str], semantic: bool = True, 
             best[text] = max(best.get(text, -1.0), sim)
         row["semantic_on_hits"] = round(float(np.mean([best[posted[i]] for i in hit])), 4)
     return row
+
+
+def flag_marks(hunks: list[HeldOutHunk], flags) -> list[str]:
+    """Verdicts of a ranked list of hunks (no words): each flagged hunk a hit or a false alarm."""
+    return [("hit" if h.commented else "false_alarm") if f else "silent" for h, f in zip(hunks, flags)]
+
+
+def marks_row(hunks: list[HeldOutHunk], marks: list[str]) -> dict:
+    """Counts, precision, recall, F0.5 and lift of one system's verdicts on every hunk."""
+    count = Counter(marks)
+    spoke = count["hit"] + count["false_alarm"] + count["noise"]
+    commented = sum(h.commented for h in hunks)
+    pulls = len({h.pull_number for h in hunks}) or 1
+    rate = commented / len(hunks) if hunks else None
+    precision = count["hit"] / spoke if spoke else None
+    lift = lift_interval(hunks, marks)
+    return {
+        "hunks": len(hunks),
+        "lead_commented": commented,
+        "rate": round(rate, 4) if rate is not None else None,
+        "posted": spoke,
+        "hits": count["hit"],
+        "false_alarms": count["false_alarm"],
+        "noise": count["noise"],
+        "unfit": count["unfit"] + count["already_done"],
+        "already_done": count["already_done"],
+        "precision": round(precision, 4) if precision is not None else None,
+        "recall": round(count["hit"] / commented, 4) if commented else None,
+        "f05": round(f05(count["hit"], spoke, commented), 4),
+        "lift": round(precision / rate, 2) if precision is not None and rate else None,
+        "lift_low": lift[0],
+        "lift_high": lift[1],
+        "comments_per_pr": round(spoke / pulls, 2),
+        "lead_comments_per_pr": round(sum(len(h.lead_comments) for h in hunks) / pulls, 2),
+        "semantic_on_hits": None,
+        "grounded_share": None,
+        # the lead's own comments on the same hunks: the human baseline of grounded_share
+        "lead_grounded_share": _grounded_share([(t, h.code) for h in hunks for t in h.lead_comments]),
+    }
+
+
+def lift_interval(hunks: list[HeldOutHunk], marks: list[str], seed: int = 0) -> tuple[float | None, float | None]:
+    """A 95 % bootstrap interval of precision / the lead's comment rate, resampling pull requests (or
+    hunks, with too few of them), both on the same resample. None where it cannot be told."""
+    units, counts = _per_unit(hunks, marks)
+    if counts[:, 1].sum() == 0 or counts[:, 2].sum() < MIN_COMMENTED_FOR_INTERVAL:
+        return None, None
+    keys = sorted(set(units), key=str)
+    where = {k: i for i, k in enumerate(keys)}
+    per = np.zeros((len(keys), 4))
+    for u, c in zip(units, counts):
+        per[where[u]] += [*c, 1.0]
+    draws = np.random.default_rng(seed).integers(0, len(keys), size=(BOOTSTRAP, len(keys)))
+    sums = per[draws].sum(axis=1)  # (draw, [hits, posted, commented, hunks])
+    ok = (sums[:, 1] > 0) & (sums[:, 2] > 0)
+    lifts = (sums[ok, 0] / sums[ok, 1]) / (sums[ok, 2] / sums[ok, 3])
+    if not len(lifts):
+        return None, None
+    low, high = np.percentile(lifts, [2.5, 97.5])
+    return round(float(low), 2), round(float(high), 2)
 
 
 HEARD = ("hit", "false_alarm")
@@ -134,8 +172,15 @@ def paired_f05_difference(
 ) -> dict:
     """F0.5(a) - F0.5(b) on the same hunks, with a paired bootstrap interval (None where the held-out
     set is too small for one: fewer than MIN_COMMENTED_FOR_INTERVAL hunks the lead commented on)."""
-    units, a = _per_unit(hunks, verdicts(hunks, posted_a, judge_fit[0]))
-    _, b = _per_unit(hunks, verdicts(hunks, posted_b, judge_fit[1]))
+    return paired_marks_difference(
+        hunks, verdicts(hunks, posted_a, judge_fit[0]), verdicts(hunks, posted_b, judge_fit[1]), seed
+    )
+
+
+def paired_marks_difference(hunks: list[HeldOutHunk], marks_a: list[str], marks_b: list[str], seed: int = 0) -> dict:
+    """paired_f05_difference of two systems' verdicts."""
+    units, a = _per_unit(hunks, marks_a)
+    _, b = _per_unit(hunks, marks_b)
     point = f05(*a.sum(0)) - f05(*b.sum(0))
     if a[:, 2].sum() < MIN_COMMENTED_FOR_INTERVAL:
         return {"difference": round(point, 4), "low": None, "high": None}

@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 
 from ..adapters.base_model import BaseModel
+from ..adapters.bundle import WHERE_DIR
 from ..adapters.store import AdapterBundle, AdapterStore
 from ..common.partitions import ReviewerRepo
 from ..common.thresholds import best_f05_threshold
 from ..reviews.backends.retrieval import RetrievalBackend
 from ..reviews.backends.retrieval_index import RetrievalIndex
+from ..where.model import WhereModel
 from .evaluate import PRIMARY_SCORES, EvaluationReport, baseline_systems, evaluate
 from .gate import GATE_RULE, GateDecision, decide
 from .report import plot, plot_curve
@@ -177,7 +179,9 @@ def evaluate_and_gate(
     if backends:
         learned, thresholds = learned_systems(backends, index, examples)
         systems = learned + systems
-    report = evaluate(examples, systems, semantic=semantic)
+    key = index.encoder.key.secret if index.encoder.key is not None else None
+    where = WhereModel.load(candidate.path / WHERE_DIR, key)
+    report = evaluate(examples, systems, semantic=semantic, where=where, index=index, key=key)
     previous = store.current(target)
     decision = decide(candidate, previous, report.as_dict())
     image = plot(

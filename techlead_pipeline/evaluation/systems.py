@@ -59,6 +59,16 @@ class RetrievalSystem:
     def posted(self, items: list[EvalItem]) -> list[str]:
         return [self.index.answer(m) or "" for m in self.index.best([i.key for i in items])] if items else []
 
+    def writes_on(self, chunks: list[list[EvalItem]]) -> list[str]:
+        """What it says on each chunk once told to speak there (where/: a where-model chose it): her
+        nearest past comment at the chunk's line most like one, whatever its similarity."""
+        out = []
+        for chunk in chunks:
+            matches = [m for m in self._nearest_comment([i.key for i in chunk]) if m]
+            best = max(matches, key=lambda m: m.score, default=None)
+            out.append(best.response if best else "")
+        return out
+
     def posts_on(self, chunks: list[list[EvalItem]]) -> list[str]:
         """The answer of the chunk's line most like a remembered comment, if any line gets one."""
         out = []
@@ -110,12 +120,7 @@ class AlwaysSpeaking(RetrievalSystem):
         return self.say(items)
 
     def posts_on(self, chunks: list[list[EvalItem]]) -> list[str]:
-        out = []
-        for chunk in chunks:
-            matches = [m for m in self._nearest_comment([i.key for i in chunk]) if m]
-            best = max(matches, key=lambda m: m.score, default=None)
-            out.append(best.response if best else "")
-        return out
+        return self.writes_on(chunks)
 
 
 class GenerativeSystem:
@@ -168,7 +173,8 @@ class GenerativeSystem:
         answers = iter(self.backend.answers(asked))
         return ["" if c is None else _text(next(answers)) for c in conversations]
 
-    def posts_on(self, chunks: list[list[EvalItem]]) -> list[str]:
+    def _focus(self, chunks: list[list[EvalItem]]) -> list[EvalItem]:
+        """Each chunk's line the retrieval index finds most comment-worthy, as a review asks it."""
         focus = []
         for chunk in chunks:
             matches = self.focus_index.best([i.key for i in chunk])
@@ -176,7 +182,14 @@ class GenerativeSystem:
                 (m.score, i) for m, i in zip(matches, chunk)
             ]
             focus.append(max(scored, key=lambda s: s[0])[1])
-        return self.posted(focus)
+        return focus
+
+    def posts_on(self, chunks: list[list[EvalItem]]) -> list[str]:
+        return self.posted(self._focus(chunks))
+
+    def writes_on(self, chunks: list[list[EvalItem]]) -> list[str]:
+        """What it writes on each chunk once a where-model chose it: no silence decision of its own."""
+        return self._speak(self._conversations(self._focus(chunks)))
 
 
 def _below(p_silent: float | None, threshold: float) -> bool:

@@ -36,6 +36,10 @@ CHUNK_COLUMNS = [
     "code",
     "commented",
     "comment_ids",
+    # The whole chunk as diff text and its file's status (added, modified, renamed, deleted): what the
+    # where-model (where/) reads of a hunk, the same whether or not a comment cut `hunk` short.
+    "chunk_text",
+    "file_status",
 ]
 
 
@@ -180,6 +184,8 @@ def reviewed_pull_chunks(
                 "language": chunk.language,
                 "head_sha": head,
                 "chunk_id": f"{number}:{chunk.path}:{chunk.hunk_index}:{chunk.chunk_index}",
+                "chunk_text": chunk.text(),
+                "file_status": chunk.status,
             }
             rows.append(
                 {

@@ -29,7 +29,12 @@ _FENCE = re.compile(r"```.*?(?:```|$)", re.S)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Where a comment proposes a form: "`X` reads better", "use `X`", "`X`, not `Y`".
 _PROPOSED = (
-    re.compile(r"`([^`\n]+)`\s*,?\s*(?:reads better|is better|is cleaner|is clearer|is nicer|instead|please)", re.I),
+    # "`x` please" asks for `x`; "`x`, please drop it" asks for its removal: `x` must be there
+    re.compile(
+        r"`([^`\n]+)`\s*,?\s*(?:reads better|is better|is cleaner|is clearer|is nicer|instead"
+        r"|please(?!\s+(?:drop|remove|delete|revert|get rid|take (?:it |this )?out)))",
+        re.I,
+    ),
     re.compile(r"\b(?:use|prefer|should be|try|write|replace (?:it|this) with)\s+`([^`\n]+)`", re.I),
     re.compile(r"`([^`\n]+)`\s*,?\s*not\s+`[^`\n]+`", re.I),
 )
@@ -38,7 +43,9 @@ _IGNORED = set(keyword.kwlist) | {"self", "cls", "true", "false", "none"}
 
 
 def _spans(text: str) -> list[str]:
-    return _SPAN.findall(_FENCE.sub(" ", text or ""))
+    from .repeats import without_places  # the places a kept comment names for its repeats are no code
+
+    return _SPAN.findall(_FENCE.sub(" ", without_places(text or "")))
 
 
 _NEGATED = re.compile(r"(?:\bno|\bnot|n't|\bavoid|\bnever|\bdrop)\s+(?:\w+\s+){0,2}$", re.I)

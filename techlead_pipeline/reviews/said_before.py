@@ -30,7 +30,9 @@ _MARKER = re.compile(r"<!--.*?-->", re.S)
 
 def normalised(text: str) -> str:
     """A comment's words as a reader compares them: no markers, escapes, case or punctuation runs."""
-    text = _ESCAPE.sub(r"\1", _MARKER.sub(" ", without_invisible(text or "")))
+    from .repeats import without_places
+
+    text = _ESCAPE.sub(r"\1", _MARKER.sub(" ", without_invisible(without_places(text or ""))))
     text = re.sub(r"[^\w`]+", " ", text.lower())
     return " ".join(text.split())
 

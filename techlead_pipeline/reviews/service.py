@@ -5,23 +5,18 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
-from ..adapters.base_model import BaseModel
-from ..adapters.store import AdapterBundle, AdapterStore
-from ..common.errors import UserFacingError
+from ..adapters.store import AdapterBundle
 from ..common.partitions import ReviewerRepo
 from ..common.safe_markdown import code_span, sanitize_comment
 from ..diffs.patch import FileChange
-from ..evaluation.gate import LEARNED_MODES, SILENT
 from ..github_api.client import GitHubAccess
 from .anchors import Anchor, anchor_at, changed_lines, commentable, is_valid, number_on_side, side_of
 from .backends.base import CUT_OFF, ReviewerBackend, Suggestion, Unreviewed, in_order_of_confidence
-from .backends.generative import Rerank
-from .backends.retrieval import RetrievalBackend
-from .backends.retrieval_index import RetrievalIndex
+from .backends.choose import BACKENDS, NoAdapterError, make_backend, served_bundle  # noqa: F401 (the service's API)
 from .backends.silent import SilentBackend
+from .backends.where_placed import WhereListBackend
 from .fit import fit
 from .floor import floor_reason
 from .hunks import PreparedReview, prepare
@@ -29,16 +24,11 @@ from .incremental import ReviewScope, review_scope
 from .lessons import Lessons
 from .post import DraftComment, PostedReview, post_review, pull_reviews
 from .pull_request import GITHUB_FILES_CAP, load_pull_request
+from .repeats import said_once
 from .replies import post_reply
 from .said_before import SaidBefore, earlier_bot_comments
 
 log = logging.getLogger(__name__)
-BACKENDS = ("auto", "retrieval", "local", "vllm")
-
-
-class NoAdapterError(UserFacingError):
-    def __init__(self, target: ReviewerRepo):
-        super().__init__(f"I have not learned {target.reviewer}'s style in {target.repo} yet.")
 
 
 @dataclass
@@ -73,95 +63,6 @@ class ReviewOutcome:
         ]
 
 
-def served_bundle(store: AdapterStore, target: ReviewerRepo) -> AdapterBundle:
-    bundle = store.current(target)
-    if bundle is None:
-        raise NoAdapterError(target)
-    return bundle
-
-
-def make_backend(
-    kind: str,
-    target: ReviewerRepo,
-    bundle: AdapterBundle,
-    adapters_root: Path,
-    vllm_url: str | None = None,
-    server_adapters_root: str | None = None,
-    base: BaseModel | None = None,
-    vllm_context_tokens: int = 8192,
-) -> ReviewerBackend:
-    """The backend for `kind`; `auto` follows what the bundle's manifest says is served (its gate's
-    choice: retrieval, the LoRA adapter, or the adapter with past comments in its prompt), through
-    vLLM when a server is configured, else in-process."""
-    if kind not in BACKENDS:
-        raise ValueError(f"unknown backend {kind!r}; one of {', '.join(BACKENDS)}")
-    serving = bundle.manifest.get("serving", "retrieval")
-    if kind == "auto" and serving == SILENT:
-        return SilentBackend()  # reads nothing: no index to load
-    index = RetrievalIndex.load(bundle.retrieval_dir)
-    if bundle.manifest.get("retrieval_threshold") is not None:  # placed on the validation split by the evaluation
-        index.threshold = float(bundle.manifest["retrieval_threshold"])
-    retrieval = RetrievalBackend(index)
-    if kind == "auto":
-        learned = serving in LEARNED_MODES and bundle.has_lora
-        kind = "retrieval" if not learned else ("vllm" if vllm_url else "local")
-    if kind == "retrieval":
-        return retrieval
-    if not bundle.has_lora:
-        raise ValueError(f"backend {kind!r} needs a LoRA adapter and version {bundle.version} has none")
-    mode = serving if serving in LEARNED_MODES else "lora"
-    examples = int(bundle.manifest.get("rag_examples", 3)) if mode == "lora+rag" else 0
-    threshold = (bundle.manifest.get("silence_thresholds") or {}).get(mode)
-    style = (bundle.manifest.get("training") or {}).get("prompt_style", "full")
-    if kind == "local":
-        if base is None:
-            raise ValueError("the local backend needs a base model (TECHLEAD_BASE_MODEL / TECHLEAD_BASE_MODEL_DIR)")
-        trained_on = (bundle.manifest.get("base_model") or {}).get("hash")
-        if trained_on and trained_on != base.fingerprint():
-            raise ValueError(
-                f"version {bundle.version} was trained on another base model than {base.model_id}: retrain it"
-            )
-        from .backends.local import LocalBackend
-
-        budget = (bundle.manifest.get("training") or {}).get("max_seq_len")
-        backend = LocalBackend(
-            target.reviewer,
-            target.repo,
-            base,
-            bundle.path,
-            retrieval,
-            examples=examples,
-            prompt_tokens=budget,
-            prompt_style=style,
-        )
-    else:
-        from .backends.vllm import VllmBackend, VllmClient
-
-        if not vllm_url:
-            raise ValueError("the vllm backend needs TECHLEAD_VLLM_URL")
-        backend = VllmBackend(
-            target,
-            bundle,
-            VllmClient(vllm_url),
-            adapters_root,
-            server_adapters_root or str(adapters_root),
-            retrieval,
-            context_tokens=vllm_context_tokens,
-        )
-        backend.examples = examples
-        backend.prompt_style = style
-    backend.silence_threshold = threshold
-    if mode == "lora+rerank":
-        rerank = bundle.manifest.get("rerank") or {}
-        min_score = rerank.get("min_score")
-        backend.rerank = Rerank(
-            int(rerank.get("candidates", 5)),
-            float("inf") if min_score is None else min_score,
-            float(rerank.get("prior") or 0.0),
-        )
-    return backend
-
-
 WRITE_BUDGET_PER_COMMENT = 3  # drafts a review writes at most per comment it may post (the surest hunks first)
 UNCHANGED_CODE_HABIT = 0.25  # a lead with at least this share of comments on unchanged lines reviews them
 
@@ -194,6 +95,8 @@ def review_changes(
     timings = {}
     t = time.perf_counter()
     prepared = prepare(changes, new_file_text)
+    if hasattr(backend, "see_pull"):  # a where-model reads the pull request's size from all its hunks
+        backend.see_pull(prepared.hunks)
     if scope is not None and not scope.whole_diff:
         prepared.hunks = [h for h in prepared.hunks if scope.covers(h.chunk)]
     timings["prepare_s"] = time.perf_counter() - t
@@ -282,6 +185,7 @@ class Selection:
     cap: int = 0
     turned_down_files: list[DraftComment] = field(default_factory=list)  # on a file the lead turned the bot down on
     turned_down_code: list[DraftComment] = field(default_factory=list)  # on code like where she said no
+    repeats: list[DraftComment] = field(default_factory=list)  # asked the same as a comment kept (repeats.py)
     unwritten: int = 0  # hunks it would have spoken on, not written: the review was already full
 
     @property
@@ -299,6 +203,7 @@ def select_drafts(drafts: list[DraftComment], said: SaidBefore, cap: int, lesson
             continue
         why = said.why_dropped(draft.anchor.path, draft.anchor.side, draft.anchor.line, draft.body)
         (selection.said_before if why == "said before" else selection.open_threads if why else fresh).append(draft)
+    fresh, selection.repeats = said_once(fresh)
     ranked = sorted(range(len(fresh)), key=lambda i: (fresh[i].confidence is None, -(fresh[i].confidence or 0.0), i))
     keep = set(ranked[: max(cap, 0)])
     selection.posted = [d for i, d in enumerate(fresh) if i in keep]
@@ -319,6 +224,7 @@ def _left_out(selection: Selection, reviewer: str) -> list[str]:
         (selection.turned_down_code, f"on code like where {code_span(reviewer)} turned my comments down"),
         (selection.said_before, "already said on this pull request"),
         (selection.open_threads, "my earlier comment on that line is still open"),
+        (selection.repeats, "the same ask as another comment of this review, which names them"),
     ):
         if drafts:
             where = ", ".join(code_span(f"{d.anchor.path}:{d.anchor.line}") for d in drafts[:10])
@@ -360,18 +266,30 @@ def summary_text(
             "Mention me with `--force-reload` once they have reviewed more here.",
         ]
         return "\n\n".join(line for line in lines if line)
-    lines = [
-        f"**Review in the style of {code_span(target.reviewer)}** — learned from {learned or 'their'} review comments "
-        f"in this repository (`{backend}` backend, adapter `{bundle.version}`).",
-        f"{len(drafts)} comment{'s' if len(drafts) != 1 else ''} on {hunks} hunk{'s' if hunks != 1 else ''}; "
-        f"the rest looked fine in their eyes.",
-    ]
+    if backend == WhereListBackend.name:  # where she would look, no words in her mouth (the ranked note)
+        lines = [
+            f"**Where {code_span(target.reviewer)} would look** — learned from {learned or 'their'} review comments "
+            f"in this repository (adapter `{bundle.version}`). I read {hunks} hunk{'s' if hunks != 1 else ''} and "
+            "post no line comment in their name."
+        ]
+    else:
+        lines = [
+            f"**Review in the style of {code_span(target.reviewer)}** — learned from {learned or 'their'} review "
+            f"comments in this repository (`{backend}` backend, adapter `{bundle.version}`).",
+            f"{len(drafts)} comment{'s' if len(drafts) != 1 else ''} on {hunks} hunk{'s' if hunks != 1 else ''}; "
+            f"the rest looked fine in their eyes.",
+        ]
     lines += list(notes)
     if bundle.manifest.get("serving_note"):
         lines.append(bundle.manifest["serving_note"])
     if skipped:
         lines.append("Not reviewed: " + "; ".join(skipped[:10]) + ("; …" if len(skipped) > 10 else "") + ".")
     return "\n\n".join(lines)
+
+
+def where_list_row(bundle: AdapterBundle) -> dict:
+    """What the where-model's ranked list was measured at on the held-out pull requests."""
+    return ((bundle.manifest.get("evaluation") or {}).get("hunks") or {}).get("where-model (ranked list)") or {}
 
 
 def nothing_to_review(pull) -> str | None:
@@ -410,6 +328,8 @@ def review_pull_request(
     earlier = earlier_bot_comments(access, target.repo, number)
     lessons = Lessons.of_bundle(bundle)
     cap = access.settings.comment_cap(target.repo)
+    if hasattr(backend, "cap"):  # a where-model flags at most the review's cap
+        backend.cap = cap
     drafts, prepared, timings = review_changes(
         pull.changes,
         pull.new_file_text,
@@ -434,6 +354,8 @@ def review_pull_request(
     notes = ([scope.note] if scope.note else []) + _left_out(selection, target.reviewer)
     if prepared.below_floor.sentence():
         notes.append(prepared.below_floor.sentence())
+    if hasattr(backend, "ranked_note"):
+        notes.append(backend.ranked_note(target.reviewer, where_list_row(bundle)))
     summary = summary_text(target, bundle, backend.name, drafts, len(prepared.hunks), prepared.skipped, notes)
     outcome = ReviewOutcome(
         backend.name, drafts, len(prepared.hunks), prepared.skipped, timings, summary=summary, selection=selection

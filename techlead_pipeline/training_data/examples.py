@@ -6,7 +6,9 @@ reviewer's own pull requests, exact duplicates, and comments without readable co
 lines of reviewed pull requests the reviewer read and left alone become NO_COMMENT examples.
 Other reviewers' comments are built the same way and marked `role = "other"`: the evaluation's
 contrast set.
-The newest ~10 % of pull requests are held out; nothing of theirs is trained on. The next newest
+The newest ~10 % of pull requests are held out, and at least 6 (a quarter, where she has fewer than
+24) once she has commented on 12 or more: fewer cannot tell a system that finds her hunks from one
+that guesses. Nothing of theirs is trained on. The next newest
 ~10 % are the validation split: not trained on either, it is where settings are chosen (the
 speak-or-stay-silent threshold of a generative backend), so nothing is tuned on the held-out split.
 """
@@ -47,6 +49,10 @@ EXAMPLE_COLUMNS = [
     "source",  # history (what the lead wrote or passed over) or feedback (her verdict on the bot's comment)
     # A comment: whether it sat on an unchanged line of its diff (code the pull request did not touch).
     "unchanged_line",
+    # The whole chunk (diff text) the row belongs to and its file's status, on every row with a
+    # `chunk_id`: what the where-model reads of a hunk (where/features.py).
+    "hunk_text",
+    "file_status",
 ]
 
 
@@ -121,9 +127,11 @@ def build_examples(
     seen: set[tuple] = set()
     pr_author_self = set(authored_prs)
     chunk_of_comment = {}
+    chunk_texts: dict[str, tuple[str, str]] = {}
     if pull_chunks is not None and len(pull_chunks):
         for row in pull_chunks[pull_chunks["level"] == "chunk"].itertuples(index=False):
             chunk_of_comment.update({int(cid): row.chunk_id for cid in row.comment_ids})
+            chunk_texts[row.chunk_id] = (getattr(row, "chunk_text", None), getattr(row, "file_status", None))
     for c in comments.sort_values(["created_at", "id"]).to_dict("records"):
         role = "target" if c["user"].lower() == reviewer_l else "other"
         reason = None
@@ -173,6 +181,7 @@ def build_examples(
                 "unchanged_line": on_unchanged_line(c["diff_hunk"]),
             }
         )
+        rows[-1]["hunk_text"], rows[-1]["file_status"] = chunk_texts.get(rows[-1]["chunk_id"], (None, None))
     if pull_chunks is not None and len(pull_chunks):
         pr_time = comments.groupby("pull_number")["created_at"].min()
         silent = pull_chunks[(pull_chunks["level"] == "line") & ~pull_chunks["commented"]]
@@ -199,6 +208,8 @@ def build_examples(
                     "prompt": prompt,
                     "key": key,
                     "response": NO_COMMENT,
+                    "hunk_text": ch.get("chunk_text"),
+                    "file_status": ch.get("file_status"),
                 }
             )
     df = pd.DataFrame(rows, columns=[c for c in EXAMPLE_COLUMNS if c not in ("system", "split", "source")])
@@ -264,6 +275,10 @@ def feedback_examples(
     return out
 
 
+MIN_PULLS_FOR_WIDE_HOLDOUT = 12
+WIDE_HOLDOUT = 6
+
+
 def time_split(df: pd.DataFrame, holdout_fraction: float, validation_fraction: float = 0.0) -> pd.Series:
     """By the reviewer's pull requests, ordered by their first comment: the newest `holdout_fraction`
     are held out, the `validation_fraction` before them validate, the rest train. Other reviewers'
@@ -272,6 +287,8 @@ def time_split(df: pd.DataFrame, holdout_fraction: float, validation_fraction: f
     order = list(target.groupby("pull_number")["created_at"].min().sort_values().index)
     n = len(order)
     n_hold = min(n - 1, max(1, math.ceil(n * holdout_fraction))) if n > 1 else 0
+    if n >= MIN_PULLS_FOR_WIDE_HOLDOUT:  # enough to decide on: at least 6, or a quarter of hers
+        n_hold = max(n_hold, min(WIDE_HOLDOUT, math.ceil(n / 4)))
     n_val = min(n - 1 - n_hold, max(1, math.ceil(n * validation_fraction))) if validation_fraction and n > 2 else 0
     held = set(order[n - n_hold :])
     validating = set(order[n - n_hold - n_val : n - n_hold])

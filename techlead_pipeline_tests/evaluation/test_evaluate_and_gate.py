@@ -8,7 +8,7 @@ from techlead_pipeline.adapters.bundle import build_bundle
 from techlead_pipeline.adapters.store import AdapterStore
 from techlead_pipeline.common.partitions import reviewer_repo
 from techlead_pipeline.evaluation.evaluate import baseline_systems, evaluate
-from techlead_pipeline.evaluation.gate import decide, why_not
+from techlead_pipeline.evaluation.gate import GATE_RULE, decide, why_not
 from techlead_pipeline.evaluation.run import evaluate_and_gate
 from techlead_pipeline.reviews.backends.generative import GenerativeBackend
 from techlead_pipeline.reviews.backends.retrieval_index import RetrievalIndex
@@ -16,6 +16,7 @@ from techlead_pipeline.reviews.lessons import Lessons
 from techlead_pipeline.reviews.service import summary_text
 from techlead_pipeline.training_data.keys import retrieval_key
 from techlead_pipeline.training_data.prompts import NO_COMMENT
+from techlead_pipeline_tests.where.shapes import DEBUG_ASK, real_shaped_examples
 
 TARGET = reviewer_repo("lead", "o/r")
 
@@ -84,105 +85,147 @@ def bundle_with(store, lora: bool, run: str):
     return store.commit(TARGET, staging, {"serving": "lora" if lora else "retrieval"})
 
 
-def row(f05, posted=4, noise=0):
+def row(f05, posted=10, noise=0, precision=None, lift_low=3.0, rate=0.1, unfit=0):
+    precision = f05 if precision is None else precision
     return {
-        "hunks": 20,
-        "lead_commented": 2,
+        "hunks": 100,
+        "lead_commented": 10,
+        "rate": rate,
         "posted": posted,
         "noise": noise,
+        "unfit": unfit,
         "f05": f05,
-        "precision": f05,
+        "precision": precision,
         "recall": f05,
+        "lift": round(precision / rate, 2),
+        "lift_low": lift_low,
+        "lift_high": 9.0,
     }
 
 
-def evaluation(versus=None, **f05s):
-    """An evaluation whose systems scored these F0.5; differences without intervals unless given."""
-    hunks = {name.replace("_", " ").replace("lora rag", "lora+rag"): row(v) for name, v in f05s.items()}
-    hunks.setdefault("always speaking", row(0.2, posted=20))
+GOOD_CONCERN = {
+    "hits": 6,
+    "semantic": 0.6,
+    "floors": {"a random comment of hers": {"semantic": 0.2}, "her most frequent comment": {"semantic": 0.25}},
+    "versus": {
+        "a random comment of hers": {"semantic": {"difference": 0.4, "low": 0.2, "high": 0.5}},
+        "her most frequent comment": {"semantic": {"difference": 0.35, "low": 0.1, "high": 0.5}},
+    },
+}
+
+
+def evaluation(versus=None, concern=None, **rows):
+    """An evaluation whose ways scored these rows (a number: that F0.5, precision alike);
+    differences without intervals unless given; every way with words says her concern."""
+    names = {"lora_rag": "lora+rag", "lora_rerank": "lora+rerank", "where_list": "where-model (ranked list)"}
+    hunks = {}
+    for name, value in rows.items():
+        name = names.get(name, name.replace("where_", "where-model + ").replace("_", " "))
+        hunks[name] = value if isinstance(value, dict) else row(value)
+    hunks.setdefault("always speaking", row(0.12, posted=100, precision=0.1, lift_low=1.0))
+    hunks.setdefault("plain baseline (ranked list)", row(0.3))
     diffs = {
         name: {o: {"difference": r["f05"] - hunks[o]["f05"], "low": None, "high": None} for o in hunks if o != name}
         for name, r in hunks.items()
     }
     for name, against in (versus or {}).items():
         diffs[name].update(against)
-    return {"hunks": hunks, "versus": diffs, "holdout_prs": 3}
+    said = {name: GOOD_CONCERN for name in hunks if "ranked list" not in name}
+    said.update(concern or {})
+    return {"hunks": hunks, "versus": diffs, "holdout_prs": 6, "concern": said}
 
 
-def test_gate_serves_only_what_beats_always_speaking_and_retrieval(tmp_path):
+def test_gate_serves_the_best_way_that_clears_twice_her_rate(tmp_path):
     store = AdapterStore(tmp_path)
     candidate = bundle_with(store, True, "r1")
     win = decide(candidate, None, evaluation(lora=0.6, retrieval=0.5))
-    assert (win.promote, win.serving) == (True, "lora") and "beat always speaking" in win.note
-    rag = decide(candidate, None, evaluation(lora=0.6, lora_rag=0.7, retrieval=0.5))
-    assert rag.serving == "lora+rag"  # the best of those that pass serves
-    lose = decide(candidate, None, evaluation(lora=0.4, retrieval=0.5))
-    assert (lose.promote, lose.serving) == (True, "retrieval")
-    tie = decide(candidate, None, evaluation(lora=0.5, retrieval=0.5))
-    assert tie.serving == "retrieval"  # must beat, not match
-    # Where the held-out set allows an interval, the interval decides, not the point estimate.
-    unsure = {"lora": {"retrieval": {"difference": 0.1, "low": -0.05, "high": 0.3}}}
-    assert decide(candidate, None, evaluation(versus=unsure, lora=0.6, retrieval=0.5)).serving == "retrieval"
+    assert (win.promote, win.serving) == (True, "lora") and "6.0× her comment rate" in win.note
+    placed = decide(candidate, None, evaluation(lora=0.6, where_lora=0.7, retrieval=0.5))
+    assert placed.serving == "where+lora"  # the best F0.5 of those that pass serves
+    # Under twice her rate, or with an interval of lift reaching 1x, a way does not serve.
+    weak = evaluation(lora=row(0.5, precision=0.18), retrieval=row(0.4, lift_low=0.9))
+    assert decide(candidate, None, weak).serving == "silent"
+    assert "under 0.20" in why_not("lora", weak) and "reaching down to 0.9×" in why_not("retrieval", weak)
+    # A lead who comments on most hunks: twice her rate is out of reach, halfway to perfect is the bar.
+    busy = evaluation(retrieval=row(0.9, precision=0.85, rate=0.6), always_speaking=row(0.6, precision=0.6, rate=0.6))
+    assert decide(candidate, None, busy).serving == "retrieval"
+    # It must beat the plain where-baseline too, by the interval where there is one.
+    unsure = {"lora": {"always speaking": {"difference": 0.1, "low": -0.05, "high": 0.3}}}
+    assert decide(candidate, None, evaluation(versus=unsure, lora=0.6)).serving == "silent"
+    assert decide(candidate, None, evaluation(lora=0.25)).serving == "silent"  # under the plain baseline's 0.30
 
 
-def test_gate_chooses_silence_when_every_system_is_worse(tmp_path):
+def test_words_serve_only_above_her_floors_else_the_ranked_list(tmp_path):
+    store = AdapterStore(tmp_path)
+    candidate = bundle_with(store, True, "r1")
+    generic = {
+        **GOOD_CONCERN,
+        "versus": {
+            **GOOD_CONCERN["versus"],
+            "her most frequent comment": {"semantic": {"difference": 0.01, "low": -0.05, "high": 0.08}},
+        },
+    }
+    shown = evaluation(concern={"where-model + lora": generic}, where_lora=0.6, where_list=0.6)
+    decision = decide(candidate, None, shown)
+    assert decision.serving == "where-list" and "`where-list` is serving" in decision.note
+    assert "no nearer what she wrote than her most frequent comment" in why_not("where+lora", shown)
+    too_few = evaluation(
+        concern={"lora": {"hits": 3, "versus": {"x": {"semantic": {"difference": 0.3, "low": None}}}, "semantic": 0.5}},
+        lora=0.6,
+    )
+    assert "too few" in why_not("lora", too_few)
+
+
+def test_gate_chooses_silence_when_every_way_misses_a_bar(tmp_path):
     store = AdapterStore(tmp_path)
     candidate = bundle_with(store, True, "r1")
     worse = decide(candidate, None, evaluation(lora=0.1, lora_rerank=0.15, retrieval=0.05))
     assert (worse.promote, worse.serving) == (True, "silent")
-    assert "did not beat always speaking's 0.20" in worse.note and "I say nothing" in worse.note
-    # Noise disqualifies, however well the rest scores: "No, no, no" is never served.
-    noisy = evaluation(lora=0.9, retrieval=0.3)
-    noisy["hunks"]["lora"]["noise"] = 1
+    assert "under 0.20" in worse.note and "I say nothing" in worse.note
+    # More than 1 draft in 10 below the floor: its writer is not trusted, however well the rest scores.
+    noisy = evaluation(lora=row(0.9, noise=2), retrieval=0.6)
     assert decide(candidate, None, noisy).serving == "retrieval"
-    assert "1 of its 4 comments did not read as a review" in why_not("lora", noisy)
+    assert "2 of its 10 drafts did not read as a review" in why_not("lora", noisy)
     # A version that passed this gate keeps serving over a worse retrain; one that passed the old gate does not.
     previous = bundle_with(store, True, "r0")
     assert decide(candidate, previous, evaluation(lora=0.1, retrieval=0.05)).serving == "silent"
-    previous = store.update_manifest(previous, gate_rule="hunk-f05", serving="lora+rerank")
+    previous = store.update_manifest(previous, gate_rule=GATE_RULE, serving="where+lora+rerank")
     keep = decide(candidate, previous, evaluation(lora=0.1, retrieval=0.05))
-    assert keep.promote is False and keep.serving == "lora+rerank" and previous.version in keep.note
+    assert keep.promote is False and keep.serving == "where+lora+rerank" and previous.version in keep.note
     # Nothing measured (no held-out hunks): nothing can be shown to beat silence.
     assert decide(candidate, None, {"hunks": {}, "versus": {}}).serving == "silent"
 
 
 def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_path, home):
     store = AdapterStore(tmp_path)
-    frame = examples()
-    held_out = "nit: `q is None`, please."  # worded unlike anything retrieval remembers
-    frame.loc[(frame["split"] == "holdout") & (frame["kind"] == "comment"), "response"] = held_out
+    frame = real_shaped_examples()  # 24 pull requests, her comments on ~1 hunk in 10, 6 held out
 
     def candidate(run: str):
         bundle = build_bundle(store, TARGET, frame, run, base=None, lora=None)
         (bundle.path / "adapter_model.safetensors").write_bytes(b"w")  # stands for a trained LoRA
         return bundle
 
-    # Retrieval speaks on a held-out hunk the lead left alone (it looks like her past comments' code).
-    extra = frame[(frame["split"] == "holdout") & (frame["kind"] == "comment")].copy()
-    extra = extra.assign(
-        kind="no_comment",
-        response=NO_COMMENT,
-        chunk_id="9:a.py:2:0",
-        comment_id=pd.NA,
-        example_id="x",
-        prompt="code: if z == None:",
-        key=retrieval_key(["if z == None:"], 0),
-    )
-    frame = pd.concat([frame, extra], ignore_index=True)
-
-    def perfect(conversation):  # an adapter that writes exactly what the lead wrote
-        return held_out if "q == None" in conversation[1]["content"] else NO_COMMENT
+    def her_habit(conversation):  # an adapter that learned her habit, and no more
+        return DEBUG_ASK if 'print("DEBUG"' in conversation[1]["content"] else NO_COMMENT
 
     first = candidate("r1")
+    assert first.manifest["where"]["learned"] and (first.path / "where" / "where.joblib").exists()
     outcome = evaluate_and_gate(
-        store, TARGET, first, frame, "rouge_l", semantic=False, backends={"lora": ScriptedBackend(perfect)}
+        store, TARGET, first, frame, "rouge_l", semantic=False, backends={"lora": ScriptedBackend(her_habit)}
     )
-    assert outcome.decision.serving == "lora" and outcome.report.systems["lora"]["when_f1"] == 1.0
-    assert outcome.report.systems["lora"]["posted_rouge_l"] == 1.0
     hunks = outcome.report.hunks
-    assert (hunks["lora"]["hits"], hunks["lora"]["false_alarms"], hunks["lora"]["f05"]) == (1, 0, 1.0)
-    assert hunks["retrieval"]["false_alarms"] == 1 and hunks["saying nothing"]["posted"] == 0
-    assert hunks["always speaking"]["posted"] == hunks["always speaking"]["hunks"] == 3
+    rate = hunks["always speaking"]["rate"]
+    assert hunks["always speaking"]["posted"] == hunks["always speaking"]["hunks"] == 84 and 0.05 < rate < 0.15
+    assert hunks["saying nothing"]["posted"] == 0
+    for way in ("plain baseline (ranked list)", "where-model (ranked list)", "where-model + lora", "lora"):
+        assert hunks[way]["lift"] is not None and hunks[way]["lift_low"] is not None, way
+    assert outcome.decision.serving in ("lora", "where+lora"), outcome.decision.note
+    served = hunks["lora" if outcome.decision.serving == "lora" else "where-model + lora"]
+    assert served["precision"] >= 2 * rate and served["lift_low"] > 1.0
+    # What it says on its hits, against her floors: her most frequent comment is not her only one here.
+    concern = outcome.report.concern["lora"]
+    assert concern["rouge_l"] == 1.0 and concern["floors"]["a random comment of hers"]["rouge_l"] < 1.0
+    assert outcome.report.where["rankers"]["where-model"]["top_tenth"]["precision"] is not None
     assert store.current(TARGET).version == first.version and outcome.plot.exists()
 
     second = candidate("r2")

@@ -11,7 +11,7 @@ from ...common import progress
 from ...common.errors import NoReviewHistoryError
 from ...common.partitions import from_key, reviewer_repo_partitions
 from ...evaluation.card import reviewer_card
-from ...evaluation.gate import LEARNED_MODES
+from ...evaluation.gate import learned as serves_learned
 from ...evaluation.report import markdown_table
 from ...evaluation.run import evaluate_and_gate
 from ...training_data.examples import build_examples
@@ -175,7 +175,7 @@ def reviewer_evaluation(
     )
     learned = Verdict(
         "learned_reviewer_serves",
-        decision.serving in LEARNED_MODES,
+        serves_learned(decision.serving),
         decision.note,
         {"serving": decision.serving, "scores": dg.MetadataValue.md(markdown_table(report.as_dict()))},
     )

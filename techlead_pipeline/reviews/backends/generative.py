@@ -146,6 +146,20 @@ class GenerativeBackend:
             for (i, candidate, c), text in zip(batch, self.say([c for _, _, c in batch], speak=True)):
                 yield i, self._suggestion(candidate, c, _heard(text))
 
+    def write(self, hunks: list[HunkReview]) -> list[Suggestion | Unreviewed | None]:
+        """A draft on each hunk, its own speak-or-not decision not asked: the where-model chose them."""
+        asked, out = [], [None] * len(hunks)
+        for i, hunk in enumerate(hunks):
+            candidate = self._focus(hunk)
+            conversation = self.conversation(hunk.prompt(candidate), candidate.key)
+            if conversation is None:
+                out[i] = Unreviewed(TOO_LONG)
+            else:
+                asked.append((i, candidate, conversation))
+        for (i, candidate, c), text in zip(asked, self.say([c for _, _, c in asked], speak=True) if asked else []):
+            out[i] = self._suggestion(candidate, c, _heard(text))
+        return out
+
     def _suggestion(self, candidate, conversation, said) -> Suggestion | Unreviewed | None:
         if isinstance(said, Unreviewed) or not said:
             return said or None

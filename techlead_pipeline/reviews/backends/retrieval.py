@@ -30,6 +30,19 @@ class RetrievalBackend:
             out.append(Suggestion(candidate, match.response, match.score))
         return out
 
+    def write(self, hunks: list[HunkReview]) -> list[Suggestion | None]:
+        """Her nearest past comment on each hunk, at its line most like code she commented on, whatever
+        the similarity: the hunks were chosen by the where-model (where_placed.py), not by this index."""
+        out: list[Suggestion | None] = []
+        for hunk in hunks:
+            best = None
+            for candidate in hunk.candidates:
+                nearest = self.index.nearest_scored(candidate.key, 1)
+                if nearest and (best is None or nearest[0][1] > best[1]):
+                    best = (nearest[0][0], nearest[0][1], candidate)
+            out.append(Suggestion(best[2], best[0], best[1]) if best else None)
+        return out
+
     def focus(self, hunk: HunkReview):
         """The candidate line most like something the reviewer commented on (for generative backends)."""
         matches = self.index.best([c.key for c in hunk.candidates])
