@@ -39,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from benchmarks.standin_cli import BOT, cli_env  # noqa: E402
@@ -46,20 +47,27 @@ from benchmarks.standin_cli import techlead as run_techlead  # noqa: E402
 from techlead_pipeline.adapters.store import AdapterStore  # noqa: E402
 from techlead_pipeline.common.partitions import reviewer_repo  # noqa: E402
 from techlead_pipeline.common.settings import Settings  # noqa: E402
+from techlead_pipeline.evaluation.concern import FREQUENT_FLOOR, RANDOM_FLOOR, concern  # noqa: E402
 from techlead_pipeline.evaluation.hunk_measure import (  # noqa: E402
     HeldOutHunk,
-    paired_f05_difference,
-    summary,
+    flag_marks,
+    marks_row,
+    paired_marks_difference,
     verdicts,
 )
+from techlead_pipeline.evaluation.where_ways import flags, top_tenth  # noqa: E402
 from techlead_pipeline.github_api.client import GitHubAccess, GitHubCredentials  # noqa: E402
 from techlead_pipeline.github_api.token_vault import Secret  # noqa: E402
 from techlead_pipeline.github_standin import GitHubStandin  # noqa: E402
+from techlead_pipeline.reviews.backends.where_placed import WherePlacedBackend  # noqa: E402
 from techlead_pipeline.reviews.floor import REASONS  # noqa: E402
 from techlead_pipeline.reviews.hunks import prepare  # noqa: E402
 from techlead_pipeline.reviews.markers import without_markers  # noqa: E402
 from techlead_pipeline.reviews.pull_request import load_pull_request  # noqa: E402
 from techlead_pipeline.reviews.service import WRITE_BUDGET_PER_COMMENT, make_backend, review_changes  # noqa: E402
+from techlead_pipeline.training_data.from_github import examples_from_github  # noqa: E402
+from techlead_pipeline.where.model import CannotLearnWhere, WhereModel  # noqa: E402
+from techlead_pipeline.where.table import hunk_table, review_hunk_table  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/real-leads/aeon_mecha"
 REPO = "SainsburyWellcomeCentre/aeon_mecha"
@@ -116,8 +124,11 @@ def hunk_of(hunks, path: str, line: int | None, side: str, near: int = 0) -> int
     return None
 
 
-def judge_pull(access, number: int, truth: list[dict], reviewer: str, posted: list[dict], backends: dict) -> dict:
-    """Per system, what it posts on each hunk of pull request `number` ("" for nothing)."""
+def judge_pull(
+    access, number: int, truth: list[dict], reviewer: str, posted: list[dict], backends: dict, rankers: dict
+) -> dict:
+    """Per system, what it posts on each hunk of pull request `number` ("" for nothing); per where-model
+    (`rankers`: name -> (model, index)), its probability on each hunk and the hunks a review flags."""
     pull = load_pull_request(access, REPO, number)
     prepared = prepare(pull.changes, pull.new_file_text)
     hunks = prepared.hunks
@@ -148,6 +159,13 @@ def judge_pull(access, number: int, truth: list[dict], reviewer: str, posted: li
         "unplaced_truth": sum(1 for c in truth if c["user"] == reviewer),
     }
     out["unplaced_truth"] -= sum(len(v) for v in lead.values())
+    table = review_hunk_table(hunks, number)
+    out["sizes"] = [len(h.chunk.changed) for h in hunks]
+    out["scores"], out["lists"] = {}, {}
+    for name, (model, index) in rankers.items():
+        p = model.probabilities(table, index)
+        out["scores"][name] = p
+        out["lists"][f"{name} (ranked list)"] = flags([number] * len(hunks), p, model.threshold, CAP)
     served = [""] * len(hunks)
     for c in posted:
         at = hunk_of(hunks, c["path"], c["line"], c.get("side") or "RIGHT")
@@ -260,22 +278,35 @@ def main() -> int:
                 console.print(
                     f"The gate: serving `{bundle.manifest.get('serving')}`. {bundle.manifest.get('gate', '')}\n"
                 )
-                backends = {"retrieval": make_backend("retrieval", target, bundle, settings.adapters_dir)}
-                backends["always speaking"] = backends["retrieval"]
+                access = GitHubAccess(settings, GitHubCredentials(token=Secret(standin.token_for(BOT))), REPO)
+                retrieval = make_backend("retrieval", target, bundle, settings.adapters_dir)
+                backends = {"retrieval": retrieval, "always speaking": retrieval}
+                rankers, her_comments = where_models(access, target, settings, work, bundle, retrieval.index, console)
+                if "where-model" in rankers:
+                    backends["where-model + retrieval"] = WherePlacedBackend(
+                        rankers["where-model"][0], retrieval.index, retrieval, CAP
+                    )
                 if bundle.has_lora:
                     from techlead_pipeline.adapters.base_models import resolve
+                    from techlead_pipeline.evaluation.gate import writer_of
 
                     base = resolve(args.base_model, settings.home)
                     learned = make_backend("local", target, bundle, settings.adapters_dir, base=base)
-                    mode = bundle.manifest.get("serving")
-                    mode = mode if mode not in (None, "retrieval", "silent") else "lora"
+                    mode = writer_of(bundle.manifest.get("serving"))
+                    mode = mode if mode not in (None, "retrieval") else "lora"
                     backends[f"{mode} (the adapter, with its validation threshold)"] = learned
-                access = GitHubAccess(settings, GitHubCredentials(token=Secret(standin.token_for(BOT))), REPO)
+                    if "where-model" in rankers:
+                        backends[f"where-model + {mode}"] = WherePlacedBackend(
+                            rankers["where-model"][0], retrieval.index, learned, CAP
+                        )
                 posted = {n: [] for n in held + quiet}
                 for review in standin.posted_reviews(REPO):
                     posted.setdefault(review["number"], []).extend(review["comments"])
-                judged = [judge_pull(access, n, truth[n], reviewer, posted.get(n, []), backends) for n in held + quiet]
-                report(console, judged, posted, quiet)
+                judged = [
+                    judge_pull(access, n, truth[n], reviewer, posted.get(n, []), backends, rankers)
+                    for n in held + quiet
+                ]
+                report(console, judged, posted, quiet, her_comments)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -285,43 +316,108 @@ def main() -> int:
     return 0
 
 
-def report(console: Console, judged: list[dict], posted: dict, quiet: list[int]) -> None:
+def where_models(access, target, settings, work: Path, bundle, index, console: Console) -> tuple[dict, list[str]]:
+    """The bundle's where-model and the plain baseline fitted on the same hunks (her history collected
+    again, as training saw it), each with her retrieval index; and her training comments (the floors)."""
+    examples, _ = examples_from_github(access, target, settings, work / "scratch")
+    known = hunk_table(examples.examples, ("train", "validation"))
+    train = examples.examples
+    her_comments = list(train[(train["role"] == "target") & (train["kind"] == "comment")]["response"])
+    rankers = {}
+    key = index.encoder.key.secret if index.encoder.key is not None else None
+    where = WhereModel.load(bundle.path / "where", key)
+    if where is not None:
+        rankers["where-model"] = (where, index)
+        console.print(f"The where-model: {where.measured}\n")
+    else:
+        console.print(f"No where-model: {(bundle.manifest.get('where') or {}).get('why')}\n")
+    try:
+        rankers["plain baseline"] = (WhereModel.learn("plain baseline", known, index, key), index)
+    except CannotLearnWhere as why:
+        console.print(f"No plain baseline: {why}\n")
+    return rankers, her_comments
+
+
+def report(console: Console, judged: list[dict], posted: dict, quiet: list[int], her_comments: list[str]) -> None:
     hunks = [h for j in judged for h in j["hunks"]]
     systems = list(judged[0]["systems"])
+    lists = list(judged[0]["lists"])
     texts = {name: [t for j in judged for t in j["systems"][name]] for name in systems}
     unplaced = sum(j["unplaced_truth"] for j in judged)
+    mine = [i for i, h in enumerate(hunks) if h.pull_number not in quiet]
+    rate = sum(hunks[i].commented for i in mine) / len(mine) if mine else 0.0
     console.print(
         f"{len(hunks)} hunks in {len(judged)} pull requests, {sum(h.commented for h in hunks)} commented on by the lead"
         + (f" ({unplaced} of the lead's comments fall on no hunk of the head's diff)" if unplaced else "")
-        + "\n"
+        + f"; her comment rate on the hunks of the pull requests she commented on: {rate:.3f}\n"
     )
+    marks = {name: verdicts(hunks, texts[name], judge_fit=name != "always speaking") for name in systems}
+    for name in lists:
+        marks[name] = flag_marks(hunks, [f for j in judged for f in j["lists"][name]])
     console.print(
-        "| system | posted | hits | false alarms | noise | unfit (dropped) | precision | recall | F0.5 "
-        "| F0.5 − always speaking | F0.5 − retrieval | comments / PR (lead) | on PRs nobody commented on "
-        "| grounded drafts (lead) |"
+        "| system | posted | hits | false alarms | noise | unfit (dropped) | precision | lift over her rate [95 % CI] "
+        "| recall | F0.5 | F0.5 − always speaking | F0.5 − plain baseline | comments / PR she commented on (hers) "
+        "| on PRs nobody commented on | top tenth of each PR |"
     )
-    console.print("| --- | " + " | ".join("---:" for _ in range(13)) + " |")
+    console.print("| --- | " + " | ".join("---:" for _ in range(14)) + " |")
     quiet_at = [i for i, h in enumerate(hunks) if h.pull_number in quiet]
-    for name in systems:
-        row = summary(hunks, texts[name], semantic=False, judge_fit=name != "always speaking")
+    her_pulls = {h.pull_number for h in hunks} - set(quiet)
+    fmt = lambda v, f=".2f": "–" if v is None else format(v, f)  # noqa: E731
+    for name in [*systems, *lists]:
+        row = marks_row(hunks, marks[name])
         cells = []
-        for other in ("always speaking", "retrieval"):
-            if other == name or other not in texts:
+        for other in ("always speaking", "plain baseline (ranked list)"):
+            if other == name or other not in marks:
                 cells.append("")
                 continue
-            d = paired_f05_difference(
-                hunks, texts[name], texts[other], judge_fit=(name != "always speaking", other != "always speaking")
-            )
+            d = paired_marks_difference(hunks, marks[name], marks[other])
             cells.append(
                 f"{d['difference']:+.2f}" + (f" [{d['low']:+.2f}, {d['high']:+.2f}]" if d["low"] is not None else "")
             )
-        on_quiet = sum(1 for i in quiet_at if texts[name][i])
-        fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
+        spoke = [m in ("hit", "false_alarm", "noise") for m in marks[name]]
+        on_quiet = sum(spoke[i] for i in quiet_at)
+        on_hers = sum(spoke[i] for i in mine) / max(1, len(her_pulls))
+        hers = sum(len(hunks[i].lead_comments) for i in mine) / max(1, len(her_pulls))
+        ranker = name.replace(" (ranked list)", "")
+        tenth = ""
+        if ranker in judged[0]["scores"]:
+            t = top_tenth(hunks, np.concatenate([j["scores"][ranker] for j in judged]))
+            tenth = f"{fmt(t['precision'])} ({fmt(t['lift'], '.1f')}×)"
+        lift = fmt(row["lift"], ".1f") + (
+            f"× [{fmt(row['lift_low'], '.1f')}, {fmt(row['lift_high'], '.1f')}]" if row["lift"] is not None else ""
+        )
         console.print(
             f"| {name} | {row['posted']} | {row['hits']} | {row['false_alarms']} | {row['noise']} | {row['unfit']} | "
-            f"{fmt(row['precision'])} | {fmt(row['recall'])} | {row['f05']:.2f} | {cells[0]} | {cells[1]} | "
-            f"{row['comments_per_pr']} ({row['lead_comments_per_pr']}) | {on_quiet} | "
-            f"{fmt(row['grounded_share'])} ({fmt(row['lead_grounded_share'])}) |"
+            f"{fmt(row['precision'])} | {lift} | {fmt(row['recall'])} | {row['f05']:.2f} | {cells[0]} | {cells[1]} | "
+            f"{on_hers:.1f} ({hers:.1f}) | {on_quiet} | {tenth} |"
+        )
+    if hunks:
+        t = top_tenth(hunks, np.array([n for j in judged for n in j["sizes"]], dtype=float))
+        console.print(
+            f"\nHunk size alone, each PR's top tenth: precision {fmt(t['precision'])} ({fmt(t['lift'], '.1f')}×)"
+        )
+    console.print(
+        f"\nWhat the ways with words say on their hits (semantic: MiniLM cosine to what she wrote there; ROUGE-L), "
+        f"against {RANDOM_FLOOR} and {FREQUENT_FLOOR}:\n"
+    )
+    console.print(
+        "| system | hits | semantic (random floor, frequent floor) | ROUGE-L (random, frequent) | above both floors? |"
+    )
+    console.print("| --- | ---: | ---: | ---: | --- |")
+    from techlead_pipeline.evaluation.concern import beats_floors
+
+    for name in systems:
+        if name in ("saying nothing",):
+            continue
+        c = concern(hunks, marks[name], texts[name], her_comments, semantic=True)
+        if not c.get("floors"):
+            console.print(f"| {name} | {c['hits']} | – | – | no hits |")
+            continue
+        f = c["floors"]
+        console.print(
+            f"| {name} | {c['hits']} | {c['semantic']:.2f} ({f[RANDOM_FLOOR]['semantic']:.2f}, "
+            f"{f[FREQUENT_FLOOR]['semantic']:.2f}) | {c['rouge_l']:.2f} ({f[RANDOM_FLOOR]['rouge_l']:.2f}, "
+            f"{f[FREQUENT_FLOOR]['rouge_l']:.2f}) | {beats_floors(c) or 'yes'} |"
         )
     for name in systems:  # how long a review takes with each system, its model loaded (cached)
         for key, what in (

@@ -8,8 +8,9 @@ them. A way of reviewing serves only if
   - its precision is at least LIFT times her comment rate (or halfway from it to perfect, for a lead
     who comments on most hunks), with the interval of that lift above 1x: a floor, not a goal;
   - its F0.5 beats always speaking's, by a paired interval above 0 where the held-out set has enough
-    commented hunks for one (else by its point estimate), and is at least the plain where-baseline's
-    (a logistic regression on the hunk's words and size: where_ways.py; a perfect one can only be tied);
+    commented hunks for one (else by its point estimate), and is not shown worse than the plain
+    where-baseline's (a logistic regression on the hunk's words and size: where_ways.py): at least its
+    point estimate, or a paired interval reaching 0 (a perfect baseline can only be tied);
   - a way with words: its hits say her concern, nearer what she wrote than a random comment of hers
     and her most frequent comment (concern.py), by a paired interval above 0.
 The ways: retrieval of her own comments and the adapter's (`lora`, `lora+rag`, `lora+rerank`), each
@@ -103,13 +104,14 @@ def why_not(serving: str, evaluation: dict) -> str | None:
         if other == name or other not in hunks:
             continue
         d = versus.get(other) or {}
-        if other == MUST_BEAT[1]:  # the plain baseline: at least its F0.5 (a perfect one can only be tied)
-            beaten = (d.get("difference") or 0) >= -1e-9
+        if other == MUST_BEAT[1]:  # the plain baseline: not shown worse (a perfect one can only be tied)
+            beaten = (d.get("difference") or 0) >= -1e-9 or (d.get("high") is not None and d["high"] >= 0)
         else:
             beaten = d.get("low") > 0 if d.get("low") is not None else (d.get("difference") or 0) > 0
         if not beaten:
             interval = f" [{_f(d['low'], '+.2f')}, {_f(d['high'], '+.2f')}]" if d.get("low") is not None else ""
-            return f"its F0.5 {_f(row['f05'])} did not beat {other}'s {_f(hunks[other]['f05'])}{interval}"
+            verb = "fell below" if other == MUST_BEAT[1] else "did not beat"
+            return f"its F0.5 {_f(row['f05'])} {verb} {other}'s {_f(hunks[other]['f05'])}{interval}"
     if writer_of(serving) is not None:
         return beats_floors((evaluation.get("concern") or {}).get(name) or {})
     return None

@@ -16,6 +16,7 @@ from .post import DraftComment
 
 SAME_ASK = 0.8  # MiniLM cosine at or above which two drafts ask the same thing
 NAMED_AT_MOST = 5  # other places named on the comment kept
+MIN_WORDS = 3  # shorter drafts ("typo", "nit") are the same ask only word for word: too short to judge by meaning
 
 
 _PLACES = re.compile(r"\s*\(The same at [^()]*\.\)\s*$")
@@ -53,7 +54,8 @@ def said_once(
             continue
         group_of[i] = i
         for j in order:
-            if j not in group_of and (same[i, j] or texts[i] == texts[j]):
+            meaning = same[i, j] and min(len(texts[i].split()), len(texts[j].split())) >= MIN_WORDS
+            if j not in group_of and (meaning or texts[i] == texts[j]):
                 group_of[j] = i
     kept, repeats = [], []
     for i, draft in enumerate(drafts):
@@ -64,6 +66,8 @@ def said_once(
         if others:
             places = ", ".join(code_span(f"{d.anchor.path}:{d.anchor.line}") for d in others[:NAMED_AT_MOST])
             more = f" and {len(others) - NAMED_AT_MOST} more" if len(others) > NAMED_AT_MOST else ""
-            draft = replace(draft, body=f"{draft.body}\n\n(The same at {places}{more}.)")
+            # a one-line comment stays one line; after a block (a suggestion), on a line of its own
+            sep = "\n\n" if "\n" in draft.body else " "
+            draft = replace(draft, body=f"{draft.body}{sep}(The same at {places}{more}.)")
         kept.append(draft)
     return kept, repeats

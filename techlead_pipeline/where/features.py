@@ -59,10 +59,11 @@ NUMERIC = {
     "near_her_asks": "her history",
 }
 SIZE_ONLY = ("log_added", "log_removed")  # the plain baseline's numbers
-# The sets of numbers a where-model tries beside the words (the best out of fold is kept): on a thin
-# history, fewer numbers overfit less.
+# The sets of numbers a where-model tries beside the words (the best out of fold is kept, the simplest
+# on a tie): on a thin history, fewer numbers overfit less.
 NUMBER_SETS = {
-    "words and size": SIZE_ONLY + ("log_pull_hunks", "log_file_hunks"),
+    "the plain baseline's": SIZE_ONLY,  # where no more can be shown to help, it is the plain baseline
+    "words, size and the pull request's": SIZE_ONLY + ("log_pull_hunks", "log_file_hunks"),
     "the change itself": tuple(n for n, g in NUMERIC.items() if g != "her history"),
     "the change and her history": tuple(NUMERIC),
 }

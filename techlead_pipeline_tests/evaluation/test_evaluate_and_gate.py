@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from techlead_pipeline.adapters.bundle import build_bundle
@@ -153,6 +155,10 @@ def test_gate_serves_the_best_way_that_clears_twice_her_rate(tmp_path):
     unsure = {"lora": {"always speaking": {"difference": 0.1, "low": -0.05, "high": 0.3}}}
     assert decide(candidate, None, evaluation(versus=unsure, lora=0.6)).serving == "silent"
     assert decide(candidate, None, evaluation(lora=0.25)).serving == "silent"  # under the plain baseline's 0.30
+    worse = {"lora": {"plain baseline (ranked list)": {"difference": -0.2, "low": -0.4, "high": -0.05}}}
+    assert "fell below plain baseline" in why_not("lora", evaluation(versus=worse, lora=0.6))
+    level = {"lora": {"plain baseline (ranked list)": {"difference": -0.03, "low": -0.09, "high": 0.0}}}
+    assert why_not("lora", evaluation(versus=level, lora=0.6)) is None  # not shown worse
 
 
 def test_words_serve_only_above_her_floors_else_the_ranked_list(tmp_path):
@@ -206,7 +212,8 @@ def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_
         return bundle
 
     def her_habit(conversation):  # an adapter that learned her habit, and no more
-        return DEBUG_ASK if 'print("DEBUG"' in conversation[1]["content"] else NO_COMMENT
+        found = re.search(r'print\("DEBUG", (\w+)\)', conversation[1]["content"])
+        return DEBUG_ASK.format(name=found.group(1)) if found else NO_COMMENT
 
     first = candidate("r1")
     assert first.manifest["where"]["learned"] and (first.path / "where" / "where.joblib").exists()
@@ -219,8 +226,13 @@ def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_
     assert hunks["saying nothing"]["posted"] == 0
     for way in ("plain baseline (ranked list)", "where-model (ranked list)", "where-model + lora", "lora"):
         assert hunks[way]["lift"] is not None and hunks[way]["lift_low"] is not None, way
-    assert outcome.decision.serving in ("lora", "where+lora"), outcome.decision.note
-    served = hunks["lora" if outcome.decision.serving == "lora" else "where-model + lora"]
+    # Her words on her hunks (her adapter's, or her own adapted to the line): nearer what she wrote
+    # than her most frequent comment, so a way with words serves, at several times her rate.
+    serving = outcome.decision.serving
+    assert serving in ("lora", "retrieval", "where+lora", "where+retrieval"), outcome.decision.note
+    served = hunks[
+        {"where+lora": "where-model + lora", "where+retrieval": "where-model + retrieval"}.get(serving, serving)
+    ]
     assert served["precision"] >= 2 * rate and served["lift_low"] > 1.0
     # What it says on its hits, against her floors: her most frequent comment is not her only one here.
     concern = outcome.report.concern["lora"]
@@ -228,6 +240,7 @@ def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_
     assert outcome.report.where["rankers"]["where-model"]["top_tenth"]["precision"] is not None
     assert store.current(TARGET).version == first.version and outcome.plot.exists()
 
+    store.update_manifest(store.current(TARGET), serving="lora")  # as if the adapter had been the one to serve
     second = candidate("r2")
     blurry = ScriptedBackend(lambda conversation: "No, no, no, no, no, no")
     outcome = evaluate_and_gate(store, TARGET, second, frame, "rouge_l", semantic=False, backends={"lora": blurry})

@@ -58,7 +58,8 @@ def test_a_file_is_turned_down_by_three_of_her_no_and_lifted_by_her_yes_or_her_w
 
 def draft(path: str, code: str, line: int = 3) -> DraftComment:
     lines = code.split("\n")
-    return DraftComment(Anchor(path, line, "RIGHT"), "a comment", key=retrieval_key(lines, line - 1))
+    body = f"a comment on {path} at {code.split()[1]}"  # each its own ask (a review says an ask once)
+    return DraftComment(Anchor(path, line, "RIGHT"), body, key=retrieval_key(lines, line - 1))
 
 
 def test_code_nearly_identical_to_where_she_said_no_is_left_out():

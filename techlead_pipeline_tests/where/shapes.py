@@ -11,7 +11,7 @@ import pandas as pd
 from techlead_pipeline.training_data.keys import retrieval_key
 from techlead_pipeline.training_data.prompts import NO_COMMENT
 
-DEBUG_ASK = "leftover debug `print`, please drop it."
+DEBUG_ASK = "leftover debug `print` of `{name}`, please drop it."  # she names what she means
 NAMING_ASK = "nit: `tmp` says nothing, name it for what it holds."
 
 
@@ -19,15 +19,23 @@ def real_shaped_examples(pulls: int = 24, hunks: int = 14, seed: int = 0, held_o
     rng = np.random.default_rng(seed)
     rows = []
     for pr in range(pulls):
-        split = "holdout" if pr >= pulls - held_out else "validation" if pr >= pulls - held_out - validation else "train"
+        split = (
+            "holdout" if pr >= pulls - held_out else "validation" if pr >= pulls - held_out - validation else "train"
+        )
         for h in range(hunks):
             path = f"billing/{['ledger', 'refunds', 'tax', 'report'][h % 4]}.py"
             habit = rng.random() < 0.09
             odd = not habit and rng.random() < 0.02
             name = f"value_{pr}_{h}"
-            line = f'    print("DEBUG", {name})' if habit else f"    tmp = {name} * rate" if odd else f"    {name} = rate * {h}"
+            line = (
+                f'    print("DEBUG", {name})'
+                if habit
+                else f"    tmp = {name} * rate"
+                if odd
+                else f"    {name} = rate * {h}"
+            )
             text = f"@@ -{10 * h},3 +{10 * h},4 @@\n def compute_{h}(rate):\n+{line}\n     return rate\n"
-            said = DEBUG_ASK if habit and rng.random() < 0.9 else NAMING_ASK if odd else None
+            said = DEBUG_ASK.format(name=name) if habit and rng.random() < 0.9 else NAMING_ASK if odd else None
             rows.append(
                 {
                     "example_id": f"{pr}-{h}",

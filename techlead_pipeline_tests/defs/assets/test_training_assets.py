@@ -38,7 +38,9 @@ def test_training_run_caches_an_adapter_and_keeps_no_source(canary_settings, tra
     result = run_partition("train_reviewer", lead_target, dagster_instance=instance)
     assert result.success, result.error
     meta = result.materializations
-    assert meta["training_examples"]["train_comments"] > 130 and meta["training_examples"]["holdout_prs"] == 5
+    assert (
+        meta["training_examples"]["train_comments"] > 130 and meta["training_examples"]["holdout_prs"] == 6
+    )  # at least 6 of her 50 (a quarter would be 13)
     assert meta["training_examples"]["validation_examples"] > 0
     assert json.loads(json.dumps(meta["training_examples"]["dropped"]))["reply"] > 0
     assert meta["reviewer_adapter"]["eval_loss_after"] < meta["reviewer_adapter"]["eval_loss_before"]
