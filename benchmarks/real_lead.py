@@ -44,6 +44,7 @@ from rich.console import Console  # noqa: E402
 
 from benchmarks.standin_cli import BOT, cli_env  # noqa: E402
 from benchmarks.standin_cli import techlead as run_techlead  # noqa: E402
+from techlead_pipeline.adapters.bundle import index_entries  # noqa: E402
 from techlead_pipeline.adapters.store import AdapterStore  # noqa: E402
 from techlead_pipeline.common.partitions import reviewer_repo  # noqa: E402
 from techlead_pipeline.common.settings import Settings  # noqa: E402
@@ -66,6 +67,7 @@ from techlead_pipeline.reviews.markers import without_markers  # noqa: E402
 from techlead_pipeline.reviews.pull_request import load_pull_request  # noqa: E402
 from techlead_pipeline.reviews.service import WRITE_BUDGET_PER_COMMENT, make_backend, review_changes  # noqa: E402
 from techlead_pipeline.training_data.from_github import examples_from_github  # noqa: E402
+from techlead_pipeline.where.features import changed_lines  # noqa: E402
 from techlead_pipeline.where.model import CannotLearnWhere, WhereModel  # noqa: E402
 from techlead_pipeline.where.table import hunk_table, review_hunk_table  # noqa: E402
 
@@ -235,6 +237,20 @@ def main() -> int:
         else sorted(r for r, s in split.items() if s["comments"] - s["heldout_comments"] >= MIN_TRAINING_COMMENTS)
     )
     console.print(f"# Real-lead benchmark: {REPO}, base model {args.base_model}, {time.strftime('%Y-%m-%d')}\n")
+    authors = {p["number"]: p.get("author") for p in prs["pulls"]}
+    for reviewer, s in sorted(split.items()):
+        if s["comments"] >= 20 and reviewer not in names:  # the issue's bar: every reviewer with 20 or more
+            own = [n for n in {c for p in prs["pulls"] for c in [p["number"]] if authors[c] == reviewer}]
+            on_own = sum(
+                p["reviewers"].get(reviewer, {}).get("comments", 0) for p in prs["pulls"] if p["number"] in own
+            )
+            console.print(
+                f"## `{reviewer}`: {s['comments']} comments, {s['comments'] - s['heldout_comments']} before the "
+                f"time split\n\nNot trained: the time split leaves nothing to learn from, and {on_own} of the "
+                f"{s['comments']} sit on pull requests `{reviewer}` opened (#{', #'.join(map(str, own))}): the "
+                "author answering reviews, which the bot leaves out of a reviewer's history by design. The bot "
+                "declines her, and says so.\n"
+            )
     for reviewer in names:
         held, quiet = chosen_pulls(prs, reviewer)
         s = split[reviewer]
@@ -307,6 +323,10 @@ def main() -> int:
                     for n in held + quiet
                 ]
                 report(console, judged, posted, quiet, her_comments)
+            hers = {n: sum(c["user"] == reviewer for c in truth[n]) for n in held}
+            biggest = max(held, key=hers.get)
+            if hers[biggest] >= 20:
+                file_split_check(console, args.data, reviewer, biggest)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -314,6 +334,65 @@ def main() -> int:
     args.out.write_text(text)
     print(out_text.getvalue(), end="")
     return 0
+
+
+def file_split_check(console: Console, data: Path, reviewer: str, number: int) -> None:
+    """A second, weaker check where a time split starves a lead: within her biggest pull request, the
+    where-model and the plain baseline learn from her older pull requests and every other file of
+    this one, and rank the hunks of the files left out."""
+    from techlead_pipeline.reviews.backends.retrieval_index import RetrievalIndex
+
+    work = Path(tempfile.mkdtemp(prefix="real-lead-files-"))
+    try:
+        shutil.copytree(data / "fixture", work / "fixture", symlinks=True)
+        with GitHubStandin(work / "fixture") as standin:
+            settings = Settings(github_api_url=standin.api_url, github_web_url=standin.url, home=work / "techlead")
+            os.environ["TECHLEAD_HOME"] = str(work / "techlead")
+            access = GitHubAccess(settings, GitHubCredentials(token=Secret(standin.token_for(BOT))), REPO)
+            examples, _ = examples_from_github(access, reviewer_repo(reviewer, REPO), settings, work / "scratch")
+        table = hunk_table(examples.examples)
+        files = sorted(set(table[table["pull_number"] == number]["path"]))
+        left_out = set(files[1::2])
+        held = table[(table["pull_number"] == number) & table["path"].isin(left_out)].reset_index(drop=True)
+        known = table[~((table["pull_number"] == number) & table["path"].isin(left_out))]
+        rows = examples.examples
+        rows = rows[(rows["role"] == "target") & ~((rows["pull_number"] == number) & rows["path"].isin(left_out))]
+        index = RetrievalIndex.build(list(rows["key"]), index_entries(rows))
+        hunks = [HeldOutHunk(r.pull_number, r.chunk_id, tuple(r.comments)) for r in held.itertuples()]
+        rate = held["commented"].mean() if len(held) else 0.0
+        console.print(
+            f"### A split by file within #{number} (weaker: the same pull request on both sides)\n\n"
+            f"Learned from {len(known)} hunks ({int(known['commented'].sum())} commented) of her older pull requests "
+            f"and {len(files) - len(left_out)} of #{number}'s {len(files)} files; judged on the other "
+            f"{len(left_out)} files: {len(held)} hunks, {int(held['commented'].sum())} commented "
+            f"(her rate {rate:.3f}).\n"
+        )
+        console.print("| ranker | flagged | hits | precision | lift [95 % CI] | top tenth | average precision |")
+        console.print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name in ("where-model", "plain baseline"):
+            model = WhereModel.learn(name, known.reset_index(drop=True), index)
+            p = model.probabilities(held, index)
+            row = marks_row(hunks, flag_marks(hunks, flags([number] * len(held), p, model.threshold, CAP)))
+            t = top_tenth(hunks, p)
+            from sklearn.metrics import average_precision_score
+
+            ap = average_precision_score(held["commented"], p) if held["commented"].any() else float("nan")
+            lift = (
+                "–"
+                if row["lift"] is None
+                else f"{row['lift']:.1f}×"
+                + (f" [{row['lift_low']:.1f}, {row['lift_high']:.1f}]" if row["lift_low"] is not None else "")
+            )
+            console.print(
+                f"| {name} ({model.measured.get('numbers')}) | {row['posted']} | {row['hits']} | "
+                f"{'–' if row['precision'] is None else format(row['precision'], '.2f')} | {lift} | "
+                f"{t['precision']:.2f} ({t['lift']:.1f}×) | {ap:.2f} |"
+            )
+        sizes = np.array([sum(map(len, changed_lines(x))) for x in held["text"]], dtype=float)
+        t = top_tenth(hunks, sizes)
+        console.print(f"| hunk size alone | | | | | {t['precision']:.2f} ({t['lift']:.1f}×) | |\n")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def where_models(access, target, settings, work: Path, bundle, index, console: Console) -> tuple[dict, list[str]]:

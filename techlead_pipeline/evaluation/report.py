@@ -36,32 +36,48 @@ def _interval(d: dict | None) -> str:
     return f"{d['difference']:+.2f}{around}"
 
 
+def _lift(r: dict) -> str:
+    if r.get("lift") is None:
+        return "—"
+    around = f" [{r['lift_low']:.1f}, {r['lift_high']:.1f}]" if r.get("lift_low") is not None else ""
+    return f"{r['lift']:.1f}×{around}"
+
+
 def hunk_table(report: dict) -> str:
-    """What the pull request's author lives with: every held-out hunk, each system's comments there."""
-    hunks, versus = report.get("hunks") or {}, report.get("versus") or {}
+    """What the pull request's author lives with: every held-out hunk, each way's comments there, its lift
+    over her comment rate, and what its hits say against her floors."""
+    hunks, versus, concern = report.get("hunks") or {}, report.get("versus") or {}, report.get("concern") or {}
     if not hunks:
         return ""
     head = (
-        "| system | posted | hits | false alarms | noise | unfit (dropped) | precision | recall | F0.5 "
-        "| F0.5 − always speaking | F0.5 − retrieval | comments / PR (lead) | semantic on hits "
-        "| grounded drafts (lead) |"
+        "| system | posted | hits | false alarms | noise | unfit (dropped) | precision | lift over her rate "
+        "| recall | F0.5 | F0.5 − always speaking | F0.5 − plain baseline | comments / PR (lead) "
+        "| her concern on hits (random, frequent floor) |"
     )
     rows = [head, "| --- | " + " | ".join("---:" for _ in range(13)) + " |"]
     for name, r in hunks.items():
         against = versus.get(name, {})
         rows.append(
             f"| {name} | {r['posted']} | {r['hits']} | {r['false_alarms']} | {r['noise']} | {r.get('unfit', 0)} "
-            f"| {_fmt(r['precision'])} "
+            f"| {_fmt(r['precision'])} | {_lift(r)} "
             f"| {_fmt(r['recall'])} | {_fmt(r['f05'])} | {_interval(against.get('always speaking'))} "
-            f"| {_interval(against.get('retrieval'))} | {r['comments_per_pr']} ({r['lead_comments_per_pr']}) "
-            f"| {_fmt(r['semantic_on_hits'])} | {_fmt(r['grounded_share'])} ({_fmt(r['lead_grounded_share'])}) |"
+            f"| {_interval(against.get('plain baseline (ranked list)'))} "
+            f"| {r['comments_per_pr']} ({r['lead_comments_per_pr']}) | {_concern(concern.get(name))} |"
         )
     first = next(iter(hunks.values()))
     return (
         f"On all {first['hunks']} hunks of the {report.get('holdout_prs', '?')} held-out pull requests "
-        f"({first['lead_commented']} commented on by the lead); differences with a paired 95 % interval:\n\n"
-        + "\n".join(rows)
+        f"({first['lead_commented']} commented on by the lead: her rate {_fmt(first.get('rate'))}); differences "
+        "with a paired 95 % interval:\n\n" + "\n".join(rows)
     )
+
+
+def _concern(c: dict | None) -> str:
+    if not c or not c.get("floors"):
+        return ""
+    measure = "semantic" if "semantic" in c else "rouge_l"
+    floors = list(c["floors"].values())
+    return f"{measure} {c[measure]:.2f} ({floors[0][measure]:.2f}, {floors[1][measure]:.2f})"
 
 
 def markdown_table(report: dict) -> str:
