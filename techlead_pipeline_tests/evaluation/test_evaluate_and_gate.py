@@ -206,7 +206,7 @@ def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_
     store = AdapterStore(tmp_path)
     frame = real_shaped_examples()  # 24 pull requests, her comments on ~1 hunk in 10, 6 held out
 
-    def candidate(run: str):
+    def candidate(run: str, frame=frame):
         bundle = build_bundle(store, TARGET, frame, run, base=None, lora=None)
         (bundle.path / "adapter_model.safetensors").write_bytes(b"w")  # stands for a trained LoRA
         return bundle
@@ -241,9 +241,11 @@ def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_
     assert store.current(TARGET).version == first.version and outcome.plot.exists()
 
     store.update_manifest(store.current(TARGET), serving="lora")  # as if the adapter had been the one to serve
-    second = candidate("r2")
+    textless = frame.drop(columns=["hunk_text"])  # a retrain with no where-model: its only learned way is its adapter
+    second = candidate("r2", textless)
+    assert not second.manifest["where"]["learned"]
     blurry = ScriptedBackend(lambda conversation: "No, no, no, no, no, no")
-    outcome = evaluate_and_gate(store, TARGET, second, frame, "rouge_l", semantic=False, backends={"lora": blurry})
+    outcome = evaluate_and_gate(store, TARGET, second, textless, "rouge_l", semantic=False, backends={"lora": blurry})
     assert outcome.decision.promote is False
     served = store.current(TARGET)
     assert served.version == first.version and "keeps serving" in served.manifest["serving_note"]

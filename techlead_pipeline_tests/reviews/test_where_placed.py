@@ -18,7 +18,7 @@ def test_the_writer_speaks_only_where_she_would(served, settings, standin, bot_a
     bundle = serve(settings, served, "where+retrieval")
     backend = make_backend("auto", lead_target, bundle, settings.adapters_dir)
     assert isinstance(backend, WherePlacedBackend) and backend.name == "where+retrieval"
-    outcome = review_pull_request(bot_access, lead_target, 52, backend, bundle, mention_id="where-1")
+    outcome = review_pull_request(bot_access, lead_target, 51, backend, bundle, mention_id="where-1")
     flagged = {(h.chunk.path, h.chunk.hunk_index, h.chunk.chunk_index) for h, _ in backend.ranked}
     assert 0 < len(backend.ranked) <= 10 and len(outcome.comments) <= len(backend.ranked)
     [posted] = standin.posted_reviews()
@@ -40,7 +40,7 @@ def test_the_ranked_list_puts_no_words_in_her_mouth(served, settings, standin, b
     bundle = serve(settings, served, "where-list", evaluation={"hunks": {"where-model (ranked list)": measured}})
     backend = make_backend("auto", lead_target, bundle, settings.adapters_dir)
     assert isinstance(backend, WhereListBackend)
-    outcome = review_pull_request(bot_access, lead_target, 52, backend, bundle, mention_id="where-2")
+    outcome = review_pull_request(bot_access, lead_target, 51, backend, bundle, mention_id="where-2")
     [posted] = standin.posted_reviews()
     body = posted["review"]["body"]
     assert outcome.comments == [] and posted["comments"] == []

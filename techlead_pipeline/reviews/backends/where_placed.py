@@ -41,9 +41,11 @@ class WhereRanking:
         """(index in `hunks`, P) of the hunks to speak on, the likeliest first, at most the cap."""
         if not hunks:
             return []
-        pull = self.pull if self.pull and all(any(h is p for p in self.pull) for h in hunks) else hunks
+        place = {id(h): k for k, h in enumerate(self.pull or ())}
+        pull = self.pull if all(id(h) in place for h in hunks) else hunks
+        place = {id(h): k for k, h in enumerate(pull)}
         p_all = self.where.probabilities(review_hunk_table(pull), self.index)
-        p = np.array([p_all[next(k for k, q in enumerate(pull) if q is h)] for h in hunks])
+        p = np.array([p_all[place[id(h)]] for h in hunks])
         chosen = sorted((i for i in range(len(hunks)) if p[i] >= self.where.threshold), key=lambda i: -p[i])
         out = [(i, round(float(p[i]), 4)) for i in chosen[: self.cap]]
         self.ranked = [(hunks[i], q) for i, q in out]
