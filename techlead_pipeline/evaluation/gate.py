@@ -10,7 +10,8 @@ them. A way of reviewing serves only if
   - its F0.5 beats always speaking's, by a paired interval above 0 where the held-out set has enough
     commented hunks for one (else by its point estimate), and is not shown worse than the plain
     where-baseline's (a logistic regression on the hunk's words and size: where_ways.py): at least its
-    point estimate, or a paired interval reaching 0 (a perfect baseline can only be tied);
+    point estimate, or a paired interval reaching 0 (a perfect baseline can only be tied); a way the
+    where-model places must also point at her hunks at least as surely (precision) as the baseline;
   - a way with words: its hits say her concern, nearer what she wrote than a random comment of hers
     and her most frequent comment (concern.py), by a paired interval above 0.
 The ways: retrieval of her own comments and the adapter's (`lora`, `lora+rag`, `lora+rerank`), each
@@ -112,6 +113,10 @@ def why_not(serving: str, evaluation: dict) -> str | None:
             interval = f" [{_f(d['low'], '+.2f')}, {_f(d['high'], '+.2f')}]" if d.get("low") is not None else ""
             verb = "fell below" if other == MUST_BEAT[1] else "did not beat"
             return f"its F0.5 {_f(row['f05'])} {verb} {other}'s {_f(hunks[other]['f05'])}{interval}"
+    plain = hunks.get(MUST_BEAT[1])
+    if placed_by_where(serving) and plain and plain.get("precision") is not None:
+        if (row["precision"] or 0.0) < plain["precision"] - 1e-9:  # it points at her hunks less surely
+            return f"its precision {_f(row['precision'])} is under the plain baseline's {_f(plain['precision'])}"
     if writer_of(serving) is not None:
         return beats_floors((evaluation.get("concern") or {}).get(name) or {})
     return None

@@ -119,7 +119,12 @@ GOOD_CONCERN = {
 def evaluation(versus=None, concern=None, **rows):
     """An evaluation whose ways scored these rows (a number: that F0.5, precision alike);
     differences without intervals unless given; every way with words says her concern."""
-    names = {"lora_rag": "lora+rag", "lora_rerank": "lora+rerank", "where_list": "where-model (ranked list)"}
+    names = {
+        "lora_rag": "lora+rag",
+        "lora_rerank": "lora+rerank",
+        "where_list": "where-model (ranked list)",
+        "plain_baseline_ranked_list": "plain baseline (ranked list)",
+    }
     hunks = {}
     for name, value in rows.items():
         name = names.get(name, name.replace("where_", "where-model + ").replace("_", " "))
@@ -159,6 +164,9 @@ def test_gate_serves_the_best_way_that_clears_twice_her_rate(tmp_path):
     assert "fell below plain baseline" in why_not("lora", evaluation(versus=worse, lora=0.6))
     level = {"lora": {"plain baseline (ranked list)": {"difference": -0.03, "low": -0.09, "high": 0.0}}}
     assert why_not("lora", evaluation(versus=level, lora=0.6)) is None  # not shown worse
+    # The where-model's list must point at her hunks at least as surely as the baseline's list.
+    vague = evaluation(where_list=row(0.5, precision=0.4), plain_baseline_ranked_list=row(0.45, precision=0.5))
+    assert "under the plain baseline's 0.50" in why_not("where-list", vague)
 
 
 def test_words_serve_only_above_her_floors_else_the_ranked_list(tmp_path):
