@@ -7,7 +7,8 @@ from __future__ import annotations
 import torch
 
 from techlead_pipeline.reviews.backends import local
-from techlead_pipeline.reviews.backends.local import LocalBackend, _common_prefix, load_model, padded_width
+from techlead_pipeline.reviews.backends.decoding import common_prefix, greedy, left_padded
+from techlead_pipeline.reviews.backends.local import LocalBackend, load_model, padded_width
 
 
 def reference(model, ids, mask, stop: list[int], pad_id: int, max_new_tokens: int) -> list[list[int]]:
@@ -37,15 +38,17 @@ def test_greedy_decoding_that_drops_finished_rows_writes_what_generate_writes(ti
     # a shared beginning (run once, its cache shared) and rows of their own of different lengths
     shared = "Review this: "
     prompts = [tokenizer.encode(shared + text) for text in ("def f(x):", "x = compute(a, b) + 1", "return None", "y")]
-    assert _common_prefix(prompts, at_most=99) >= 3
-    ids, mask = backend._left_padded(prompts, tokenizer.pad_id)
+    assert common_prefix(prompts, at_most=99) >= 3
+    ids, mask = left_padded(prompts, tokenizer.pad_id)
     with backend._autocast("cpu"):
         free = reference(model, ids, mask, [tokenizer.pad_id], tokenizer.pad_id, 12)
     # A stop token each row reaches at a different step, so rows leave the batch at different times.
     stop = sorted({row[min(2 * k + 1, len(row) - 1)] for k, row in enumerate(free)})
     with backend._autocast("cpu"):
         expected = reference(model, ids, mask, stop, tokenizer.pad_id, 12)
-    answers, ended = backend._greedy(model, prompts, tokenizer.pad_id, "cpu", set(stop), no_comment=7, speak=False)
+    answers, ended = greedy(
+        model, prompts, tokenizer.pad_id, "cpu", set(stop), 7, False, backend.max_new_tokens, backend._autocast("cpu")
+    )
     assert answers == expected
     assert sum(ended) >= 2 and len({len(a) for a in answers}) >= 2  # rows did end, at different steps
     assert [len(a) < 12 for a in answers] == ended
