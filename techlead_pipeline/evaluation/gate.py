@@ -14,11 +14,13 @@ them. A way of reviewing serves only if
     where-model places must also point at her hunks at least as surely (precision) as the baseline;
   - a way with words: its hits say her concern, nearer what she wrote than a random comment of hers
     and her most frequent comment (concern.py), by a paired interval above 0.
-The ways: retrieval of her own comments and the adapter's (`lora`, `lora+rag`, `lora+rerank`), each
-deciding where to speak itself; the same writers on the hunks the where-model flags (`where+...`);
-and the where-model's ranked list alone (`where-list`: the hunks she would most likely comment on,
-no words put in her mouth). The best F0.5 among the ways with words that pass serves; else the list,
-if it passes; else saying nothing (`silent`), and the review says which bar was missed, with numbers.
+The ways that may serve: each writer — retrieval of her own comments, the adapter (`lora`, `lora+rag`,
+`lora+rerank`) — on the hunks the where-model flags (`where+...`), and the where-model's ranked list
+alone (`where-list`: the hunks she would most likely comment on, no words put in her mouth). The
+writers deciding where to speak by themselves are measured beside them, never served: a review posts
+only where the where-model clears its threshold. The best F0.5 among the ways with words that pass
+serves; else the list, if it passes; else saying nothing (`silent`), and the review says which bar
+was missed, with numbers.
 A previous version whose learned way passed this same gate keeps serving over a retrain that fails.
 """
 
@@ -147,7 +149,13 @@ def _praise(serving: str, evaluation: dict, where: str) -> str:
 def decide(candidate: AdapterBundle, previous: AdapterBundle | None, evaluation: dict) -> GateDecision:
     """`evaluation`: EvaluationReport.as_dict() of the candidate on the held-out pull requests."""
     hunks = evaluation.get("hunks") or {}
-    ways = [s for s in ROW_OF if ROW_OF[s] in hunks and (candidate.has_lora or writer_of(s) not in LEARNED_MODES)]
+    # Only the ways the where-model places may serve: a review posts only where it clears its threshold.
+    # The writers deciding for themselves are measured beside them (the tables), not served.
+    ways = [
+        s
+        for s in ROW_OF
+        if placed_by_where(s) and ROW_OF[s] in hunks and (candidate.has_lora or writer_of(s) not in LEARNED_MODES)
+    ]
     reasons = {s: why_not(s, evaluation) for s in ways}
     passed = [s for s, reason in reasons.items() if reason is None]
     shown = hunks.get("always speaking") or next(iter(hunks.values()), None)

@@ -122,6 +122,8 @@ def evaluation(versus=None, concern=None, **rows):
     names = {
         "lora_rag": "lora+rag",
         "lora_rerank": "lora+rerank",
+        "where_lora_rag": "where-model + lora+rag",
+        "where_lora_rerank": "where-model + lora+rerank",
         "where_list": "where-model (ranked list)",
         "plain_baseline_ranked_list": "plain baseline (ranked list)",
     }
@@ -145,21 +147,28 @@ def evaluation(versus=None, concern=None, **rows):
 def test_gate_serves_the_best_way_that_clears_twice_her_rate(tmp_path):
     store = AdapterStore(tmp_path)
     candidate = bundle_with(store, True, "r1")
-    win = decide(candidate, None, evaluation(lora=0.6, retrieval=0.5))
-    assert (win.promote, win.serving) == (True, "lora") and "6.0× her comment rate" in win.note
-    placed = decide(candidate, None, evaluation(lora=0.6, where_lora=0.7, retrieval=0.5))
-    assert placed.serving == "where+lora"  # the best F0.5 of those that pass serves
+    win = decide(candidate, None, evaluation(where_lora=0.6, where_retrieval=0.5))
+    assert (win.promote, win.serving) == (True, "where+lora") and "6.0× her comment rate" in win.note
+    placed = decide(candidate, None, evaluation(where_lora=0.6, where_lora_rag=0.7, where_retrieval=0.5))
+    assert placed.serving == "where+lora+rag"  # the best F0.5 of those that pass serves
+    # A writer deciding where to speak by itself is measured, never served: the where-model places words.
+    assert decide(candidate, None, evaluation(lora=0.9, retrieval=0.9)).serving == "silent"
     # Under twice her rate, or with an interval of lift reaching 1x, a way does not serve.
-    weak = evaluation(lora=row(0.5, precision=0.18), retrieval=row(0.4, lift_low=0.9))
+    weak = evaluation(where_lora=row(0.5, precision=0.18), where_retrieval=row(0.4, lift_low=0.9))
     assert decide(candidate, None, weak).serving == "silent"
-    assert "under 0.20" in why_not("lora", weak) and "reaching down to 0.9×" in why_not("retrieval", weak)
+    assert "under 0.20" in why_not("where+lora", weak)
+    assert "reaching down to 0.9×" in why_not("where+retrieval", weak)
     # A lead who comments on most hunks: twice her rate is out of reach, halfway to perfect is the bar.
-    busy = evaluation(retrieval=row(0.9, precision=0.85, rate=0.6), always_speaking=row(0.6, precision=0.6, rate=0.6))
-    assert decide(candidate, None, busy).serving == "retrieval"
-    # It must beat the plain where-baseline too, by the interval where there is one.
-    unsure = {"lora": {"always speaking": {"difference": 0.1, "low": -0.05, "high": 0.3}}}
-    assert decide(candidate, None, evaluation(versus=unsure, lora=0.6)).serving == "silent"
-    assert decide(candidate, None, evaluation(lora=0.25)).serving == "silent"  # under the plain baseline's 0.30
+    busy = evaluation(
+        where_retrieval=row(0.9, precision=0.85, rate=0.6),
+        always_speaking=row(0.6, precision=0.6, rate=0.6),
+        plain_baseline_ranked_list=row(0.8, precision=0.8, rate=0.6),
+    )
+    assert decide(candidate, None, busy).serving == "where+retrieval"
+    # It must beat always speaking by the interval where there is one, and not fall below the plain baseline.
+    unsure = {"where-model + lora": {"always speaking": {"difference": 0.1, "low": -0.05, "high": 0.3}}}
+    assert decide(candidate, None, evaluation(versus=unsure, where_lora=0.6)).serving == "silent"
+    assert decide(candidate, None, evaluation(where_lora=0.25)).serving == "silent"  # under the baseline's 0.30
     worse = {"lora": {"plain baseline (ranked list)": {"difference": -0.2, "low": -0.4, "high": -0.05}}}
     assert "fell below plain baseline" in why_not("lora", evaluation(versus=worse, lora=0.6))
     level = {"lora": {"plain baseline (ranked list)": {"difference": -0.03, "low": -0.09, "high": 0.0}}}
@@ -193,18 +202,18 @@ def test_words_serve_only_above_her_floors_else_the_ranked_list(tmp_path):
 def test_gate_chooses_silence_when_every_way_misses_a_bar(tmp_path):
     store = AdapterStore(tmp_path)
     candidate = bundle_with(store, True, "r1")
-    worse = decide(candidate, None, evaluation(lora=0.1, lora_rerank=0.15, retrieval=0.05))
+    worse = decide(candidate, None, evaluation(where_lora=0.1, where_lora_rerank=0.15, where_retrieval=0.05))
     assert (worse.promote, worse.serving) == (True, "silent")
     assert "under 0.20" in worse.note and "I say nothing" in worse.note
     # More than 1 draft in 10 below the floor: its writer is not trusted, however well the rest scores.
-    noisy = evaluation(lora=row(0.9, noise=2), retrieval=0.6)
-    assert decide(candidate, None, noisy).serving == "retrieval"
-    assert "2 of its 10 drafts did not read as a review" in why_not("lora", noisy)
+    noisy = evaluation(where_lora=row(0.9, noise=2), where_retrieval=0.6)
+    assert decide(candidate, None, noisy).serving == "where+retrieval"
+    assert "2 of its 10 drafts did not read as a review" in why_not("where+lora", noisy)
     # A version that passed this gate keeps serving over a worse retrain; one that passed the old gate does not.
     previous = bundle_with(store, True, "r0")
-    assert decide(candidate, previous, evaluation(lora=0.1, retrieval=0.05)).serving == "silent"
+    assert decide(candidate, previous, evaluation(where_lora=0.1, where_retrieval=0.05)).serving == "silent"
     previous = store.update_manifest(previous, gate_rule=GATE_RULE, serving="where+lora+rerank")
-    keep = decide(candidate, previous, evaluation(lora=0.1, retrieval=0.05))
+    keep = decide(candidate, previous, evaluation(where_lora=0.1, where_retrieval=0.05))
     assert keep.promote is False and keep.serving == "where+lora+rerank" and previous.version in keep.note
     # Nothing measured (no held-out hunks): nothing can be shown to beat silence.
     assert decide(candidate, None, {"hunks": {}, "versus": {}}).serving == "silent"
@@ -237,7 +246,7 @@ def test_evaluate_and_gate_records_the_decision_where_the_pr_reply_reads_it(tmp_
     # Her words on her hunks (her adapter's, or her own adapted to the line): nearer what she wrote
     # than her most frequent comment, so a way with words serves, at several times her rate.
     serving = outcome.decision.serving
-    assert serving in ("lora", "retrieval", "where+lora", "where+retrieval"), outcome.decision.note
+    assert serving in ("where+lora", "where+retrieval"), outcome.decision.note  # placed by the where-model
     served = hunks[
         {"where+lora": "where-model + lora", "where+retrieval": "where-model + retrieval"}.get(serving, serving)
     ]
