@@ -119,6 +119,8 @@ def reviewer_adapter(
                 if metrics.get(k) is not None
             },
             "validation_curve": dg.MetadataValue.json(metrics.get("validation_curve") or []),
+            # where she comments (where/model.py): its out-of-fold figures and what carries it, or why none
+            "where_model": dg.MetadataValue.json(bundle.manifest.get("where") or {}),
             # files the lead turned the bot down on: left out of its reviews (reviews/lessons.py)
             "turned_down_files": dg.MetadataValue.json(
                 (bundle.manifest.get("lessons") or {}).get("turned_down_files") or {}
