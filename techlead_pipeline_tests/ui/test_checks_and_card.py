@@ -6,6 +6,7 @@ checks show per partition, the failure as a failure; the card renders with its e
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -70,7 +71,10 @@ def test_checks_show_per_partition_and_failures_as_failures(served_ui, browser):
     shot(page, "asset-checks.png")
     assert page.get_by_text("Checks (3)").first.is_visible()
     assert page.get_by_text("This is a blocking asset check").first.is_visible()
-    assert page.get_by_text("26 usable comments by the reviewer (at least 1000 are needed)").first.is_visible()
+    # how many are usable depends on the time split (at least 6 pull requests held out of 12 or more)
+    assert page.get_by_text(
+        re.compile(r"\d+ usable comments by the reviewer \(at least 1000 are needed\)")
+    ).first.is_visible()
     assert page.get_by_text(few.key).first.is_visible()  # the result is the partition's
     assert page.get_by_text("Failed").count() >= 2 and page.get_by_text("Succeeded").count() >= 2
     adapter = page_at(browser, f"{url}/assets/reviewer_adapter?view=checks")
