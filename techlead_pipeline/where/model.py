@@ -179,9 +179,9 @@ class WhereModel:
             "precision": round(float(y[flagged].mean()), 4) if flagged.any() else None,
             "strength": model.strength,
         }
+        model.parts = model._fit_parts(hashed, numbers, y, model.strength)
         if recipe == "where-model":
             model.measured["groups"] = model._weight_of_groups(hashed, numbers, y, folds, ap)
-        model.parts = model._fit_parts(hashed, numbers, y, model.strength)
         return model
 
     def _out_of_fold(self, hashed, numbers, y, folds, strength, drop: tuple[int, ...] = ()) -> np.ndarray:
@@ -201,7 +201,7 @@ class WhereModel:
 
     def _weight_of_groups(self, hashed, numbers, y, folds, full_ap: float) -> dict:
         """What carries it: per named group, how much out-of-fold average precision falls without it;
-        and the standardised weight of each named number in the fitted model."""
+        and the standardised weight of each named number in the fitted model (self.parts)."""
         from sklearn.metrics import average_precision_score
 
         lost = {}
@@ -214,7 +214,7 @@ class WhereModel:
             emptied[block] = sp.csr_matrix(hashed[block].shape)
             scores = self._out_of_fold(tuple(emptied), numbers, y, folds, self.strength)
             lost[name] = round(full_ap - float(average_precision_score(y, scores)), 4)
-        weights = self._fit_parts(hashed, numbers, y, self.strength)["classifier"].coef_[0][-len(self.numbers) :]
+        weights = self.parts["classifier"].coef_[0][-len(self.numbers) :]
         ranked = sorted(zip(self.numbers, weights), key=lambda nw: -abs(nw[1]))
         return {
             "average_precision_lost_without": dict(sorted(lost.items(), key=lambda kv: -kv[1])),

@@ -19,12 +19,13 @@ def test_the_writer_speaks_only_where_she_would(served, settings, standin, bot_a
     backend = make_backend("auto", lead_target, bundle, settings.adapters_dir)
     assert isinstance(backend, WherePlacedBackend) and backend.name == "where+retrieval"
     outcome = review_pull_request(bot_access, lead_target, 51, backend, bundle, mention_id="where-1")
-    flagged = {(h.chunk.path, h.chunk.hunk_index, h.chunk.chunk_index) for h, _ in backend.ranked}
+    flagged = [h.chunk for h, _ in backend.ranked]
     assert 0 < len(backend.ranked) <= 10 and len(outcome.comments) <= len(backend.ranked)
     [posted] = standin.posted_reviews()
     assert len(posted["comments"]) == len(outcome.comments)
-    for comment in outcome.comments:  # each on a hunk it flagged
-        assert any(comment.anchor.path == path for path, *_ in flagged)
+    for comment in outcome.comments:  # each on a line of a hunk it flagged
+        a = comment.anchor
+        assert any(c.path == a.path and c.covers(a.line, a.side) for c in flagged), a
     assert all(0.0 < c.confidence <= 1.0 for c in outcome.comments)  # her probability of commenting there
 
 

@@ -41,9 +41,10 @@ class WhereRanking:
         """(index in `hunks`, P) of the hunks to speak on, the likeliest first, at most the cap."""
         if not hunks:
             return []
-        place = {id(h): k for k, h in enumerate(self.pull or ())}
-        pull = self.pull if all(id(h) in place for h in hunks) else hunks
+        pull = self.pull or hunks  # the pull request's every hunk, or what was given (outside a review)
         place = {id(h): k for k, h in enumerate(pull)}
+        if not all(id(h) in place for h in hunks):
+            pull, place = hunks, {id(h): k for k, h in enumerate(hunks)}
         p_all = self.where.probabilities(review_hunk_table(pull), self.index)
         p = np.array([p_all[place[id(h)]] for h in hunks])
         chosen = sorted((i for i in range(len(hunks)) if p[i] >= self.where.threshold), key=lambda i: -p[i])
